@@ -1,0 +1,45 @@
+"""Exceptions and warnings raised by the library.
+
+Every error caused by the caller's input is a :class:`ReliabilityError`, a
+``ValueError`` subclass, whose message names the offending column, value or row.
+The CLI turns these into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+
+class ReliabilityError(ValueError):
+    """Invalid input for a reliability analysis (names the column/value/row)."""
+
+
+class DataWarning(UserWarning):
+    """Data were altered before analysis (rows dropped, units removed); the message counts them."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative fit did not meet its convergence criteria."""
+
+
+def suggest(name: str, choices) -> str:
+    """Return a ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``."""
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.5)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        if str(name).lower() in lowered:
+            close = [lowered[str(name).lower()]]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def require_columns(frame, columns, *, what: str = "column") -> None:
+    """Raise :class:`ReliabilityError` naming the first missing column, with a suggestion."""
+    present = list(frame.columns)
+    for col in columns:
+        if col not in present:
+            raise ReliabilityError(
+                f"{what} {col!r} not found{suggest(col, present)}; available: "
+                + ", ".join(map(repr, present[:20]))
+                + (" ..." if len(present) > 20 else "")
+            )

@@ -1,0 +1,177 @@
+"""Result objects shared by every analysis.
+
+Results are frozen dataclasses: an :class:`Estimate` holds one statistic with its
+standard error and confidence interval; an :class:`EstimateTable` holds several,
+keyed by name. Both offer ``.summary()`` (text), ``.to_frame()`` (pandas) and
+``.to_dict()`` (JSON-ready: NaN becomes ``None``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+
+def json_safe(value: Any) -> Any:
+    """Convert numpy scalars/arrays and NaN/inf to JSON-serialisable Python values."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if hasattr(value, "to_dict") and not isinstance(value, type):
+        return json_safe(value.to_dict())
+    return value
+
+
+def _fmt(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "-"
+    try:
+        xf = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(xf):
+        return "NaN"
+    if xf != 0 and (abs(xf) < 10 ** (-digits) or abs(xf) >= 1e6):
+        return f"{xf:.{digits - 1}e}"
+    return f"{xf:.{digits}f}"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One statistic with its uncertainty.
+
+    Attributes
+    ----------
+    name : str
+        Key of the statistic (e.g. ``"fleiss_kappa"``).
+    estimate : float
+        Point estimate; NaN when undefined (``reason`` then says why).
+    se : float
+        Standard error used for the confidence interval (``se_kind`` says which).
+    ci : tuple of float
+        Confidence interval ``(lower, upper)`` at ``ci_level``.
+    ci_level : float
+        Confidence level of ``ci``.
+    method : str
+        How the estimate, SE and CI were computed (formula and reference).
+    se_kind : str
+        ``"non-null"`` (for CIs), ``"null"`` (under H0: statistic = 0), or ``"bootstrap"``.
+    se_null : float
+        Standard error under the null hypothesis where the literature defines one, else NaN.
+    p_value : float
+        p-value of the test the method describes (NaN if none).
+    reason : str
+        Why the estimate is NaN, if it is.
+    extra : dict
+        Further named quantities (observed/chance agreement, df, ...).
+    """
+
+    name: str
+    estimate: float
+    se: float = float("nan")
+    ci: tuple[float, float] = (float("nan"), float("nan"))
+    ci_level: float = 0.95
+    method: str = ""
+    se_kind: str = "non-null"
+    se_null: float = float("nan")
+    p_value: float = float("nan")
+    reason: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out["ci"] = list(self.ci)
+        out.update(self.extra)
+        return json_safe(out)
+
+    def to_frame(self) -> pd.DataFrame:
+        row = {
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_lower": self.ci[0],
+            "ci_upper": self.ci[1],
+            "ci_level": self.ci_level,
+            "se_kind": self.se_kind,
+            "se_null": self.se_null,
+            "p_value": self.p_value,
+            "method": self.method,
+            "reason": self.reason,
+        }
+        return pd.DataFrame([row], index=pd.Index([self.name], name="statistic"))
+
+    def summary(self) -> str:
+        pct = f"{100 * self.ci_level:g}%"
+        text = (
+            f"{self.name}: {_fmt(self.estimate)}  SE {_fmt(self.se)} ({self.se_kind})  "
+            f"{pct} CI [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]"
+        )
+        if self.reason:
+            text += f"\n  undefined: {self.reason}"
+        if self.method:
+            text += f"\n  method: {self.method}"
+        return text
+
+    def __float__(self) -> float:
+        return float(self.estimate)
+
+
+@dataclass(frozen=True)
+class EstimateTable:
+    """An ordered collection of :class:`Estimate` objects plus descriptive metadata."""
+
+    estimates: Mapping[str, Estimate]
+    info: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __getitem__(self, key: str) -> Estimate:
+        return self.estimates[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.estimates
+
+    def __iter__(self):
+        return iter(self.estimates)
+
+    def __len__(self) -> int:
+        return len(self.estimates)
+
+    def keys(self):
+        return self.estimates.keys()
+
+    def to_frame(self) -> pd.DataFrame:
+        if not self.estimates:
+            return pd.DataFrame()
+        return pd.concat([e.to_frame() for e in self.estimates.values()])
+
+    def to_dict(self) -> dict:
+        out = dict(self.info)
+        out["coefficients"] = {k: v.to_dict() for k, v in self.estimates.items()}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return json_safe(out)
+
+    def summary(self) -> str:
+        lines = [f"{k}: {v}" for k, v in self.info.items()]
+        frame = self.to_frame()
+        if not frame.empty:
+            shown = frame[["estimate", "se", "ci_lower", "ci_upper", "se_kind"]].copy()
+            lines.append(shown.to_string(float_format=lambda x: _fmt(x)))
+        for name, est in self.estimates.items():
+            if est.reason:
+                lines.append(f"{name} undefined: {est.reason}")
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)

@@ -1,0 +1,624 @@
+"""The input layer: turn long, wide, contingency-table or counts data into :class:`Ratings`.
+
+Every analysis of ratings (agreement, ICC) accepts anything :func:`as_ratings` accepts and
+validates it once here. Ratings are integer-coded once: ``unit``, ``rater`` and ``code``
+are parallel integer arrays over the observed ratings (long form, so sparse designs such
+as 1,376 inspectors each seeing a few schools never build a dense unit x rater matrix
+unless an analysis asks for one).
+
+Conventions
+-----------
+* Missing ratings are NaN / empty cells and are simply absent from the long arrays.
+* Units with fewer than ``min_ratings`` ratings (default 2) are dropped with a
+  :class:`~reliability.DataWarning` that counts them; an error is raised if none remain.
+* Category order: given by ``categories``; otherwise inferred (numbers sorted
+  numerically; pandas ordered categoricals keep their order; strings sorted only at
+  the nominal level; ordinal strings without an order are an error).
+* Category values (used by linear/quadratic weights and interval/ratio metrics) are the
+  numbers themselves for numeric categories and the ranks 1..q for text categories.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from reliability._errors import DataWarning, ReliabilityError, require_columns
+from reliability._io import read_csv
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+SHAPES = ("long", "wide", "table", "counts")
+
+
+def _check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise ReliabilityError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+    return level
+
+
+@dataclass(frozen=True, eq=False)
+class Ratings:
+    """Validated, integer-coded ratings of units by raters.
+
+    Build with :func:`as_ratings` or the ``from_*`` class methods rather than directly.
+
+    Attributes
+    ----------
+    unit, rater, code : ndarray of int
+        Parallel arrays, one entry per observed rating: unit index, rater index
+        (``-1`` throughout when the input was a unit x category counts table, which
+        carries no rater identities) and category index into ``categories``.
+    categories : tuple
+        Category labels in order.
+    values : ndarray of float
+        Numeric value of each category (see module notes).
+    level : str
+        ``"nominal"``, ``"ordinal"``, ``"interval"`` or ``"ratio"``.
+    unit_labels, rater_labels : pandas.Index
+        Labels of the units and raters (``rater_labels`` empty for counts input).
+    shape : str
+        The shape the data came in as.
+    notes : tuple of str
+        What was done to the input (units dropped, ...), for printing with results.
+    """
+
+    unit: np.ndarray
+    rater: np.ndarray
+    code: np.ndarray
+    categories: tuple
+    values: np.ndarray
+    level: str
+    unit_labels: pd.Index
+    rater_labels: pd.Index
+    shape: str = "long"
+    notes: tuple = field(default=())
+    _counts: np.ndarray | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_labels)
+
+    @property
+    def n_raters(self) -> int:
+        """Number of distinct raters (for counts input: the largest number of ratings of a unit)."""
+        if len(self.rater_labels):
+            return len(self.rater_labels)
+        return int(self.ratings_per_unit.max()) if self.n_units else 0
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.categories)
+
+    @property
+    def n_ratings(self) -> int:
+        return int(self.ratings_per_unit.sum()) if self._counts is not None else len(self.code)
+
+    @property
+    def has_raters(self) -> bool:
+        """False for unit x category counts input, where rater identities are unknown."""
+        return len(self.rater_labels) > 0
+
+    # -------------------------------------------------------------- derived
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Unit x category counts (``n_units x n_categories``, int64): r_ik of Fleiss/Gwet."""
+        if self._counts is not None:
+            return self._counts
+        flat = self.unit.astype(np.int64) * self.n_categories + self.code
+        return np.bincount(flat, minlength=self.n_units * self.n_categories).reshape(
+            self.n_units, self.n_categories
+        )
+
+    @cached_property
+    def ratings_per_unit(self) -> np.ndarray:
+        if self._counts is not None:
+            return self._counts.sum(axis=1)
+        return np.bincount(self.unit, minlength=self.n_units)
+
+    @cached_property
+    def rater_counts(self) -> np.ndarray:
+        """Rater x category counts (``n_raters x n_categories``); requires rater identities."""
+        self._require_raters("rater_counts")
+        flat = self.rater.astype(np.int64) * self.n_categories + self.code
+        return np.bincount(flat, minlength=self.n_raters * self.n_categories).reshape(
+            self.n_raters, self.n_categories
+        )
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Dense unit x rater matrix of category codes, ``-1`` where missing."""
+        self._require_raters("codes")
+        out = np.full((self.n_units, self.n_raters), -1, dtype=np.int32)
+        out[self.unit, self.rater] = self.code
+        return out
+
+    @cached_property
+    def scores(self) -> np.ndarray:
+        """Dense unit x rater matrix of numeric values (category values), NaN where missing."""
+        self._require_raters("scores")
+        out = np.full((self.n_units, self.n_raters), np.nan)
+        out[self.unit, self.rater] = self.values[self.code]
+        return out
+
+    def pair_table(self, first: int = 0, second: int = 1) -> np.ndarray:
+        """Contingency table (categories x categories) of two raters over units both rated."""
+        codes = self.codes
+        both = (codes[:, first] >= 0) & (codes[:, second] >= 0)
+        q = self.n_categories
+        flat = codes[both, first].astype(np.int64) * q + codes[both, second]
+        return np.bincount(flat, minlength=q * q).reshape(q, q)
+
+    def _require_raters(self, what: str) -> None:
+        if not self.has_raters:
+            raise ReliabilityError(
+                f"{what} needs rater identities, but these ratings came as unit x category "
+                "counts; give long or wide data instead"
+            )
+
+    def with_level(self, level: str) -> "Ratings":
+        """Return the same ratings analysed at another measurement level."""
+        level = _check_level(level)
+        if level == self.level:
+            return self
+        if level in ("interval", "ratio") and not _numeric_labels(self.categories):
+            raise ReliabilityError(
+                f"level {level!r} needs numeric ratings; categories are {list(self.categories)[:5]}"
+            )
+        if level == "ratio" and np.any(self.values < 0):
+            bad = self.categories[int(np.argmax(self.values < 0))]
+            raise ReliabilityError(f"level 'ratio' needs non-negative values; got {bad!r}")
+        return Ratings(self.unit, self.rater, self.code, self.categories, self.values, level,
+                       self.unit_labels, self.rater_labels, self.shape, self.notes, self._counts)
+
+    def describe(self) -> dict:
+        """Sizes and settings, for printing beside results."""
+        return {
+            "n_units": self.n_units,
+            "n_raters": self.n_raters,
+            "n_ratings": self.n_ratings,
+            "categories": list(self.categories),
+            "level": self.level,
+        }
+
+    def __repr__(self) -> str:
+        return (f"Ratings(n_units={self.n_units}, n_raters={self.n_raters}, "
+                f"n_ratings={self.n_ratings}, level={self.level!r}, "
+                f"categories={list(self.categories)[:8]}{'...' if self.n_categories > 8 else ''})")
+
+    # --------------------------------------------------------- constructors
+    @classmethod
+    def from_long(cls, data, *, unit="unit", rater="rater", rating="rating", level="nominal",
+                  categories=None, min_ratings: int = 2) -> "Ratings":
+        """Ratings from long data: one row per (unit, rater, rating)."""
+        level = _check_level(level)
+        frame = _as_frame(data)
+        require_columns(frame, [unit, rater, rating])
+        frame = frame[[unit, rater, rating]]
+        if frame.empty:
+            raise ReliabilityError("no rows: the input has a header but no ratings")
+        for col in (unit, rater):
+            if frame[col].isna().any():
+                row = int(np.flatnonzero(frame[col].isna().to_numpy())[0])
+                raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
+        observed = frame[rating].notna().to_numpy()
+        unit_codes, unit_labels = pd.factorize(frame[unit], sort=True)
+        rater_codes, rater_labels = pd.factorize(frame[rater], sort=True)
+        key = unit_codes.astype(np.int64) * max(len(rater_labels), 1) + rater_codes
+        dup = pd.Index(key).duplicated()
+        if dup.any():
+            row = int(np.flatnonzero(dup)[0])
+            raise ReliabilityError(
+                f"duplicate rating: unit {frame[unit].iloc[row]!r} by rater "
+                f"{frame[rater].iloc[row]!r} appears more than once (row {row + 1})"
+            )
+        codes, cats, values = _code_values(frame[rating].to_numpy()[observed], level,
+                                           categories, column=rating,
+                                           rows=np.flatnonzero(observed))
+        return _finish(unit_codes[observed], rater_codes[observed], codes, cats, values, level,
+                       pd.Index(unit_labels, name=unit), pd.Index(rater_labels, name=rater),
+                       "long", min_ratings)
+
+    @classmethod
+    def from_wide(cls, data, *, unit=None, level="nominal", categories=None,
+                  min_ratings: int = 2) -> "Ratings":
+        """Ratings from wide data: one row per unit, one column per rater, NaN = missing.
+
+        ``unit`` names the column holding unit ids; by default the DataFrame index
+        (or row numbers for arrays) identifies units.
+        """
+        level = _check_level(level)
+        frame = _as_frame(data)
+        if unit is not None:
+            require_columns(frame, [unit])
+            if frame[unit].duplicated().any():
+                row = int(np.flatnonzero(frame[unit].duplicated().to_numpy())[0])
+                raise ReliabilityError(
+                    f"duplicate unit {frame[unit].iloc[row]!r} in column {unit!r} (row {row + 1})")
+            frame = frame.set_index(unit)
+        if frame.shape[0] == 0:
+            raise ReliabilityError("no rows: the input has a header but no units")
+        if frame.shape[1] == 0:
+            raise ReliabilityError("no rater columns: wide data need one column per rater")
+        matrix = frame.to_numpy(dtype=object) if frame.dtypes.nunique() > 1 else frame.to_numpy()
+        observed = ~pd.isna(matrix)
+        u, r = np.nonzero(observed)
+        codes, cats, values = _code_values(matrix[u, r], level, categories,
+                                           column=None, rows=u, cols=r,
+                                           col_names=list(frame.columns),
+                                           dtype_hint=_common_categorical(frame))
+        return _finish(u, r, codes, cats, values, level,
+                       pd.Index(frame.index, name=frame.index.name or "unit"),
+                       pd.Index(frame.columns, name="rater"), "wide", min_ratings)
+
+    @classmethod
+    def from_table(cls, table, *, categories=None, level="nominal") -> "Ratings":
+        """Ratings of two raters from a square contingency table of counts.
+
+        Rows are rater 1's categories, columns rater 2's, in the same order.
+        """
+        level = _check_level(level)
+        if isinstance(table, pd.DataFrame):
+            rows = [str(x) for x in table.index]
+            cols = [str(x) for x in table.columns]
+            if rows != cols:
+                raise ReliabilityError(
+                    "contingency table rows and columns must list the same categories in the "
+                    f"same order; rows {rows} vs columns {cols}")
+            if categories is None:
+                categories = list(table.index)
+            arr = table.to_numpy()
+        else:
+            arr = np.asarray(table)
+        arr = _count_array(arr, "contingency table")
+        if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+            raise ReliabilityError(f"contingency table must be square; got shape {arr.shape}")
+        q = arr.shape[0]
+        cats = list(categories) if categories is not None else list(range(1, q + 1))
+        if len(cats) != q:
+            raise ReliabilityError(f"{len(cats)} categories given for a {q}x{q} table")
+        n = int(arr.sum())
+        if n == 0:
+            raise ReliabilityError("contingency table is empty (all counts are 0)")
+        cells = np.repeat(np.arange(q * q), arr.ravel())
+        units = np.arange(n)
+        unit = np.repeat(units, 2)
+        rater = np.tile([0, 1], n)
+        code = np.empty(2 * n, dtype=np.int32)
+        code[0::2] = cells // q
+        code[1::2] = cells % q
+        cats_t, values = _categories_values(cats, level)
+        return _finish(unit, rater, code, cats_t, values, level,
+                       pd.RangeIndex(n, name="unit"), pd.Index(["rater1", "rater2"], name="rater"),
+                       "table", 2)
+
+    @classmethod
+    def from_counts(cls, counts, *, categories=None, level="nominal",
+                    min_ratings: int = 2) -> "Ratings":
+        """Ratings from a unit x category table of counts (Fleiss layout, no rater identities)."""
+        level = _check_level(level)
+        unit_labels = None
+        if isinstance(counts, pd.DataFrame):
+            if categories is None:
+                categories = list(counts.columns)
+            unit_labels = counts.index
+            arr = counts.to_numpy()
+        else:
+            arr = np.asarray(counts)
+        arr = _count_array(arr, "counts table")
+        if arr.ndim != 2 or arr.shape[0] == 0:
+            raise ReliabilityError("counts must be a non-empty units x categories table")
+        q = arr.shape[1]
+        cats = list(categories) if categories is not None else list(range(1, q + 1))
+        if len(cats) != q:
+            raise ReliabilityError(f"{len(cats)} categories given for {q} count columns")
+        cats_t, values = _categories_values(cats, level)
+        if unit_labels is None:
+            unit_labels = pd.RangeIndex(arr.shape[0], name="unit")
+        per_unit = arr.sum(axis=1)
+        keep = per_unit >= min_ratings
+        notes = ()
+        if not keep.all():
+            dropped = int((~keep).sum())
+            if not keep.any():
+                raise ReliabilityError(
+                    f"no unit has at least {min_ratings} ratings; nothing to analyse")
+            msg = f"dropped {dropped} unit(s) with fewer than {min_ratings} ratings"
+            warnings.warn(msg, DataWarning, stacklevel=3)
+            notes = (msg,)
+        arr = arr[keep]
+        empty = np.empty(0, dtype=np.int32)
+        return cls(empty, empty, empty, cats_t, values, level,
+                   pd.Index(unit_labels[keep], name=unit_labels.name or "unit"),
+                   pd.Index([], name="rater"), "counts", notes, arr.astype(np.int64))
+
+    @classmethod
+    def from_csv(cls, path, *, shape="wide", unit=None, rater="rater", rating="rating",
+                 level="nominal", categories=None, encoding=None,
+                 min_ratings: int = 2) -> "Ratings":
+        """Read ratings from a CSV file (never modified) in one of the four shapes.
+
+        * ``wide``: first column the unit id (or ``unit``), other columns raters.
+        * ``long``: columns ``unit``, ``rater``, ``rating`` (names configurable).
+        * ``table``: first column rater 1's categories, other columns rater 2's.
+        * ``counts``: first column the unit id, one column per category.
+        """
+        if shape not in SHAPES:
+            raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
+        if shape == "long":
+            frame = read_csv(path, encoding=encoding, keep_default_na=True)
+            return cls.from_long(frame, unit=unit or "unit", rater=rater, rating=rating,
+                                 level=level, categories=categories, min_ratings=min_ratings)
+        frame = read_csv(path, encoding=encoding)
+        if frame.shape[1] < 2:
+            raise ReliabilityError(
+                f"{shape} CSV needs an id column and at least one more; {os.fspath(path)} has "
+                f"{frame.shape[1]} column(s)")
+        id_col = unit if unit is not None else frame.columns[0]
+        require_columns(frame, [id_col])
+        if shape == "wide":
+            return cls.from_wide(frame, unit=id_col, level=level, categories=categories,
+                                 min_ratings=min_ratings)
+        frame = frame.set_index(id_col)
+        if shape == "table":
+            return cls.from_table(frame, categories=categories, level=level)
+        return cls.from_counts(frame, categories=categories, level=level,
+                               min_ratings=min_ratings)
+
+
+def as_ratings(data, *, shape: str | None = None, level: str | None = None, categories=None,
+               unit=None, rater="rater", rating="rating", encoding=None,
+               min_ratings: int = 2) -> Ratings:
+    """Turn any supported input into :class:`Ratings` (the one entry point analyses call).
+
+    Parameters
+    ----------
+    data : Ratings, DataFrame, ndarray or path
+        A :class:`Ratings` object is returned as is (re-levelled if ``level`` differs).
+        A path is read with :meth:`Ratings.from_csv`.
+    shape : {"long", "wide", "table", "counts"}, optional
+        Layout of ``data``. Default: ``"long"`` for a DataFrame with ``rater`` and
+        ``rating`` columns, otherwise ``"wide"``.
+    level : {"nominal", "ordinal", "interval", "ratio"}, optional
+        Measurement level (default ``"nominal"``).
+    categories : sequence, optional
+        Category labels in order (required for ordinal text ratings).
+    unit, rater, rating : str
+        Column names for long data (``unit`` also names the id column of wide data).
+    """
+    if isinstance(data, Ratings):
+        return data.with_level(level) if level is not None else data
+    level = level or "nominal"
+    if shape is not None and shape not in SHAPES:
+        raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
+    if isinstance(data, (str, os.PathLike)):
+        return Ratings.from_csv(data, shape=shape or "wide", unit=unit, rater=rater,
+                                rating=rating, level=level, categories=categories,
+                                encoding=encoding, min_ratings=min_ratings)
+    if shape is None:
+        if isinstance(data, pd.DataFrame) and (rater in data.columns or rating in data.columns):
+            shape = "long"
+        else:
+            shape = "wide"
+    if shape == "long":
+        return Ratings.from_long(data, unit=unit or "unit", rater=rater, rating=rating,
+                                 level=level, categories=categories, min_ratings=min_ratings)
+    if shape == "wide":
+        return Ratings.from_wide(data, unit=unit, level=level, categories=categories,
+                                 min_ratings=min_ratings)
+    if shape == "table":
+        return Ratings.from_table(data, categories=categories, level=level)
+    return Ratings.from_counts(data, categories=categories, level=level, min_ratings=min_ratings)
+
+
+# ---------------------------------------------------------------------- helpers
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return read_csv(data)
+    try:
+        arr = np.asarray(data)
+    except Exception as exc:  # ragged lists etc.
+        raise ReliabilityError(f"cannot read ratings from {type(data).__name__}: {exc}") from exc
+    if arr.ndim == 1:
+        raise ReliabilityError("ratings array must be 2-D (units x raters); got 1-D")
+    if arr.ndim != 2:
+        raise ReliabilityError(f"ratings array must be 2-D (units x raters); got {arr.ndim}-D")
+    return pd.DataFrame(arr)
+
+
+def _count_array(arr, what: str) -> np.ndarray:
+    try:
+        values = np.asarray(arr, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ReliabilityError(f"{what} must hold non-negative whole-number counts: {exc}") from exc
+    if values.size and not np.isfinite(values).all():
+        i = np.argwhere(~np.isfinite(values))[0]
+        raise ReliabilityError(f"{what} has a missing or infinite count at position {tuple(i)}")
+    if values.size and (values < 0).any():
+        i = np.argwhere(values < 0)[0]
+        raise ReliabilityError(f"{what} has a negative count at position {tuple(i)}")
+    if values.size and (values != np.round(values)).any():
+        i = np.argwhere(values != np.round(values))[0]
+        raise ReliabilityError(f"{what} has a non-integer count at position {tuple(i)}")
+    return values.astype(np.int64)
+
+
+def _numeric_labels(labels) -> bool:
+    return all(isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+               for x in labels)
+
+
+def _common_categorical(frame: pd.DataFrame):
+    """If every rater column is the same ordered categorical, its categories give the order."""
+    dtypes = list(frame.dtypes)
+    if dtypes and all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+        first = dtypes[0]
+        if first.ordered and all(list(d.categories) == list(first.categories) for d in dtypes):
+            return list(first.categories)
+    return None
+
+
+def _categories_values(categories, level):
+    cats = list(categories)
+    if len(set(map(_key, cats))) != len(cats):
+        raise ReliabilityError(f"categories contain duplicates: {cats}")
+    coerced = _maybe_numeric(cats)
+    if coerced is not None:
+        values = np.asarray(coerced, dtype=float)
+        cats_out = tuple(_tidy_number(c) for c in coerced)
+    else:
+        if level in ("interval", "ratio"):
+            raise ReliabilityError(
+                f"level {level!r} needs numeric categories; got {cats[:5]}")
+        values = np.arange(1, len(cats) + 1, dtype=float)
+        cats_out = tuple(cats)
+    if level == "ratio" and (values < 0).any():
+        raise ReliabilityError(
+            f"level 'ratio' needs non-negative values; got {cats_out[int(np.argmax(values < 0))]!r}")
+    return cats_out, values
+
+
+def _key(x):
+    return str(x)
+
+
+def _maybe_numeric(labels):
+    """Numbers (or strings that all parse as numbers) as floats; None otherwise."""
+    out = []
+    for x in labels:
+        if isinstance(x, bool):
+            return None
+        if isinstance(x, (int, float, np.integer, np.floating)):
+            out.append(float(x))
+            continue
+        try:
+            out.append(float(str(x).strip()))
+        except ValueError:
+            return None
+    return out
+
+
+def _tidy_number(x: float):
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=None,
+                 dtype_hint=None):
+    """Integer-code observed rating values; return (codes, categories, values)."""
+    def where(i):
+        if col_names is not None and cols is not None:
+            return f"row {int(rows[i]) + 1}, column {col_names[int(cols[i])]!r}"
+        return f"row {int(rows[i]) + 1}" + (f", column {column!r}" if column else "")
+
+    raw = np.asarray(raw, dtype=object) if np.asarray(raw).dtype == object else np.asarray(raw)
+    if raw.size == 0:
+        raise ReliabilityError("no ratings: every value is missing")
+    numeric = _to_float(raw)
+    if numeric is not None and not np.isfinite(numeric).all():
+        i = int(np.flatnonzero(~np.isfinite(numeric))[0])
+        raise ReliabilityError(f"infinite rating {raw[i]!r} at {where(i)}")
+    if categories is None and dtype_hint is not None:
+        categories = dtype_hint
+    if categories is not None:
+        cats, values = _categories_values(categories, level)
+        if numeric is not None and _maybe_numeric(cats) is not None:
+            lookup = {float(v): j for j, v in enumerate(values)}
+            keys = numeric
+        else:
+            lookup = {str(c): j for j, c in enumerate(cats)}
+            keys = np.array([_label_str(x) for x in raw], dtype=object)
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        map_codes = np.empty(len(uniq), dtype=np.int32)
+        for j, u in enumerate(uniq):
+            if u not in lookup:
+                i = int(np.flatnonzero(inverse == j)[0])
+                raise ReliabilityError(
+                    f"rating {raw[i]!r} at {where(i)} is not one of the categories "
+                    f"{list(cats)}")
+            map_codes[j] = lookup[u]
+        return map_codes[inverse], cats, values
+    if numeric is None:
+        if level in ("interval", "ratio"):
+            bad = _first_non_numeric(raw)
+            raise ReliabilityError(
+                f"non-numeric rating {raw[bad]!r} at {where(bad)}: level {level!r} needs numbers")
+        if level == "ordinal":
+            raise ReliabilityError(
+                "ordinal ratings are text, so their order is unknown: give the categories in "
+                f"order (e.g. categories=[...] or --categories a,b,c); values seen: "
+                f"{sorted(set(map(str, raw)))[:8]}")
+        labels = np.array([_label_str(x) for x in raw], dtype=object)
+        uniq, inverse = np.unique(labels, return_inverse=True)
+        cats = tuple(uniq.tolist())
+        return inverse.astype(np.int32), cats, np.arange(1, len(cats) + 1, dtype=float)
+    if level == "ratio" and (numeric < 0).any():
+        i = int(np.flatnonzero(numeric < 0)[0])
+        raise ReliabilityError(f"negative rating {raw[i]!r} at {where(i)}: level 'ratio' "
+                               "needs non-negative values")
+    uniq, inverse = np.unique(numeric, return_inverse=True)
+    cats = tuple(_tidy_number(x) for x in uniq)
+    return inverse.astype(np.int32), cats, uniq.astype(float)
+
+
+def _label_str(x) -> str:
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _to_float(raw):
+    if raw.dtype.kind in "biuf":
+        if raw.dtype.kind == "b":
+            return None
+        return raw.astype(float)
+    try:
+        if any(isinstance(x, (bool, np.bool_)) for x in raw[:1000]):
+            return None
+        return np.asarray(pd.to_numeric(pd.Series(raw), errors="raise"), dtype=float)
+    except (ValueError, TypeError):
+        return None
+
+
+def _first_non_numeric(raw) -> int:
+    converted = pd.to_numeric(pd.Series(raw), errors="coerce")
+    return int(np.flatnonzero(converted.isna().to_numpy())[0])
+
+
+def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
+            min_ratings) -> Ratings:
+    unit = np.asarray(unit, dtype=np.int64)
+    rater = np.asarray(rater, dtype=np.int32)
+    code = np.asarray(code, dtype=np.int32)
+    per_unit = np.bincount(unit, minlength=len(unit_labels))
+    keep_units = per_unit >= min_ratings
+    notes = []
+    if not keep_units.all():
+        dropped = int((~keep_units).sum())
+        if not keep_units.any():
+            raise ReliabilityError(
+                f"no unit has at least {min_ratings} ratings; nothing to analyse "
+                f"({len(unit_labels)} unit(s) seen)")
+        msg = f"dropped {dropped} unit(s) with fewer than {min_ratings} ratings"
+        warnings.warn(msg, DataWarning, stacklevel=4)
+        notes.append(msg)
+        new_index = np.cumsum(keep_units) - 1
+        keep = keep_units[unit]
+        unit = new_index[unit[keep]]
+        rater = rater[keep]
+        code = code[keep]
+        unit_labels = unit_labels[keep_units]
+    # Raters with no remaining ratings are removed so that n_raters counts real raters.
+    used_raters = np.bincount(rater, minlength=len(rater_labels)) > 0
+    if len(rater_labels) and not used_raters.all():
+        new_index = np.cumsum(used_raters) - 1
+        rater = new_index[rater].astype(np.int32)
+        rater_labels = rater_labels[used_raters]
+    return Ratings(unit, rater, code, tuple(cats), np.asarray(values, dtype=float), level,
+                   unit_labels, rater_labels, shape, tuple(notes))
