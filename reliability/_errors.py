@@ -43,3 +43,13 @@ def require_columns(frame, columns, *, what: str = "column") -> None:
                 + ", ".join(map(repr, present[:20]))
                 + (" ..." if len(present) > 20 else "")
             )
+
+
+def show(value) -> str:
+    """repr() of a data value without numpy's type wrapper (``np.int64(2)`` -> ``2``)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    return repr(value)

@@ -28,7 +28,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from reliability._errors import DataWarning, ReliabilityError, require_columns
+from reliability._errors import DataWarning, ReliabilityError, require_columns, show
 from reliability._io import read_csv
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -214,8 +214,8 @@ class Ratings:
         if dup.any():
             row = int(np.flatnonzero(dup)[0])
             raise ReliabilityError(
-                f"duplicate rating: unit {frame[unit].iloc[row]!r} by rater "
-                f"{frame[rater].iloc[row]!r} appears more than once (row {row + 1})"
+                f"duplicate rating: unit {show(frame[unit].iloc[row])} by rater "
+                f"{show(frame[rater].iloc[row])} appears more than once (row {row + 1})"
             )
         codes, cats, values = _code_values(frame[rating].to_numpy()[observed], level,
                                            categories, column=rating,
@@ -239,7 +239,7 @@ class Ratings:
             if frame[unit].duplicated().any():
                 row = int(np.flatnonzero(frame[unit].duplicated().to_numpy())[0])
                 raise ReliabilityError(
-                    f"duplicate unit {frame[unit].iloc[row]!r} in column {unit!r} (row {row + 1})")
+                    f"duplicate unit {show(frame[unit].iloc[row])} in column {unit!r} (row {row + 1})")
             frame = frame.set_index(unit)
         if frame.shape[0] == 0:
             raise ReliabilityError("no rows: the input has a header but no units")
@@ -523,7 +523,7 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
     numeric = _to_float(raw)
     if numeric is not None and not np.isfinite(numeric).all():
         i = int(np.flatnonzero(~np.isfinite(numeric))[0])
-        raise ReliabilityError(f"infinite rating {raw[i]!r} at {where(i)}")
+        raise ReliabilityError(f"infinite rating {show(raw[i])} at {where(i)}")
     if categories is None and dtype_hint is not None:
         categories = dtype_hint
     if categories is not None:
@@ -540,7 +540,7 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
             if u not in lookup:
                 i = int(np.flatnonzero(inverse == j)[0])
                 raise ReliabilityError(
-                    f"rating {raw[i]!r} at {where(i)} is not one of the categories "
+                    f"rating {show(raw[i])} at {where(i)} is not one of the categories "
                     f"{list(cats)}")
             map_codes[j] = lookup[u]
         return map_codes[inverse], cats, values
@@ -548,7 +548,7 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
         if level in ("interval", "ratio"):
             bad = _first_non_numeric(raw)
             raise ReliabilityError(
-                f"non-numeric rating {raw[bad]!r} at {where(bad)}: level {level!r} needs numbers")
+                f"non-numeric rating {show(raw[bad])} at {where(bad)}: level {level!r} needs numbers")
         if level == "ordinal":
             raise ReliabilityError(
                 "ordinal ratings are text, so their order is unknown: give the categories in "
@@ -560,7 +560,7 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
         return inverse.astype(np.int32), cats, np.arange(1, len(cats) + 1, dtype=float)
     if level == "ratio" and (numeric < 0).any():
         i = int(np.flatnonzero(numeric < 0)[0])
-        raise ReliabilityError(f"negative rating {raw[i]!r} at {where(i)}: level 'ratio' "
+        raise ReliabilityError(f"negative rating {show(raw[i])} at {where(i)}: level 'ratio' "
                                "needs non-negative values")
     uniq, inverse = np.unique(numeric, return_inverse=True)
     cats = tuple(_tidy_number(x) for x in uniq)
