@@ -1,0 +1,1 @@
+"""Data files shipped with inspection-reliability (installed as ``reliability.shipped``)."""
