@@ -113,7 +113,7 @@ def resampling_weights(n_units: int, n_resamples: int, rng: np.random.Generator)
 def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int, *,
                     n_resamples: int = 2000, seed=None, confidence: float = 0.95,
                     method: str = "percentile", estimate: float | None = None,
-                    chunk: int | None = None) -> BootstrapResult:
+                    chunk: int | None = None, n_jobs: int | None = None) -> BootstrapResult:
     """Nonparametric bootstrap over units with vectorised resampling weights.
 
     Parameters
@@ -136,7 +136,12 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
     estimate : float, optional
         The statistic on the observed data (computed if not given).
     chunk : int, optional
-        Resamples evaluated per call (default keeps each weight matrix near 2e7 cells).
+        Resamples per block (default: at most 250, and fewer for large ``n_units`` so that
+        each weight matrix stays near 2e7 cells).
+    n_jobs : int, optional
+        Evaluate blocks in parallel with joblib (any active joblib backend, e.g. Dask's,
+        is used). Each block has its own generator spawned from ``seed``, so results are
+        identical whatever ``n_jobs`` or backend.
 
     Returns
     -------
@@ -151,16 +156,23 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
     n_units = int(n_units)
     if n_units < 2:
         raise ReliabilityError(f"the bootstrap needs at least 2 units; got {n_units}")
-    rng = np.random.default_rng(seed)
     if estimate is None:
         estimate = float(np.asarray(statistic(np.ones((1, n_units))))[0])
-    chunk = chunk or max(1, _CHUNK_CELLS // n_units)
-    parts = []
-    done = 0
-    while done < n_resamples:
-        b = min(chunk, n_resamples - done)
-        parts.append(np.asarray(statistic(resampling_weights(n_units, b, rng)), dtype=float))
-        done += b
+    blocks = _resample_blocks(n_units, n_resamples, chunk)
+    seeds = np.random.SeedSequence(_entropy(seed)).spawn(len(blocks) + 1)
+
+    def run_block(i: int) -> np.ndarray:
+        rng_i = np.random.default_rng(seeds[i])
+        return np.asarray(statistic(resampling_weights(n_units, blocks[i], rng_i)), dtype=float)
+
+    if n_jobs is None or n_jobs == 1:
+        parts = [run_block(i) for i in range(len(blocks))]
+    else:
+        from joblib import Parallel, delayed
+
+        parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(run_block)(i) for i in range(len(blocks)))
+    rng = np.random.default_rng(seeds[-1])
     dist = np.concatenate(parts)
     valid = dist[np.isfinite(dist)]
     alpha = 1 - confidence
@@ -178,6 +190,20 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
                            f"bootstrap over units ({label}, B={n_resamples})", n_resamples,
                            int(len(valid)), seed if isinstance(seed, (int, type(None))) else None,
                            dist)
+
+
+def _entropy(seed):
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    if isinstance(seed, np.random.SeedSequence):
+        return seed.entropy
+    return seed
+
+
+def _resample_blocks(n_units: int, n_resamples: int, chunk: int | None) -> list[int]:
+    size = chunk or max(1, min(250, _CHUNK_CELLS // n_units))
+    full, rest = divmod(n_resamples, size)
+    return [size] * full + ([rest] if rest else [])
 
 
 def _bca_levels(statistic, n_units, estimate, valid, alpha, rng):

@@ -73,3 +73,10 @@ def test_bad_options():
         normal_interval(0, 1, 1.5)
     with pytest.raises(ReliabilityError, match="bootstrap method"):
         bootstrap_units(lambda w: w.sum(1), 5, method="basic")
+
+
+def test_parallel_blocks_give_identical_results():
+    x = np.random.default_rng(9).normal(size=300)
+    a = bootstrap_units(_mean_statistic(x), 300, n_resamples=1000, seed=11)
+    b = bootstrap_units(_mean_statistic(x), 300, n_resamples=1000, seed=11, n_jobs=2)
+    np.testing.assert_array_equal(a.distribution, b.distribution)
