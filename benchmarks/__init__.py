@@ -1,0 +1,1 @@
+"""Benchmarks of inspection-reliability against peer libraries (``python -m benchmarks``)."""

@@ -1,0 +1,431 @@
+"""Benchmark cases: seeded data generators and the implementations timed on them.
+
+A *case* is ``(group, impl, size)``. ``DATA[group](size, seed)`` builds the inputs (not
+timed); ``IMPLS[group][impl](data)`` returns a zero-argument callable (setup not timed,
+e.g. building the input layout a peer expects) or raises ``ImportError`` /
+``Unavailable`` when the library or function is missing. Each implementation records in
+``RECEIVES`` what input it is given, so the table compares like with like.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+
+class Unavailable(Exception):
+    """The implementation cannot run here (library not installed, function not written yet)."""
+
+
+Q = 4            # categories (Ofsted-style grades 1..4)
+MISSING = 0.10   # share of missing cells in agreement data
+
+
+# --------------------------------------------------------------------------- data
+def agreement_data(n_ratings: int, k: int, seed: int) -> dict:
+    """Wide ordinal ratings 1..Q of ``n_units`` by ``k`` raters, 10 % missing cells.
+
+    ``n_units`` is chosen so that about ``n_ratings`` ratings are observed. A latent grade
+    per unit plus rater noise gives realistic agreement (kappa about 0.5).
+    """
+    rng = np.random.default_rng(seed)
+    n_units = max(int(round(n_ratings / (k * (1 - MISSING)))), 4)
+    latent = rng.normal(size=(n_units, 1))
+    noisy = latent + rng.normal(scale=0.7, size=(n_units, k))
+    grades = np.clip(np.digitize(noisy, [-1.0, 0.0, 1.0]) + 1, 1, Q).astype(float)
+    grades[rng.random((n_units, k)) < MISSING] = np.nan
+    # Keep units with at least two ratings so every library sees the same units.
+    keep = (~np.isnan(grades)).sum(axis=1) >= 2
+    grades = grades[keep]
+    return {"wide": grades, "k": k}
+
+
+def icc_data(n_units: int, k: int, seed: int) -> dict:
+    """Complete continuous scores: unit effect + rater effect + noise (two-way model)."""
+    rng = np.random.default_rng(seed)
+    scores = (rng.normal(size=(n_units, 1)) + rng.normal(scale=0.3, size=(1, k))
+              + rng.normal(scale=0.8, size=(n_units, k)))
+    return {"wide": scores, "k": k}
+
+
+def _ratings(wide, level="ordinal"):
+    from reliability.data import as_ratings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return as_ratings(pd.DataFrame(wide), shape="wide", level=level, categories=[1, 2, 3, 4])
+
+
+def _quiet(fn):
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+    return run
+
+
+def _agreement_fn(name):
+    try:
+        import reliability.agreement as agr
+    except ImportError as exc:
+        raise Unavailable(f"reliability.agreement not importable: {exc}") from exc
+    fn = getattr(agr, name, None)
+    if fn is None:
+        raise Unavailable(f"reliability.agreement.{name} not found")
+    return fn
+
+
+# ---------------------------------------------------------------- agreement, k = 2
+def _pairs(wide):
+    both = ~np.isnan(wide).any(axis=1)
+    return wide[both, 0].astype(np.int64), wide[both, 1].astype(np.int64)
+
+
+def ours_cohen_ratings(d):
+    fn, r = _agreement_fn("cohen_kappa"), _ratings(d["wide"])
+    return _quiet(lambda: fn(r))
+
+
+def ours_cohen_frame(d):
+    fn, df = _agreement_fn("cohen_kappa"), pd.DataFrame(d["wide"])
+    return _quiet(lambda: fn(df, level="ordinal", categories=[1, 2, 3, 4]))
+
+
+def ours_agreement_ratings(d):
+    fn, r = _agreement_fn("agreement"), _ratings(d["wide"])
+    return _quiet(lambda: fn(r))
+
+
+def ours_agreement_frame(d):
+    fn, df = _agreement_fn("agreement"), pd.DataFrame(d["wide"])
+    return _quiet(lambda: fn(df, level="ordinal", categories=[1, 2, 3, 4]))
+
+
+def sklearn_cohen(d):
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = _pairs(d["wide"])
+    return lambda: cohen_kappa_score(a, b)
+
+
+def numpy_floor_pairs(d):
+    """One np.bincount over the (rater 1, rater 2) pairs plus the kappa arithmetic."""
+    a, b = _pairs(d["wide"])
+    a, b = a - 1, b - 1
+
+    def run():
+        t = np.bincount(a * Q + b, minlength=Q * Q).reshape(Q, Q) / len(a)
+        po = np.trace(t)
+        pe = t.sum(1) @ t.sum(0)
+        return (po - pe) / (1 - pe)
+    return run
+
+
+# ---------------------------------------------------------------- agreement, k = 4
+def ours_fleiss_ratings(d):
+    fn, r = _agreement_fn("fleiss_kappa"), _ratings(d["wide"])
+    return _quiet(lambda: fn(r))
+
+
+def ours_alpha_ratings(d):
+    fn, r = _agreement_fn("krippendorff_alpha"), _ratings(d["wide"], "nominal")
+    return _quiet(lambda: fn(r, level="nominal"))
+
+
+def ours_alpha_frame(d):
+    fn, df = _agreement_fn("krippendorff_alpha"), pd.DataFrame(d["wide"])
+    return _quiet(lambda: fn(df, level="nominal"))
+
+
+def statsmodels_fleiss(d):
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+    # statsmodels asserts an equal number of raters per unit, so it gets the complete
+    # units only (about 2/3 of them): a conservative comparison for us.
+    wide = d["wide"][~np.isnan(d["wide"]).any(axis=1)]
+
+    def run():
+        table, _ = aggregate_raters(wide)
+        return fleiss_kappa(table)
+    return _quiet(run)
+
+
+def krippendorff_alpha_peer(d):
+    import krippendorff
+
+    data = np.ascontiguousarray(d["wide"].T)
+    return lambda: krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+
+
+def numpy_floor_counts(d):
+    """One np.bincount of unit*Q + code over the long arrays (the units x categories counts)
+    plus Fleiss' arithmetic."""
+    wide = d["wide"]
+    u, r = np.nonzero(~np.isnan(wide))
+    unit = u.astype(np.int64)
+    code = wide[u, r].astype(np.int64) - 1
+    n = wide.shape[0]
+
+    def run():
+        c = np.bincount(unit * Q + code, minlength=n * Q).reshape(n, Q).astype(float)
+        m = c.sum(1)
+        po = ((c * (c - 1)).sum(1) / (m * (m - 1))).mean()
+        p = c.sum(0) / c.sum()
+        pe = p @ p
+        return (po - pe) / (1 - pe)
+    return run
+
+
+# ---------------------------------------------------------------------------- ICC
+def ours_icc(d):
+    try:
+        from reliability.icc import icc
+    except ImportError as exc:
+        raise Unavailable(str(exc)) from exc
+    wide = d["wide"]
+    return _quiet(lambda: icc(wide))
+
+
+def pingouin_icc(d):
+    import pingouin as pg
+
+    n, k = d["wide"].shape
+    long = pd.DataFrame({"unit": np.repeat(np.arange(n), k), "rater": np.tile(np.arange(k), n),
+                         "score": d["wide"].ravel()})
+    return _quiet(lambda: pg.intraclass_corr(long, targets="unit", raters="rater",
+                                             ratings="score"))
+
+
+def numpy_floor_icc(d):
+    """The two-way ANOVA mean squares (row/column means) and ICC(2,1): the arithmetic floor."""
+    x = d["wide"]
+    n, k = x.shape
+
+    def run():
+        g = x.mean()
+        rows = x.mean(1)
+        cols = x.mean(0)
+        ssr = k * ((rows - g) ** 2).sum()
+        ssc = n * ((cols - g) ** 2).sum()
+        sse = ((x - g) ** 2).sum() - ssr - ssc
+        msr, msc, mse = ssr / (n - 1), ssc / (k - 1), sse / ((n - 1) * (k - 1))
+        return (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
+    return run
+
+
+# ---------------------------------------------------------------------- bootstrap
+B = 2000
+
+
+def ours_agreement_bootstrap(d):
+    fn, r = _agreement_fn("agreement"), _ratings(d["wide"])
+    return _quiet(lambda: fn(r, bootstrap=B, seed=1))
+
+
+def ours_cohen_bootstrap(d):
+    fn, r = _agreement_fn("cohen_kappa"), _ratings(d["wide"])
+    return _quiet(lambda: fn(r, bootstrap=B, seed=1))
+
+
+def ours_icc_bootstrap(d):
+    from reliability.icc import icc
+
+    wide = d["wide"]
+    return _quiet(lambda: icc(wide, bootstrap=B, seed=1))
+
+
+def inference_kappa_bootstrap(d):
+    """reliability.inference.bootstrap_units on Cohen's kappa written as per-unit sums."""
+    from reliability.inference import bootstrap_units
+
+    a, b = _pairs(d["wide"])
+    a, b = a - 1, b - 1
+    agree = (a == b).astype(float)
+    ia = np.eye(Q)[a]   # n x Q indicators (Q = 4 columns: small)
+    ib = np.eye(Q)[b]
+
+    def stat(w):
+        tot = w.sum(1)
+        po = (w @ agree) / tot
+        pa, pb = (w @ ia) / tot[:, None], (w @ ib) / tot[:, None]
+        pe = (pa * pb).sum(1)
+        return (po - pe) / (1 - pe)
+    return lambda: bootstrap_units(stat, len(a), n_resamples=B, seed=1)
+
+
+def sklearn_loop_bootstrap(d):
+    """The naive way: a Python loop of 2,000 cohen_kappa_score calls on resampled pairs."""
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = _pairs(d["wide"])
+
+    def run():
+        rng = np.random.default_rng(1)
+        out = np.empty(B)
+        for i in range(B):
+            idx = rng.integers(0, len(a), len(a))
+            out[i] = cohen_kappa_score(a[idx], b[idx])
+        return np.quantile(out, [0.025, 0.975])
+    return run
+
+
+# ----------------------------------------------------------------------- registry
+IMPLS = {
+    "agreement_k2": {
+        "ours cohen_kappa [Ratings]": ours_cohen_ratings,
+        "ours cohen_kappa [DataFrame]": ours_cohen_frame,
+        "ours agreement() [Ratings]": ours_agreement_ratings,
+        "ours agreement() [DataFrame]": ours_agreement_frame,
+        "sklearn cohen_kappa_score": sklearn_cohen,
+        "irrCAC": None,
+        "numpy floor": numpy_floor_pairs,
+    },
+    "agreement_k4": {
+        "ours fleiss_kappa [Ratings]": ours_fleiss_ratings,
+        "ours krippendorff_alpha [Ratings]": ours_alpha_ratings,
+        "ours krippendorff_alpha [DataFrame]": ours_alpha_frame,
+        "ours agreement() [Ratings]": ours_agreement_ratings,
+        "ours agreement() [DataFrame]": ours_agreement_frame,
+        "statsmodels fleiss_kappa": statsmodels_fleiss,
+        "krippendorff.alpha": krippendorff_alpha_peer,
+        "irrCAC": None,
+        "numpy floor": numpy_floor_counts,
+    },
+    "icc": {
+        "ours icc [ndarray]": ours_icc,
+        "pingouin intraclass_corr": pingouin_icc,
+        "numpy floor (two-way ANOVA)": numpy_floor_icc,
+    },
+    "bootstrap": {
+        "ours agreement(bootstrap=2000) [Ratings]": ours_agreement_bootstrap,
+        "ours cohen_kappa(bootstrap=2000) [Ratings]": ours_cohen_bootstrap,
+        "inference.bootstrap_units (kappa)": inference_kappa_bootstrap,
+        "ours icc(bootstrap=2000), 1e4 x 4": ours_icc_bootstrap,
+        "sklearn loop x 2000": sklearn_loop_bootstrap,
+    },
+}
+
+RECEIVES = {
+    "ours cohen_kappa [Ratings]": "a prebuilt Ratings (integer-coded unit/rater/code arrays)",
+    "ours cohen_kappa [DataFrame]": "wide DataFrame of grades, NaN missing (coding timed)",
+    "ours agreement() [Ratings]": "a prebuilt Ratings; computes the whole table of coefficients",
+    "ours agreement() [DataFrame]": "wide DataFrame, NaN missing; whole table incl. coding",
+    "sklearn cohen_kappa_score": "two int64 arrays of the complete pairs (missing removed untimed)",
+    "irrCAC": "irrCAC (Python) could not be installed in this environment: recorded as unavailable",
+    "numpy floor": "pre-coded int arrays (k=2: the complete pairs; k=4: long unit/code arrays); "
+                   "one np.bincount pass + closed-form kappa",
+    "ours fleiss_kappa [Ratings]": "a prebuilt Ratings",
+    "ours krippendorff_alpha [Ratings]": "a prebuilt Ratings (nominal)",
+    "ours krippendorff_alpha [DataFrame]": "wide DataFrame, NaN missing (nominal; coding timed)",
+    "statsmodels fleiss_kappa": "wide float array of the COMPLETE units only (it asserts equal "
+                                "raters per unit; ~2/3 of the units); aggregate_raters + "
+                                "fleiss_kappa timed",
+    "krippendorff.alpha": "raters x units float array, NaN missing (nominal)",
+    "numpy floor (two-way ANOVA)": "the float ndarray; row/column means, sums of squares and "
+                                   "ICC(2,1) only (no F intervals, no other forms)",
+    "ours icc [ndarray]": "complete float ndarray units x raters (all six forms + F intervals)",
+    "pingouin intraclass_corr": "long DataFrame unit/rater/score (built untimed)",
+    "ours agreement(bootstrap=2000) [Ratings]": "prebuilt Ratings, 2,000 resamples",
+    "ours cohen_kappa(bootstrap=2000) [Ratings]": "prebuilt Ratings, 2,000 resamples",
+    "inference.bootstrap_units (kappa)": "complete pairs; kappa as per-unit weighted sums",
+    "ours icc(bootstrap=2000), 1e4 x 4": "complete 1e4 x 4 float ndarray, 2,000 resamples",
+    "sklearn loop x 2000": "complete pairs; Python loop of 2,000 cohen_kappa_score calls",
+}
+
+
+def make_data(group: str, size: int, seed: int) -> dict:
+    if group == "agreement_k2":
+        return agreement_data(size, 2, seed)
+    if group == "agreement_k4":
+        return agreement_data(size, 4, seed)
+    if group == "icc":
+        return icc_data(size, 4, seed)
+    raise KeyError(group)
+
+
+def bootstrap_data(impl: str, size: int, seed: int) -> dict:
+    if "icc" in impl:
+        return icc_data(size, 4, seed)
+    # size = units before the (few) units with fewer than 2 ratings are dropped
+    return agreement_data(int(size * 2 * (1 - MISSING)), 2, seed)
+
+
+# ------------------------------------------------------------------------- models
+# The data generator and the six fits are those of benchmarks/bench_models.py (written by
+# the models engineer): same seeded simulation ``simulate(n, n // 25 groups, seed=n)`` and
+# the same formulas, so its standalone script and this runner time the same work.
+_RHS = "female + fsm_pct + phase"
+
+
+def model_data(n: int, seed: int) -> dict:
+    from benchmarks.bench_models import simulate
+
+    return {"frame": simulate(n, max(n // 25, 10), seed=n), "n": n}
+
+
+def _models():
+    try:
+        import reliability.models as m
+    except ImportError as exc:
+        raise Unavailable(f"reliability.models not importable: {exc}") from exc
+    return m
+
+
+def ours_ordinal_mixed(d):
+    fn, df = _models().ordinal_mixed, d["frame"]
+    return _quiet(lambda: fn(f"grade ~ {_RHS} + (1|inspector_id)", df))
+
+
+def ours_binomial_mixed(d):
+    fn, df = _models().binomial_mixed, d["frame"]
+    return _quiet(lambda: fn(f"below_good ~ {_RHS} + (1|inspector_id)", df))
+
+
+def ours_linear_mixed(d):
+    fn, df = _models().linear_mixed, d["frame"]
+    return _quiet(lambda: fn(f"grade ~ {_RHS} + (1|inspector_id)", df))
+
+
+def sm_ordered_model(d):
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    df = d["frame"]
+    return _quiet(lambda: OrderedModel.from_formula(f"grade ~ {_RHS}", df, distr="logit")
+                  .fit(method="bfgs", disp=False))
+
+
+def sm_binomial_bayes(d):
+    from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
+
+    df = d["frame"]
+    return _quiet(lambda: BinomialBayesMixedGLM.from_formula(
+        f"below_good ~ {_RHS}", {"i": "0 + C(inspector_id)"}, df).fit_vb())
+
+
+def sm_mixedlm(d):
+    import statsmodels.formula.api as smf
+
+    df = d["frame"]
+    return _quiet(lambda: smf.mixedlm(f"grade ~ {_RHS}", df, groups=df["inspector_id"])
+                  .fit(reml=True))
+
+
+IMPLS["models"] = {
+    "ours ordinal_mixed (Laplace)": ours_ordinal_mixed,
+    "statsmodels OrderedModel (no random effect)": sm_ordered_model,
+    "ours binomial_mixed (Laplace)": ours_binomial_mixed,
+    "statsmodels BinomialBayesMixedGLM.fit_vb": sm_binomial_bayes,
+    "ours linear_mixed (REML)": ours_linear_mixed,
+    "statsmodels MixedLM (REML)": sm_mixedlm,
+}
+RECEIVES.update({
+    "ours ordinal_mixed (Laplace)": "DataFrame + formula grade ~ covariates + (1|inspector)",
+    "statsmodels OrderedModel (no random effect)": "same DataFrame; no random effect (statsmodels "
+                                                   "has no ordinal mixed model)",
+    "ours binomial_mixed (Laplace)": "DataFrame + formula below_good ~ covariates + (1|inspector)",
+    "statsmodels BinomialBayesMixedGLM.fit_vb": "same DataFrame; variational Bayes, not ML",
+    "ours linear_mixed (REML)": "DataFrame + formula grade ~ covariates + (1|inspector)",
+    "statsmodels MixedLM (REML)": "same DataFrame, groups=inspector",
+})

@@ -1,0 +1,40 @@
+"""Progress bars for long work (bootstrap blocks, simulations, model fits on large data).
+
+``progress(iterable, total=..., desc=..., enabled=None)`` wraps an iterable in a tqdm bar
+when it is useful and returns it unchanged otherwise: disabled when ``enabled=False``
+(the ``progress=False`` option of analyses), when stderr is not a terminal (pipes, CI,
+notebooks' captured output, JSON CLI output stays clean), or when tqdm is missing.
+Progress bars only report; they never change a result.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["progress", "progress_enabled"]
+
+
+def progress_enabled(enabled: bool | None = None) -> bool:
+    """Whether a bar would be shown: ``enabled`` if given, else stderr is a TTY and
+    ``RELIABILITY_PROGRESS`` is not ``0``."""
+    if enabled is not None:
+        return bool(enabled)
+    if os.environ.get("RELIABILITY_PROGRESS", "") == "0":
+        return False
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def progress(iterable, *, total: int | None = None, desc: str | None = None,
+             enabled: bool | None = None, unit: str = "it"):
+    """Wrap ``iterable`` in a tqdm progress bar if enabled (see module notes)."""
+    if not progress_enabled(enabled):
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, unit=unit, leave=False, file=sys.stderr)

@@ -1,0 +1,19 @@
+"""Agreement coefficients for categorical (and numeric) ratings by two or more raters.
+
+See ``docs/agreement.md``. One call: :func:`agreement`; single coefficients:
+:func:`cohen_kappa`, :func:`fleiss_kappa`, :func:`gwet_ac1`, :func:`krippendorff_alpha`, ...
+"""
+
+from reliability.agreement._functions import (bias_index, bowker_test, brennan_prediger,
+                                              cohen_kappa, conger_kappa, fleiss_category_kappas,
+                                              fleiss_kappa, gwet_ac1, gwet_ac2,
+                                              krippendorff_alpha, max_kappa, pabak,
+                                              percent_agreement, prevalence_index, scott_pi,
+                                              stuart_maxwell_test)
+from reliability.agreement._weights import weight_matrix
+from reliability.agreement.table import agreement
+
+__all__ = ["agreement", "percent_agreement", "cohen_kappa", "conger_kappa", "scott_pi",
+           "fleiss_kappa", "brennan_prediger", "gwet_ac1", "gwet_ac2", "krippendorff_alpha",
+           "pabak", "prevalence_index", "bias_index", "max_kappa", "fleiss_category_kappas",
+           "bowker_test", "stuart_maxwell_test", "weight_matrix"]

@@ -1,0 +1,102 @@
+"""Shared plumbing: input resolution, intervals, result construction, bootstrap wiring."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import stats
+
+from reliability._errors import ReliabilityError
+from reliability._results import Estimate
+from reliability.data import Ratings, as_ratings
+from reliability.inference import bootstrap_units, check_confidence
+
+NAN = float("nan")
+CI_METHODS = ("t", "normal")
+
+
+def resolve(ratings, *, level=None, categories=None, shape=None, unit=None, rater="rater",
+            rating="rating", encoding=None) -> Ratings:
+    """Ratings with units of a single rating kept (Gwet's marginals use them)."""
+    if isinstance(ratings, Ratings):
+        return ratings.with_level(level) if level is not None else ratings
+    return as_ratings(ratings, shape=shape, level=level, categories=categories, unit=unit,
+                      rater=rater, rating=rating, encoding=encoding, min_ratings=1)
+
+
+def interval(est, se, n, confidence, ci_method):
+    """Gwet/irrCAC: est +/- t(n-1) se with the upper bound capped at 1 (``"t"``);
+    vcd: est +/- z se clipped to [-1, 1] (``"normal"``)."""
+    if not (math.isfinite(est) and math.isfinite(se)):
+        return (NAN, NAN)
+    alpha = 1 - confidence
+    if ci_method == "t":
+        if n < 2:
+            return (NAN, NAN)
+        h = stats.t.ppf(1 - alpha / 2, n - 1) * se
+        return (est - h, min(1.0, est + h))
+    if ci_method == "normal":
+        h = stats.norm.ppf(1 - alpha / 2) * se
+        return (max(-1.0, est - h), min(1.0, est + h))
+    raise ReliabilityError(f"ci_method must be one of {', '.join(CI_METHODS)}; got {ci_method!r}")
+
+
+def ci_text(ci_method):
+    return ("CI = est +/- t(n-1)*se, upper bound capped at 1 (as irrCAC)" if ci_method == "t"
+            else "CI = est +/- z*se clipped to [-1, 1] (as vcd)")
+
+
+def ratio(num, den):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null=NAN,
+          extra=None, stat=None, bootstrap=0, seed=None, bootstrap_method="percentile",
+          n_units=None) -> Estimate:
+    """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``."""
+    confidence = check_confidence(confidence)
+    est = float(est)
+    se = float(se)
+    if not math.isfinite(est):
+        se = NAN
+        se_null = NAN
+    ci = interval(est, se, n, confidence, ci_method)
+    extra = dict(extra or {})
+    p_value = NAN
+    if math.isfinite(se_null) and se_null > 0 and math.isfinite(est):
+        extra["z_null"] = est / se_null
+        p_value = float(2 * stats.norm.sf(abs(est / se_null)))
+    if bootstrap and stat is not None:
+        if not math.isfinite(est):
+            extra["bootstrap"] = {"se": None, "ci": [None, None], "method": "not run: "
+                                  "estimate undefined", "n_resamples": int(bootstrap),
+                                  "seed": seed}
+        else:
+            res = bootstrap_units(stat, n_units, n_resamples=bootstrap, seed=seed,
+                                  confidence=confidence, method=bootstrap_method, estimate=est)
+            extra["bootstrap"] = res.to_dict()
+    return Estimate(name=name, estimate=est, se=se, ci=ci, ci_level=confidence,
+                    method=f"{method}; {ci_text(ci_method)}" if math.isfinite(se) else method,
+                    se_kind="non-null", se_null=float(se_null), p_value=p_value, reason=reason,
+                    extra=extra)
+
+
+def undefined(name, reason, *, confidence=0.95, method="") -> Estimate:
+    return Estimate(name=name, estimate=NAN, ci_level=confidence, method=method, reason=reason)
+
+
+def indicator(rows, cols, n_rows, n_cols, data=None) -> sp.csr_matrix:
+    """Sparse n_rows x n_cols matrix with ``data`` (default 1) at (rows, cols), duplicates summed."""
+    if data is None:
+        data = np.ones(len(rows))
+    return sp.csr_matrix((np.asarray(data, dtype=float), (rows, cols)), shape=(n_rows, n_cols))
+
+
+def wsum(u, x):
+    """Weighted sums over units for B resamples: ``u`` (B x n) times ``x`` (n,) or (n x p)."""
+    if sp.issparse(x):
+        return np.asarray((x.T @ u.T).T)
+    return u @ x

@@ -1,0 +1,177 @@
+"""Two-rater coefficients from the rater-1 x rater-2 contingency table.
+
+* Cohen's (1960) kappa and weighted kappa (Cohen 1968) with the large-sample non-null SE
+  of Fleiss, Cohen & Everitt (1969) (for CIs) and their SE under H0: kappa = 0 (for tests);
+  checked against vcd_sexualfun, fleiss_cohen_everitt_1969, cohen_1968_weighted,
+  gwet_cont3x3abstractors, gwet_cont4x4diagnosis (irrCAC's table SE equals the FCE SE).
+* Scott's pi, Gwet's AC1/AC2, Brennan-Prediger, percent agreement and Krippendorff's alpha
+  from a table (with the (1 - 1/(2n)) small-sample term) with Gwet's (2014, ch. 5) SEs,
+  as irrCAC's ``*.table`` functions.
+* 2 x 2 indices: PABAK, prevalence and bias indices (Byrt, Bishop & Carlin 1993) and
+  maximum attainable kappa given the margins (Cohen 1960).
+* Marginal homogeneity: Bowker (1948) symmetry test and Stuart (1955)-Maxwell (1970) test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from reliability.agreement._common import NAN, indicator, wsum
+
+_EPS = 1e-12
+TABLE_KINDS = ("cohen", "scott", "gwet_ac", "brennan_prediger", "percent_agreement",
+               "krippendorff")
+
+
+class TableFamily:
+    """Paired ratings of two raters (units rated by both), as cells of a q x q table."""
+
+    def __init__(self, first, second, q, weights):
+        self.a = np.asarray(first, dtype=np.int64)
+        self.b = np.asarray(second, dtype=np.int64)
+        self.q = q
+        self.n = len(self.a)
+        self.W = np.asarray(weights, dtype=float)
+        self.S = indicator(np.arange(self.n), self.a * q + self.b, self.n, q * q)
+        self.table = np.bincount(self.a * q + self.b, minlength=q * q).reshape(q, q).astype(float)
+
+    @classmethod
+    def from_ratings(cls, rt, weights, first=0, second=1):
+        codes = rt.codes
+        both = (codes[:, first] >= 0) & (codes[:, second] >= 0)
+        return cls(codes[both, first], codes[both, second], rt.n_categories, weights)
+
+    # --------------------------------------------------------------- estimates
+    def pa_pe(self, kind, u):
+        B = len(u)
+        counts = wsum(u, self.S).reshape(B, self.q, self.q)
+        n = counts.sum(axis=(1, 2))
+        P = counts / n[:, None, None]
+        W, q = self.W, self.q
+        pa = np.einsum("kl,bkl->b", W, P)
+        pr, pc = P.sum(axis=2), P.sum(axis=1)
+        pi = (pr + pc) / 2
+        if kind == "cohen":
+            pe = np.einsum("bk,kl,bl->b", pr, W, pc)
+        elif kind in ("scott", "krippendorff"):
+            pe = np.einsum("bk,kl,bl->b", pi, W, pi)
+            if kind == "krippendorff":
+                eps = 1 / (2 * n)
+                pa = (1 - eps) * pa + eps
+        elif kind == "gwet_ac":
+            pe = (W.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1
+                  else np.full(B, NAN))
+        elif kind == "brennan_prediger":
+            pe = np.full(B, W.sum() / q ** 2)
+        else:
+            pe = np.zeros(B)
+        return pa, pe
+
+    def statistic(self, kind):
+        def stat(u):
+            pa, pe = self.pa_pe(kind, u)
+            if kind == "percent_agreement":
+                return pa
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(np.abs(1 - pe) > _EPS, (pa - pe) / (1 - pe), np.nan)
+        return stat
+
+    def analytic(self, kind):
+        """(estimate, se, pa, pe, n, reason, se_null); se_null only for Cohen (FCE 1969)."""
+        pa, pe = (float(x[0]) for x in self.pa_pe(kind, np.ones((1, self.n))))
+        n, W, q = self.n, self.W, self.q
+        if kind == "gwet_ac" and q < 2:
+            return NAN, NAN, pa, NAN, n, "AC1 needs at least 2 declared categories", NAN
+        if kind != "percent_agreement" and abs(1 - pe) <= _EPS:
+            return (NAN, NAN, pa, pe, n, "chance agreement p_e = 1 (a single category used): 0/0",
+                    NAN)
+        P = self.table / n
+        pr, pc = P.sum(axis=1), P.sum(axis=0)
+        pi = (pr + pc) / 2
+        se_null = NAN
+        if kind == "percent_agreement":
+            coef, g = pa, np.zeros((q, q))
+        elif kind == "brennan_prediger":
+            coef, g = (pa - pe) / (1 - pe), np.zeros((q, q))
+        elif kind == "cohen":
+            coef = (pa - pe) / (1 - pe)
+            wr, wc = W @ pc, W.T @ pr
+            g = wr[:, None] + wc[None, :]
+            h0 = W - g
+            var0 = ((np.outer(pr, pc) * h0 ** 2).sum() - pe ** 2) / (n * (1 - pe) ** 2)
+            se_null = float(np.sqrt(max(var0, 0.0)))
+        elif kind in ("scott", "krippendorff"):
+            # irrCAC gives Krippendorff's table alpha the SE of Scott's pi.
+            pa0 = (W * P).sum()
+            coef = (pa0 - pe) / (1 - pe)
+            ws = ((W + W.T) / 2) @ pi
+            g = ws[:, None] + ws[None, :]
+        else:  # gwet_ac
+            coef = (pa - pe) / (1 - pe)
+            T = W.sum() / (q * (q - 1))
+            g = 2 * T * (1 - (pi[:, None] + pi[None, :]) / 2)
+        est = pa if kind == "percent_agreement" else (pa - pe) / (1 - pe)
+        h = W - (1 - coef) * g
+        mean = (P * h).sum()
+        var = ((P * h ** 2).sum() - mean ** 2) / (n * (1 - pe) ** 2)
+        return est, float(np.sqrt(max(var, 0.0))), pa, pe, n, "", se_null
+
+
+def two_by_two(table):
+    """PABAK, prevalence index, bias index (Byrt et al. 1993) with multinomial SEs."""
+    t = np.asarray(table, dtype=float)
+    n = t.sum()
+    (a, b), (c, d) = t / n
+    po = a + d
+    out = {
+        "pabak": (2 * po - 1, 2 * np.sqrt(po * (1 - po) / n)),
+        "prevalence_index": (a - d, np.sqrt((a + d - (a - d) ** 2) / n)),
+        "bias_index": (b - c, np.sqrt((b + c - (b - c) ** 2) / n)),
+    }
+    return out, n
+
+
+def max_kappa(table, weights=None):
+    """Largest kappa attainable with the observed margins (Cohen 1960): p_o,max = sum min(p_k., p_.k)."""
+    t = np.asarray(table, dtype=float)
+    n = t.sum()
+    pr, pc = t.sum(axis=1) / n, t.sum(axis=0) / n
+    pe = pr @ pc
+    pomax = np.minimum(pr, pc).sum()
+    if abs(1 - pe) <= _EPS:
+        return NAN, pe, "chance agreement p_e = 1 (a single category used): 0/0"
+    return (pomax - pe) / (1 - pe), pe, ""
+
+
+def bowker(table):
+    """Bowker (1948) test of symmetry: sum_{k<l} (n_kl - n_lk)^2 / (n_kl + n_lk)."""
+    t = np.asarray(table, dtype=float)
+    iu = np.triu_indices(len(t), 1)
+    s = t[iu] + t.T[iu]
+    d = t[iu] - t.T[iu]
+    keep = s > 0
+    stat = float((d[keep] ** 2 / s[keep]).sum())
+    df = int(keep.sum())
+    p = float(stats.chi2.sf(stat, df)) if df > 0 else NAN
+    return stat, df, p
+
+
+def stuart_maxwell(table):
+    """Stuart-Maxwell test of marginal homogeneity: d' S^-1 d on q-1 categories (Maxwell 1970)."""
+    t = np.asarray(table, dtype=float)
+    used = (t.sum(axis=0) + t.sum(axis=1)) > 0
+    t = t[np.ix_(used, used)]
+    q = len(t)
+    if q < 2:
+        return NAN, 0, NAN, "fewer than 2 categories used"
+    d = (t.sum(axis=1) - t.sum(axis=0))[:-1]
+    S = -(t + t.T)
+    np.fill_diagonal(S, t.sum(axis=1) + t.sum(axis=0) - 2 * np.diag(t))
+    S = S[:-1, :-1]
+    try:
+        stat = float(d @ np.linalg.solve(S, d))
+    except np.linalg.LinAlgError:
+        stat = float(d @ np.linalg.pinv(S) @ d)
+    df = q - 1
+    return stat, df, float(stats.chi2.sf(stat, df)), ""

@@ -1,0 +1,96 @@
+"""One call for the whole agreement table: :func:`agreement`."""
+
+from __future__ import annotations
+
+from reliability._errors import ReliabilityError
+from reliability._results import Estimate, EstimateTable
+from reliability.agreement import _functions as F
+from reliability.agreement._common import resolve
+from reliability.agreement._weights import weight_matrix, weights_label
+
+
+def agreement(ratings, *, level=None, weights=None, categories=None, confidence=0.95,
+              bootstrap=0, seed=None, bootstrap_method="percentile", ci_method="t",
+              shape=None, unit=None, rater="rater", rating="rating",
+              encoding=None) -> EstimateTable:
+    """Every applicable agreement coefficient with SEs and confidence intervals.
+
+    Parameters
+    ----------
+    ratings : Ratings, DataFrame, ndarray or path
+        Anything :func:`reliability.data.as_ratings` accepts (wide, long, table, counts).
+    level : {"nominal", "ordinal", "interval", "ratio"}, optional
+        Measurement level (Krippendorff metric; default weights).
+    weights : {"identity", "linear", "quadratic"} or (q, q) array, optional
+        Agreement weights for the kappa-type coefficients. Default identity for nominal
+        data, quadratic otherwise. With weights other than identity Gwet's AC2 replaces AC1.
+    categories : sequence, optional
+        Declared categories in order (AC1 and Brennan-Prediger depend on their number).
+    confidence : float
+        Confidence level. Default intervals: est +/- t(n-1) * se, upper bound capped at 1
+        (Gwet 2014 / irrCAC); ``ci_method="normal"`` for z intervals clipped to [-1, 1].
+    bootstrap : int
+        Bootstrap resamples over units (0 = none); results in each estimate's
+        ``extra["bootstrap"]``. ``seed`` and ``bootstrap_method`` ("percentile", "bca").
+
+    Returns
+    -------
+    EstimateTable
+        Keys: percent_agreement, cohen_kappa (2 raters; NaN with a reason for counts
+        input with 2 ratings per unit), conger_kappa (NaN with a reason for counts input),
+        scott_pi, fleiss_kappa, brennan_prediger, gwet_ac1 or gwet_ac2,
+        krippendorff_alpha; with 2 raters bowker_test and stuart_maxwell_test; with 2
+        raters and 2 categories pabak, prevalence_index, bias_index, max_kappa.
+        ``info``: n_units, n_raters, categories, level, weights.
+    """
+    rt = resolve(ratings, level=level, categories=categories, shape=shape, unit=unit,
+                 rater=rater, rating=rating, encoding=encoding)
+    if weights is None:
+        weights = "identity" if rt.level == "nominal" else "quadratic"
+    wl = weights_label(weights)
+    if wl == "user":
+        W = weight_matrix(weights, rt.values)   # validated once, echoed in info
+    common = dict(confidence=confidence, ci_method=ci_method, bootstrap=bootstrap, seed=seed,
+                  bootstrap_method=bootstrap_method)
+    out: dict[str, Estimate] = {}
+
+    def add(name, fn, *args, **kw):
+        try:
+            out[name] = fn(*args, **kw)
+        except ReliabilityError as exc:
+            out[name] = Estimate(name, float("nan"), ci_level=confidence, reason=str(exc))
+
+    add("percent_agreement", F.percent_agreement, rt, weights=weights, **common)
+    two = rt.has_raters and rt.n_raters == 2
+    if two:
+        add("cohen_kappa", F.cohen_kappa, rt, weights=weights, **common)
+    elif not rt.has_raters and rt.n_raters == 2:
+        out["cohen_kappa"] = Estimate("cohen_kappa", float("nan"), ci_level=confidence,
+                                      reason="counts input has no rater identities")
+    if rt.has_raters:
+        add("conger_kappa", F.conger_kappa, rt, weights=weights, **common)
+    else:
+        out["conger_kappa"] = Estimate("conger_kappa", float("nan"), ci_level=confidence,
+                                       reason="counts input has no rater identities")
+    add("scott_pi", F.scott_pi, rt, weights=weights, **common)
+    add("fleiss_kappa", F.fleiss_kappa, rt, weights=weights, **common)
+    add("brennan_prediger", F.brennan_prediger, rt, weights=weights, **common)
+    if wl == "identity":
+        add("gwet_ac1", F.gwet_ac1, rt, **common)
+    else:
+        add("gwet_ac2", F.gwet_ac2, rt, weights=weights, **common)
+    add("krippendorff_alpha", F.krippendorff_alpha, rt, **common)
+    if two:
+        add("bowker_test", F.bowker_test, rt)
+        add("stuart_maxwell_test", F.stuart_maxwell_test, rt)
+        if rt.n_categories == 2:
+            plain = dict(confidence=confidence, ci_method=ci_method)
+            add("pabak", F.pabak, rt, **plain)
+            add("prevalence_index", F.prevalence_index, rt, **plain)
+            add("bias_index", F.bias_index, rt, **plain)
+            add("max_kappa", F.max_kappa, rt, confidence=confidence)
+    info = {"n_units": rt.n_units, "n_raters": rt.n_raters, "categories": list(rt.categories),
+            "level": rt.level, "weights": wl}
+    if wl == "user":
+        info["weight_matrix"] = W.tolist()
+    return EstimateTable(out, info=info, notes=tuple(rt.notes))

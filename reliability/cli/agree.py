@@ -1,0 +1,60 @@
+"""``reliability agree``: every agreement coefficient of a ratings CSV."""
+
+from __future__ import annotations
+
+from reliability.cli._common import add_confidence, add_encoding, add_json, emit_json
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "agree", help="agreement coefficients (kappa, AC1/AC2, Krippendorff's alpha, ...)",
+        description="Percent agreement, Cohen/Conger kappa, Scott's pi / Fleiss' kappa, "
+                    "Brennan-Prediger, Gwet's AC1/AC2 and Krippendorff's alpha with Gwet (2014) "
+                    "standard errors and confidence intervals (t(n-1), upper bound capped at 1).")
+    p.add_argument("path", help="CSV file of ratings")
+    p.add_argument("--shape", choices=["wide", "long", "table", "counts"], default="wide",
+                   help="wide (default): first column unit id, other columns raters, empty = "
+                        "missing; long: unit, rater, rating columns; table: 2-rater contingency "
+                        "table (first column rater 1's categories); counts: first column unit "
+                        "id, one column per category")
+    p.add_argument("--unit", default=None, help="unit id column (default: first column / 'unit')")
+    p.add_argument("--rater", default="rater", help="rater column of long data")
+    p.add_argument("--rating", default="rating", help="rating column of long data")
+    p.add_argument("--level", choices=["nominal", "ordinal", "interval", "ratio"], default=None,
+                   help="measurement level (default nominal)")
+    p.add_argument("--categories", default=None,
+                   help="categories in order, comma-separated (e.g. a,b,c)")
+    p.add_argument("--weights", choices=["identity", "linear", "quadratic"], default=None,
+                   help="agreement weights (default identity for nominal, quadratic otherwise)")
+    add_confidence(p)
+    p.add_argument("--ci-method", choices=["t", "normal"], default="t",
+                   help="t: est +/- t(n-1) se, upper capped at 1 (irrCAC, default); normal: "
+                        "est +/- z se clipped to [-1, 1] (vcd)")
+    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="add bootstrap SEs and intervals over units with N resamples")
+    p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+    p.add_argument("--bootstrap-method", choices=["percentile", "bca"], default="percentile",
+                   help="bootstrap interval (default percentile)")
+    add_encoding(p)
+    add_json(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from reliability.agreement import agreement
+    from reliability.data import as_ratings
+
+    categories = None
+    if args.categories:
+        categories = [c.strip() for c in args.categories.split(",")]
+    ratings = as_ratings(args.path, shape=args.shape, level=args.level, categories=categories,
+                         unit=args.unit, rater=args.rater, rating=args.rating,
+                         encoding=args.encoding, min_ratings=1)
+    result = agreement(ratings, weights=args.weights, confidence=args.confidence,
+                       ci_method=args.ci_method, bootstrap=args.bootstrap, seed=args.seed,
+                       bootstrap_method=args.bootstrap_method)
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        print(result.summary())
+    return 0

@@ -1,0 +1,131 @@
+"""``reliability consistency``: agreement of two parallel inspection teams.
+
+Input, one of:
+
+* a CSV with one row per school and the two teams' grades in ``--first`` / ``--second``;
+* long data (``--shape long``): one row per (school, team) with ``--unit``, ``--rater``,
+  ``--rating`` columns and exactly two teams (first team = first seen in the file);
+* a square two-team contingency table (``--shape table``, first column = first team's
+  grade, other columns = second team's grades in the same order);
+* no file, only a published summary: ``--agree 22 --n 24`` gives the agreement with its
+  intervals and ``kappa_range``, the range of kappa over every consistent table.
+"""
+
+from __future__ import annotations
+
+from reliability.cli._common import add_confidence, add_encoding, add_json, emit_json
+from reliability.cli.validity import add_categories, split_list
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "consistency", help="parallel inspections: P(second team differs), kappa, kappa range",
+        description="Agreement of two independent inspection teams with Wilson and exact "
+                    "(Clopper-Pearson) intervals, the probability that the second team "
+                    "gives a different grade (overall and by grade), Cohen's kappa; or, from "
+                    "'--agree K --n N' alone, the range of kappa consistent with the report.")
+    p.add_argument("path", nargs="?", default=None, help="CSV file (omit with --agree/--n)")
+    p.add_argument("--first", default=None, help="first team's grade column")
+    p.add_argument("--second", default=None, help="second team's grade column")
+    p.add_argument("--shape", choices=["pairs", "long", "table"], default="pairs",
+                   help="pairs (default): --first/--second columns; long: --unit/--rater/"
+                        "--rating; table: square contingency table")
+    p.add_argument("--unit", default="unit", help="school id column of long data")
+    p.add_argument("--rater", default="rater", help="team column of long data")
+    p.add_argument("--rating", default="rating", help="grade column of long data")
+    add_categories(p)
+    p.add_argument("--agree", type=int, default=None, help="published number of agreements")
+    p.add_argument("--n", type=int, default=None, help="published number of pairs")
+    p.add_argument("--n-categories", type=int, default=2,
+                   help="categories for --agree/--n enumeration (default 2)")
+    add_confidence(p)
+    add_encoding(p)
+    add_json(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from reliability._errors import ReliabilityError, require_columns
+    from reliability._io import read_csv
+    from reliability.consistency import agreement_range, pairs_table, parallel_consistency
+
+    categories = split_list(args.categories)
+    missing = split_list(args.missing) or ()
+    if args.path is None:
+        if args.agree is None or args.n is None:
+            raise ReliabilityError("give a CSV file, or --agree and --n for a published summary")
+        rng = agreement_range(args.agree, args.n, n_categories=args.n_categories,
+                              confidence=args.confidence)
+        out = rng.to_dict()
+        out["p_different"] = {k: (1 - v if k == "estimate" else v)
+                              for k, v in rng.agreement.items() if k in ("estimate", "ci_level")}
+        out["p_different"]["ci"] = [1 - rng.agreement["ci"][1], 1 - rng.agreement["ci"][0]]
+        out["p_different"]["ci_exact"] = [1 - rng.agreement["ci_exact"][1],
+                                          1 - rng.agreement["ci_exact"][0]]
+        out["p_different"]["method"] = ("proportion of pairs disagreeing; ci Wilson (1927) "
+                                        "score, ci_exact Clopper-Pearson (1934)")
+        out["kappa"] = None
+        if args.json:
+            emit_json(out)
+        else:
+            print(rng.summary())
+        return 0
+    n_dropped = 0
+    if args.shape == "table":
+        frame = read_csv(args.path, encoding=args.encoding, index_col=0)
+        table = frame.to_numpy()
+        try:
+            table = np.asarray(table, dtype=float)
+        except ValueError as exc:
+            raise ReliabilityError(f"table {args.path} must hold counts: {exc}") from exc
+        cats = categories or [str(c) for c in frame.index]
+    elif args.shape == "long":
+        frame = read_csv(args.path, encoding=args.encoding)
+        require_columns(frame, [args.unit, args.rater, args.rating])
+        teams = pd.unique(frame[args.rater].dropna())
+        if len(teams) != 2:
+            raise ReliabilityError(
+                f"long data need exactly two teams in column {args.rater!r}; found "
+                f"{len(teams)}: {list(teams)[:5]}")
+        dup = frame.duplicated([args.unit, args.rater])
+        if dup.any():
+            row = int(np.flatnonzero(dup.to_numpy())[0])
+            raise ReliabilityError(
+                f"school {frame[args.unit].iloc[row]!r} has two grades from team "
+                f"{frame[args.rater].iloc[row]!r} (row {row + 1})")
+        wide = frame.pivot(index=args.unit, columns=args.rater, values=args.rating)
+        first, second = wide[teams[0]].copy(), wide[teams[1]].copy()
+        first.name, second.name = str(teams[0]), str(teams[1])
+        first, second = _drop_missing(first, missing), _drop_missing(second, missing)
+        table, cats, n_dropped = pairs_table(first, second, categories=categories)
+    else:
+        if not args.first or not args.second:
+            raise ReliabilityError("give --first and --second (the two teams' grade columns)")
+        frame = read_csv(args.path, encoding=args.encoding)
+        require_columns(frame, [args.first, args.second])
+        table, cats, n_dropped = pairs_table(_drop_missing(frame[args.first], missing),
+                                             _drop_missing(frame[args.second], missing),
+                                             categories=categories)
+    result = parallel_consistency(table, categories=cats, confidence=args.confidence)
+    out = result.to_dict()
+    out["n_dropped"] = n_dropped
+    if args.json:
+        emit_json(out)
+    else:
+        print(result.summary())
+        if n_dropped:
+            print(f"dropped {n_dropped} school(s) without both grades")
+    return 0
+
+
+def _drop_missing(series, missing):
+    """Blank out values declared 'not judged' (--missing); they count as dropped pairs."""
+    if not missing:
+        return series
+    from reliability.validity._clean import _norm
+
+    keys = series.map(_norm)
+    return series.where(~keys.isin({_norm(m) for m in missing}))

@@ -1,0 +1,96 @@
+"""``reliability gstudy``: G study variance components and D-study table."""
+
+from __future__ import annotations
+
+from reliability.cli._common import add_encoding, add_json, emit_json
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "gstudy", help="generalizability theory: G study and D study",
+        description="Variance components of p x r, r:p, p x r x o or (r:p) x o random designs "
+                    "(ANOVA for balanced data, REML otherwise), E rho^2, Phi and a D-study table.")
+    p.add_argument("path", help="CSV file: long (object, facet columns, score) or, for one "
+                                "facet, wide (one row per object, one column per condition)")
+    p.add_argument("--object", default="unit", help="column of the objects of measurement")
+    p.add_argument("--facets", default="rater",
+                   help="facet column(s), comma-separated: rater or rater,occasion")
+    p.add_argument("--score", default="score", help="score column")
+    p.add_argument("--nested", default=None, metavar="r:p",
+                   help="first facet nested within the object: 'r:p' or '<facet>:<object>' "
+                        "(with two facets this gives the (r:p) x o design)")
+    p.add_argument("--method", choices=["anova", "reml", "auto"], default="auto")
+    p.add_argument("--d-study", dest="d_study", action="append", nargs="+", default=None,
+                   metavar="FACET=N1,N2",
+                   help="D-study sizes, e.g. --d-study rater=1,2,3,4 occasion=1,2")
+    p.add_argument("--target", type=float, default=None,
+                   help="also report the smallest design reaching this E rho^2 and Phi")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="save D-study curves (PNG/PDF/SVG) to FILE")
+    add_encoding(p)
+    add_json(p)
+    p.set_defaults(func=run)
+
+
+def _parse_sizes(items, facets):
+    from reliability._errors import ReliabilityError
+
+    sizes = {}
+    for group in items or []:
+        for item in group:
+            for part in item.split(";"):
+                if not part.strip():
+                    continue
+                if "=" not in part:
+                    raise ReliabilityError(f"--d-study expects FACET=N1,N2,...; got {part!r}")
+                key, _, values = part.partition("=")
+                key = key.strip()
+                if key not in facets:
+                    raise ReliabilityError(f"--d-study facet {key!r} is not one of {list(facets)}")
+                try:
+                    sizes[key] = [int(v) for v in values.split(",") if v.strip()]
+                except ValueError:
+                    raise ReliabilityError(
+                        f"--d-study sizes must be whole numbers; got {values!r}") from None
+                if not sizes[key] or min(sizes[key]) < 1:
+                    raise ReliabilityError(f"--d-study sizes must be >= 1; got {values!r}")
+    return sizes
+
+
+def run(args) -> int:
+    from reliability._io import read_csv
+    from reliability.gtheory import g_study
+
+    facets = tuple(f.strip() for f in args.facets.split(",") if f.strip())
+    frame = read_csv(args.path, encoding=args.encoding)
+    result = g_study(frame, object=args.object, facets=facets, score=args.score,
+                     nested=args.nested, method=args.method)
+    sizes = _parse_sizes(args.d_study, facets)
+    if not sizes:
+        # default table: 1..max(4, G-study n) conditions of the first facet
+        first = facets[0]
+        sizes = {first: list(range(1, max(4, int(round(result.n[first]))) + 1))}
+    out = result.to_dict(d_study=sizes)
+    if args.target is not None:
+        out["minimal_design"] = {
+            "g_coefficient": result.minimal_design(args.target, coefficient="g"),
+            "phi": result.minimal_design(args.target, coefficient="phi")}
+    if args.plot:
+        from reliability.plots.dstudy import plot_d_study
+
+        fig = plot_d_study(result, target=args.target)
+        fig.savefig(args.plot, bbox_inches="tight")
+        out["plot"] = args.plot
+    if args.json:
+        emit_json(out)
+        return 0
+    print(result.summary(d_study=sizes))
+    if args.target is not None:
+        for key, design in out["minimal_design"].items():
+            sizes_txt = ", ".join(f"{f} = {design[f]}" for f in facets)
+            status = "reached" if design["reached"] else "NOT reached (best shown)"
+            print(f"smallest design for {key} >= {args.target:g}: {sizes_txt} "
+                  f"(E rho^2 {design['g_coefficient']:.4f}, Phi {design['phi']:.4f}; {status})")
+    if args.plot:
+        print(f"plot saved to {args.plot}")
+    return 0

@@ -1,0 +1,21 @@
+"""Data sets and loaders: real Ofsted/DfE data, classic reliability examples, simulators.
+
+Real data carry the attribution "Contains public sector information licensed under the Open
+Government Licence v3.0." See ``docs/datasets.md`` and ``datasets/README.md``.
+"""
+
+from ._ofsted import (GRADES, OGL_ATTRIBUTION, RATING_REFERENCE_DATE, load_ks2_2019_progress,
+                      load_ofsted_outcomes_2023_west_midlands, read_ofsted_inspections)
+from ._parallel import ParallelInspections
+from ._reference import (load_brennan_synthetic1, load_fleiss1971, load_inspections_synthetic,
+                         load_krippendorff_example, load_ofsted_2017_short_inspections,
+                         load_shrout_fleiss1979, load_vcd_sexualfun)
+from ._simulate import simulate_lesson_observations, simulate_national_inspections
+
+__all__ = [
+    "GRADES", "OGL_ATTRIBUTION", "RATING_REFERENCE_DATE", "ParallelInspections",
+    "load_brennan_synthetic1", "load_fleiss1971", "load_inspections_synthetic",
+    "load_krippendorff_example", "load_ks2_2019_progress", "load_ofsted_2017_short_inspections",
+    "load_ofsted_outcomes_2023_west_midlands", "load_shrout_fleiss1979", "load_vcd_sexualfun",
+    "read_ofsted_inspections", "simulate_lesson_observations", "simulate_national_inspections",
+]

@@ -1,0 +1,175 @@
+"""Two-way ANOVA kernels for the six Shrout-Fleiss ICCs on complete (balanced) data.
+
+Everything is a function of the mean squares, and the mean squares are functions of row
+sums, row sums of squares and column sums, so the same code serves the observed data
+(one row of weights) and every bootstrap resample (weights ``W``, ``B x n``: resampled
+column sums are ``W @ X``).
+
+References
+----------
+Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater
+reliability. *Psychological Bulletin*, 86(2), 420-428.
+McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some intraclass correlation
+coefficients. *Psychological Methods*, 1(1), 30-46 (and the 1996 correction, p. 390);
+Table 7 (F tests) and Table 8 (confidence intervals).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+
+
+def mean_squares(weights, per_unit, n, k):
+    """Mean squares for all resamples.
+
+    Parameters
+    ----------
+    weights : (B, n) array of resampling counts (ones = observed data).
+    per_unit : tuple ``(X, rowsum, rowsq)`` of the centred data ``X`` (n x k), its row
+        sums and row sums of squares.
+
+    Returns
+    -------
+    dict of (B,) arrays ``MSR, MSC, MSE, MSW``.
+    """
+    X, rowsum, rowsq = per_unit
+    w = np.atleast_2d(weights)
+    total = w @ rowsum                       # grand total
+    colsum = w @ X                           # B x k column totals
+    sq = w @ rowsq                           # sum of squares
+    rows = w @ (rowsum * rowsum)             # sum of squared row totals
+    nk = n * k
+    correction = total * total / nk
+    sst = sq - correction
+    ssr = rows / k - correction
+    ssc = np.sum(colsum * colsum, axis=1) / n - correction
+    sse = sst - ssr - ssc
+    # Rounding can leave tiny negative sums of squares for exactly-fitting data.
+    sse = np.maximum(sse, 0.0)
+    ssc = np.maximum(ssc, 0.0)
+    ssr = np.maximum(ssr, 0.0)
+    return {
+        "MSR": ssr / (n - 1),
+        "MSC": ssc / (k - 1),
+        "MSE": sse / ((n - 1) * (k - 1)),
+        "MSW": (ssc + sse) / (n * (k - 1)),
+        "SSR": ssr, "SSC": ssc, "SSE": sse,
+    }
+
+
+def per_unit_terms(scores):
+    """Centred data and the per-unit quantities the mean squares need."""
+    X = np.asarray(scores, dtype=float)
+    X = X - X.mean()  # centring keeps the sums of squares accurate for large n
+    return X, X.sum(axis=1), np.einsum("ij,ij->i", X, X)
+
+
+def icc_from_ms(ms, n, k):
+    """The six ICC point estimates (Shrout & Fleiss 1979, Table 1 / McGraw & Wong 1996)."""
+    msr, msc, mse, msw = ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"]
+    # A denominator that is zero up to rounding (relative to the mean squares) makes the
+    # ratio meaningless: NaN. Only ICC2k's denominator MSR + (MSC - MSE)/n can reach or
+    # cross 0 with non-degenerate data (rater mean square below the residual one).
+    tiny = 1e-12 * (msr + msc + mse)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dens = {
+            "ICC1": msr + (k - 1) * msw,
+            "ICC2": msr + (k - 1) * mse + k * (msc - mse) / n,
+            "ICC3": msr + (k - 1) * mse,
+            "ICC1k": msr,
+            "ICC2k": msr + (msc - mse) / n,
+            "ICC3k": msr,
+        }
+        nums = {"ICC1": msr - msw, "ICC1k": msr - msw}
+        out = {}
+        for name, den in dens.items():
+            num = nums.get(name, msr - mse)
+            out[name] = np.where(den > tiny, num / np.where(den > tiny, den, 1.0), np.nan)
+        return out
+
+
+def f_tests(ms, n, k):
+    """F statistic, df1, df2 and p for each form (psych::ICC conventions).
+
+    ICC1/ICC1k: ``F = MSR/MSW`` on ``(n-1, n(k-1))``; ICC2/2k/3/3k: ``F = MSR/MSE`` on
+    ``(n-1, (n-1)(k-1))`` (the test of H0: ICC = 0, identical for agreement and consistency
+    at ICC = 0; McGraw & Wong 1996, Table 7 with rho0 = 0).
+    """
+    msr, mse, msw = float(ms["MSR"][0]), float(ms["MSE"][0]), float(ms["MSW"][0])
+    df1 = n - 1
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = msr / msw if msw > 0 else (np.inf if msr > 0 else np.nan)
+        f3 = msr / mse if mse > 0 else (np.inf if msr > 0 else np.nan)
+    p1 = float(stats.f.sf(f1, df1, n * (k - 1))) if np.isfinite(f1) else (0.0 if f1 == np.inf else np.nan)
+    p3 = float(stats.f.sf(f3, df1, (n - 1) * (k - 1))) if np.isfinite(f3) else (0.0 if f3 == np.inf else np.nan)
+    for name in ("ICC1", "ICC1k"):
+        out[name] = (float(f1), df1, n * (k - 1), p1)
+    for name in ("ICC2", "ICC2k", "ICC3", "ICC3k"):
+        out[name] = (float(f3), df1, (n - 1) * (k - 1), p3)
+    return out
+
+
+def satterthwaite_df(icc2, msc, mse, n, k):
+    """Satterthwaite df ``v`` of McGraw & Wong (1996, Table 8, ICC(A,1)) at a given ICC."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = k * icc2 / (n * (1 - icc2))
+        b = 1 + k * icc2 * (n - 1) / (n * (1 - icc2))
+        num = (a * msc + b * mse) ** 2
+        den = (a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1))
+        return num / den
+
+
+def f_intervals(ms, est, n, k, confidence):
+    """Exact F-based intervals (McGraw & Wong 1996, Table 8).
+
+    ICC2 uses the Satterthwaite df ``v`` evaluated at the ICC(A,1) estimate; the ICC2k
+    interval is the Spearman-Brown transform of the ICC2 bounds (psych::ICC and
+    pingouin convention, equivalent to McGraw & Wong's ICC(A,k) formula with ``v`` taken
+    from ICC(A,1); irr::icc evaluates ``v`` at ICC(A,k) instead, see ``ci_irr``).
+    """
+    msr, msc, mse, msw = (np.float64(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
+    q = 1 - (1 - confidence) / 2
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # one-way
+        f1 = msr / msw
+        df2 = n * (k - 1)
+        fl = f1 / stats.f.ppf(q, n - 1, df2)
+        fu = f1 * stats.f.ppf(q, df2, n - 1)
+        out["ICC1"] = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
+        out["ICC1k"] = (1 - 1 / fl, 1 - 1 / fu)
+        # consistency
+        f3 = msr / mse
+        df2 = (n - 1) * (k - 1)
+        fl = f3 / stats.f.ppf(q, n - 1, df2)
+        fu = f3 * stats.f.ppf(q, df2, n - 1)
+        out["ICC3"] = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
+        out["ICC3k"] = (1 - 1 / fl, 1 - 1 / fu)
+        # absolute agreement
+        icc2 = np.float64(est["ICC2"][0])
+        v = satterthwaite_df(icc2, msc, mse, n, k)
+        fs_u = stats.f.ppf(q, n - 1, v)
+        fs_l = stats.f.ppf(q, v, n - 1)
+        lo = n * (msr - fs_u * mse) / (fs_u * (k * msc + (k * n - k - n) * mse) + n * msr)
+        hi = n * (fs_l * msr - mse) / (k * msc + (k * n - k - n) * mse + n * fs_l * msr)
+        out["ICC2"] = (lo, hi)
+        # Spearman-Brown is increasing only above -1/(k-1); a bound below that pole maps
+        # to -inf (psych/pingouin would print a meaningless value there).
+        pole = -1.0 / (k - 1)
+        out["ICC2k"] = tuple(b * k / (1 + b * (k - 1)) if not b <= pole else -np.inf
+                             for b in (lo, hi))
+        # irr::icc convention for ICC(A,k): Satterthwaite v from the ICC(A,1) formula
+        # evaluated at the ICC(A,k) estimate, then McGraw & Wong's ICC(A,k) bounds.
+        icc2k = np.float64(est["ICC2k"][0])
+        vk = satterthwaite_df(icc2k, msc, mse, n, k)
+        fs_uk = stats.f.ppf(q, n - 1, vk)
+        fs_lk = stats.f.ppf(q, vk, n - 1)
+        lo_k = n * (msr - fs_uk * mse) / (fs_uk * (msc - mse) + n * msr)
+        hi_k = n * (fs_lk * msr - mse) / (msc - mse + n * fs_lk * msr)
+    extra = {"df2_satterthwaite": {"ICC2": float(v), "ICC2k": float(vk)},
+             "ci_irr": {"ICC2k": (float(lo_k), float(hi_k))}}
+    return {key: (float(a), float(b)) for key, (a, b) in out.items()}, extra

@@ -1,0 +1,1 @@
+"""Plots (matplotlib; every function returns the Figure)."""

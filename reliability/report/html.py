@@ -1,0 +1,139 @@
+"""Self-contained HTML report: inline CSS, plots embedded as base64 PNG, no scripts and no
+external links, so the single file can be e-mailed or archived as it is."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;margin:2em auto;
+max-width:1100px;color:#222;line-height:1.45;padding:0 1em}
+h1{font-size:1.6em;border-bottom:2px solid #444}h2{font-size:1.25em;margin-top:1.8em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+th,td{border:1px solid #bbb;padding:.25em .55em;text-align:right;vertical-align:top}
+th{background:#eee}td.l,th.l{text-align:left}
+.pass{background:#dff0d8}.fail{background:#f2dede}.error{background:#f2dede;font-weight:bold}
+.context{background:#e8eef7}.status{font-weight:bold;font-size:1.1em}
+figure{margin:1em 0}figcaption{font-size:.9em;color:#444}
+pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.85em}
+.small{font-size:.85em;color:#555}
+"""
+
+_STATUS_TEXT = {
+    "pass": "every compared figure is within its tolerance",
+    "fail": "some compared figures are outside their tolerance",
+    "error": "the study could not run",
+}
+
+
+def esc(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def fmt(v, digits: int = 4) -> str:
+    if v is None:
+        return "&mdash;"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "&mdash;"
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
+            return f"{v:.3e}"
+        return f"{v:.{digits}f}"
+    return esc(v)
+
+
+def table_html(columns, rows, *, caption: str = "", note: str = "") -> str:
+    head = "".join(f"<th class='l'>{esc(c)}</th>" for c in columns)
+    body = []
+    for r in rows:
+        cells = []
+        for v in r:
+            cls = " class='l'" if isinstance(v, str) else ""
+            cells.append(f"<td{cls}>{fmt(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption class='l'>{esc(caption)}</caption>" if caption else ""
+    n = f"<p class='small'>{esc(note)}</p>" if note else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{n}"
+
+
+def figures_html(figures) -> str:
+    if not figures:
+        return "<p>No figures are compared in this study.</p>"
+    rows = []
+    for f in figures:
+        d = f.to_dict() if hasattr(f, "to_dict") else f
+        tol = "" if d["tolerance"] is None else f"&plusmn;{d['tolerance']:g}"
+        rows.append(
+            f"<tr class='{esc(d['status'])}'><td class='l'>{esc(d['label'])}</td>"
+            f"<td>{fmt(d['value'])}</td><td>{fmt(d['published'])}</td>"
+            f"<td>{fmt(d['difference'])}</td><td>{tol}</td>"
+            f"<td class='l'>{esc(d['status'])}</td><td class='l'>{esc(d['kind'])}</td>"
+            f"<td class='l'>{esc(d['source'])}"
+            + (f"<br><span class='small'>{esc(d['where'])}</span>" if d["where"] else "")
+            + (f"<br><span class='small'>{esc(d['note'])}</span>" if d["note"] else "")
+            + "</td></tr>")
+    return ("<table><thead><tr><th class='l'>Figure</th><th>Ours</th><th>Published / "
+            "truth</th><th>Difference</th><th>Tolerance</th><th class='l'>Status</th>"
+            "<th class='l'>Kind</th><th class='l'>Source</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>"
+            "<p class='small'>Kind: <b>published</b> = compared with a published figure; "
+            "<b>truth</b> = estimated from synthetic data and compared with the generator's "
+            "known value; <b>context</b> = a published figure for a different population shown "
+            "beside ours, never a pass or a fail.</p>")
+
+
+def plot_html(plot) -> str:
+    b64 = base64.b64encode(plot.png).decode("ascii")
+    return (f"<figure><img alt='{esc(plot.caption)}' src='data:image/png;base64,{b64}' "
+            f"style='max-width:100%'><figcaption>{esc(plot.caption)}</figcaption></figure>")
+
+
+def page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+            f"{body}</body></html>\n")
+
+
+def software_html(software: dict, seed, created: str) -> str:
+    rows = [(k, "" if v is None else str(v)) for k, v in software.items()]
+    rows.append(("seed", str(seed)))
+    rows.append(("created (UTC)", created))
+    return "<h2>Software and seed</h2>" + table_html(["item", "value"], rows)
+
+
+def list_html(items) -> str:
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def study_report_html(outcome, *, software: dict, created: str) -> str:
+    """The HTML report of one study outcome."""
+    parts = [f"<h1>{esc(outcome.title)}</h1>",
+             f"<p class='small'>Study <code>{esc(outcome.name)}</code></p>",
+             f"<p>{esc(outcome.description)}</p>",
+             f"<p class='status {esc(outcome.status)}'>Status: {esc(outcome.status)} &mdash; "
+             f"{esc(_STATUS_TEXT.get(outcome.status, ''))}</p>"]
+    if outcome.error:
+        parts.append("<h2>Error</h2><pre>" + esc(outcome.error) + "</pre>")
+    if outcome.data_sources:
+        parts.append("<h2>Data</h2>" + list_html(outcome.data_sources))
+    parts.append("<h2>Compared figures</h2>" + figures_html(outcome.figures))
+    for t in outcome.tables:
+        parts.append(f"<h2>{esc(t.caption)}</h2>"
+                     + table_html(t.columns, t.rows, note=t.note))
+    if outcome.plots:
+        parts.append("<h2>Plots</h2>" + "".join(plot_html(p) for p in outcome.plots))
+    if outcome.assumptions:
+        parts.append("<h2>Assumptions</h2>" + list_html(outcome.assumptions))
+    if outcome.notes:
+        parts.append("<h2>Notes</h2>" + list_html(outcome.notes))
+    parts.append(software_html(software, outcome.seed, created))
+    parts.append("<p class='small'>Contains public sector information licensed under the Open "
+                 "Government Licence v3.0 where real Ofsted/DfE data are used. Grades change at "
+                 "each inspection: the date of the data is stated above.</p>")
+    return page(outcome.title, "".join(parts))

@@ -1,0 +1,158 @@
+"""Runner, results.json schema, HTML self-containment and exit codes on dummy studies."""
+
+import json
+import re
+import textwrap
+
+import pytest
+
+from reliability.cli import main
+from reliability.studies import Study, compare_value, run_study, write_outputs
+
+DUMMY = textwrap.dedent('''
+    from reliability.studies import Study
+
+    def run(ctx):
+        import pandas as pd
+        ctx.truth("mean", {value}, 1.0, tolerance=0.1, source="generator")
+        ctx.table("t", pd.DataFrame({{"a": [1, 2], "b": [0.5, None]}}), caption="A table")
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        ctx.plot("line", fig, caption="A line")
+        ctx.assume("an assumption")
+
+    STUDY = Study(name="dummy", title="Dummy", description="d", run=run)
+''')
+
+
+def _write(tmp_path, value):
+    d = tmp_path / f"study_{str(value).replace('.', '_')}"
+    d.mkdir()
+    (d / "study.py").write_text(DUMMY.format(value=value))
+    return d
+
+
+def test_dummy_pass_exit_0(tmp_path):
+    out = tmp_path / "out"
+    rc = main(["study", "run", "--path", str(_write(tmp_path, 1.05)), "--out", str(out),
+               "--quiet"])
+    assert rc == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["status"] == "pass"
+    fig = res["studies"][0]["figures"][0]
+    assert fig["status"] == "pass" and fig["published"] == 1.0 and fig["tolerance"] == 0.1
+    assert (out / "dummy" / "line.png").stat().st_size > 0
+    assert (out / "dummy" / "line.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_dummy_fail_exit_1_and_difference_table(tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = main(["study", "run", "--path", str(_write(tmp_path, 1.5)), "--out", str(out),
+               "--quiet"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "What differs" in err and "mean" in err and "FAIL" in err
+    res = json.loads((out / "results.json").read_text())
+    assert res["status"] == "fail" and res["summary"]["fail"] == 1
+
+
+def test_study_raising_is_error_not_crash(tmp_path):
+    def boom(ctx):
+        raise RuntimeError("module missing")
+
+    oc = run_study(Study(name="boom", title="B", description="", run=boom))
+    assert oc.status == "error" and "module missing" in oc.error
+
+
+def test_missing_module_fails_loudly():
+    oc = run_study(Study(name="m", title="M", description="", run=lambda ctx: None,
+                         requires=("reliability.no_such_module",)))
+    assert oc.status == "error" and "no_such_module" in oc.error
+    oc = run_study(Study(name="m", title="M", description="", run=lambda ctx: None,
+                         requires=("reliability.studies:no_such_function",)))
+    assert oc.status == "error" and "no_such_function" in oc.error
+
+
+def test_results_schema_and_self_contained_html(tmp_path):
+    main(["study", "run", "--path", str(_write(tmp_path, 1.0)), "--out", str(tmp_path / "o"),
+          "--quiet", "--seed", "7"])
+    res = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert {"schema", "created", "seed", "software", "status", "summary", "studies"} <= set(res)
+    assert res["seed"] == 7
+    st = res["studies"][0]
+    assert {"name", "title", "status", "seed", "figures", "tables", "plots", "assumptions",
+            "report"} <= set(st)
+    for f in st["figures"]:
+        assert {"name", "value", "published", "source", "where", "tolerance", "status",
+                "kind"} <= set(f)
+        assert f["status"] in {"pass", "fail", "context", "error"}
+    html = (tmp_path / "o" / "dummy" / "report.html").read_text()
+    assert "data:image/png;base64," in html
+    assert not re.search(r"<script|<link|src=['\"]https?:|href=['\"]https?:|@import", html, re.I)
+    assert "an assumption" in html and "numpy" in html and ">7<" in html
+
+
+def test_compare_value_boundaries():
+    assert compare_value(0.9167, 0.917, 0.0005) == "pass"
+    assert compare_value(0.9160, 0.917, 0.0005) == "fail"
+    assert compare_value(float("nan"), 0.917, 0.0005) == "error"
+
+
+def test_context_never_fails(tmp_path):
+    def run(ctx):
+        ctx.context("c", 99.0)
+
+    oc = run_study(Study(name="c", title="C", description="", run=run),
+                   published={"c": {"value": 0.1, "kind": "context", "source": "x"}})
+    assert oc.status == "pass" and oc.figures[0].status == "context"
+    write_outputs([oc], tmp_path, seed=1)
+
+
+def test_unknown_study_is_a_one_line_error(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["study", "run", "ofsted-2017-paralel", "--quiet"])
+    assert e.value.code == 2
+    assert "did you mean 'ofsted-2017-parallel'" in capsys.readouterr().err
+
+
+def test_study_list(capsys):
+    assert main(["study", "list", "--json"]) == 0
+    names = [s["name"] for s in json.loads(capsys.readouterr().out)["studies"]]
+    for n in ("ofsted-2017-parallel", "inspector-leniency", "lesson-observation",
+              "grades-vs-context", "classification-consistency", "textbook",
+              "real-grades-vs-deprivation", "real-grades-vs-progress"):
+        assert n in names
+
+
+def test_run_all_exit_code_reflects_every_study(tmp_path, capsys):
+    """`reliability study run --all` (the README's main command): exit 0 only if every
+    study ran and every compared figure is within tolerance."""
+    from reliability.studies import get_study, list_studies
+
+    rc = main(["study", "run", "--all", "--out", str(tmp_path), "--quiet"])
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert [s["name"] for s in res["studies"]] == list_studies()
+    unavailable = {n for n in list_studies() if get_study(n).missing_modules()}
+    for s in res["studies"]:
+        assert (tmp_path / s["name"] / "report.html").exists()
+        if s["name"] in unavailable:
+            assert s["status"] == "error" and "not available" in s["error"]
+        else:
+            assert s["status"] == "pass", (s["name"], s["error"])
+    assert rc == (1 if unavailable else 0)
+
+
+def test_html_escapes_study_text(tmp_path):
+    def run(ctx):
+        import pandas as pd
+
+        ctx.table("x", pd.DataFrame({"name": ["<script>alert(1)</script>"]}))
+        ctx.assume("a < b & c")
+
+    oc = run_study(Study(name="esc", title="<b>T</b>", description="", run=run))
+    write_outputs([oc], tmp_path, seed=1)
+    html = (tmp_path / "esc" / "report.html").read_text()
+    assert "<script" not in html and "&lt;script&gt;" in html and "a &lt; b &amp; c" in html
