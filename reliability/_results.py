@@ -165,7 +165,11 @@ class EstimateTable:
         return json_safe(out)
 
     def summary(self) -> str:
-        lines = [f"{k}: {v}" for k, v in self.info.items()]
+        lines = []
+        for k, v in self.info.items():
+            if isinstance(v, (list, tuple)) and len(v) > 12:
+                v = f"{list(v[:6])} ... {list(v[-3:])} ({len(v)} values)"
+            lines.append(f"{k}: {v}")
         frame = self.to_frame()
         if not frame.empty:
             shown = frame[["estimate", "se", "ci_lower", "ci_upper", "se_kind"]].copy()

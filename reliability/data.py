@@ -328,7 +328,7 @@ class Ratings:
             if not keep.any():
                 raise ReliabilityError(
                     f"no unit has at least {min_ratings} ratings; nothing to analyse")
-            msg = f"dropped {dropped} unit(s) with fewer than {min_ratings} ratings"
+            msg = _dropped_message(dropped, min_ratings)
             warnings.warn(msg, DataWarning, stacklevel=3)
             notes = (msg,)
         arr = arr[keep]
@@ -394,12 +394,21 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
     if isinstance(data, Ratings):
         return data.with_level(level) if level is not None else data
     level = level or "nominal"
+    if type(data).__module__.startswith("dask"):
+        from reliability._dask import ratings_from_dask
+
+        return ratings_from_dask(data, shape=shape, level=level, categories=categories, unit=unit,
+                                 rater=rater, rating=rating, min_ratings=min_ratings)
     if shape is not None and shape not in SHAPES:
         raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
     if isinstance(data, (str, os.PathLike)):
+        if shape is None:
+            _refuse_unlabelled_table(read_csv(data, encoding=encoding), first_column_ids=True)
         return Ratings.from_csv(data, shape=shape or "wide", unit=unit, rater=rater,
                                 rating=rating, level=level, categories=categories,
                                 encoding=encoding, min_ratings=min_ratings)
+    if shape is None and isinstance(data, pd.DataFrame):
+        _refuse_unlabelled_table(data, first_column_ids=False)
     if shape is None:
         if isinstance(data, pd.DataFrame) and (rater in data.columns or rating in data.columns):
             shape = "long"
@@ -417,6 +426,33 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
 
 
 # ---------------------------------------------------------------------- helpers
+def _dropped_message(dropped: int, min_ratings: int) -> str:
+    if min_ratings <= 1:
+        return f"dropped {dropped} unit(s) with no ratings (every value missing)"
+    return f"dropped {dropped} unit(s) with fewer than {min_ratings} ratings"
+
+
+def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> None:
+    """A square table whose row labels are its column labels is a contingency table.
+
+    Read as wide data it would give a silently wrong number, so without an explicit
+    ``shape`` we stop and ask.
+    """
+    if first_column_ids:
+        if frame.shape[1] < 3:
+            return
+        rows = [str(x) for x in frame.iloc[:, 0]]
+        cols = [str(x) for x in frame.columns[1:]]
+    else:
+        rows = [str(x) for x in frame.index]
+        cols = [str(x) for x in frame.columns]
+    if len(rows) >= 2 and rows == cols:
+        raise ReliabilityError(
+            "these data look like a contingency table (row labels equal the column labels "
+            f"{cols[:4]}{'...' if len(cols) > 4 else ''}); pass shape='table' (CLI: --shape "
+            "table), or shape='wide' if they really are one row per unit")
+
+
 def _as_frame(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
@@ -605,7 +641,7 @@ def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, s
             raise ReliabilityError(
                 f"no unit has at least {min_ratings} ratings; nothing to analyse "
                 f"({len(unit_labels)} unit(s) seen)")
-        msg = f"dropped {dropped} unit(s) with fewer than {min_ratings} ratings"
+        msg = _dropped_message(dropped, min_ratings)
         warnings.warn(msg, DataWarning, stacklevel=4)
         notes.append(msg)
         new_index = np.cumsum(keep_units) - 1

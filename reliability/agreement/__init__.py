@@ -17,3 +17,8 @@ __all__ = ["agreement", "percent_agreement", "cohen_kappa", "conger_kappa", "sco
            "fleiss_kappa", "brennan_prediger", "gwet_ac1", "gwet_ac2", "krippendorff_alpha",
            "pabak", "prevalence_index", "bias_index", "max_kappa", "fleiss_category_kappas",
            "bowker_test", "stuart_maxwell_test", "weight_matrix"]
+
+from reliability._callable import make_callable  # noqa: E402
+
+# ``reliability.agreement(ratings, ...)`` is the one-call table (issue contract).
+make_callable(__name__, "agreement")

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 from scipy import stats
 
@@ -33,7 +35,6 @@ class TableFamily:
         self.q = q
         self.n = len(self.a)
         self.W = np.asarray(weights, dtype=float)
-        self.S = indicator(np.arange(self.n), self.a * q + self.b, self.n, q * q)
         self.table = np.bincount(self.a * q + self.b, minlength=q * q).reshape(q, q).astype(float)
 
     @classmethod
@@ -42,10 +43,18 @@ class TableFamily:
         both = (codes[:, first] >= 0) & (codes[:, second] >= 0)
         return cls(codes[both, first], codes[both, second], rt.n_categories, weights)
 
+    @cached_property
+    def S(self):
+        """Unit x cell indicator (sparse), built only when resampling weights are applied."""
+        return indicator(np.arange(self.n), self.a * self.q + self.b, self.n, self.q * self.q)
+
     # --------------------------------------------------------------- estimates
     def pa_pe(self, kind, u):
         B = len(u)
-        counts = wsum(u, self.S).reshape(B, self.q, self.q)
+        return self._pa_pe_counts(kind, wsum(u, self.S).reshape(B, self.q, self.q))
+
+    def _pa_pe_counts(self, kind, counts):
+        B = counts.shape[0]
         n = counts.sum(axis=(1, 2))
         P = counts / n[:, None, None]
         W, q = self.W, self.q
@@ -79,7 +88,7 @@ class TableFamily:
 
     def analytic(self, kind):
         """(estimate, se, pa, pe, n, reason, se_null); se_null only for Cohen (FCE 1969)."""
-        pa, pe = (float(x[0]) for x in self.pa_pe(kind, np.ones((1, self.n))))
+        pa, pe = (float(x[0]) for x in self._pa_pe_counts(kind, self.table[None]))
         n, W, q = self.n, self.W, self.q
         if kind == "gwet_ac" and q < 2:
             return NAN, NAN, pa, NAN, n, "AC1 needs at least 2 declared categories", NAN

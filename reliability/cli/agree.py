@@ -12,7 +12,7 @@ def register(subparsers) -> None:
                     "Brennan-Prediger, Gwet's AC1/AC2 and Krippendorff's alpha with Gwet (2014) "
                     "standard errors and confidence intervals (t(n-1), upper bound capped at 1).")
     p.add_argument("path", help="CSV file of ratings")
-    p.add_argument("--shape", choices=["wide", "long", "table", "counts"], default="wide",
+    p.add_argument("--shape", choices=["wide", "long", "table", "counts"], default=None,
                    help="wide (default): first column unit id, other columns raters, empty = "
                         "missing; long: unit, rater, rating columns; table: 2-rater contingency "
                         "table (first column rater 1's categories); counts: first column unit "

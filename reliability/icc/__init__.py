@@ -8,3 +8,8 @@ missing or unbalanced data, and an optional vectorised bootstrap over units.
 from reliability.icc._icc import FORM_INFO, ICCForm, ICCResult, icc
 
 __all__ = ["FORM_INFO", "ICCForm", "ICCResult", "icc"]
+
+from reliability._callable import make_callable  # noqa: E402
+
+# ``reliability.icc(ratings, ...)`` returns all six forms.
+make_callable(__name__, "icc")
