@@ -25,6 +25,7 @@ distribution by Gauss-Hermite).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 from reliability._errors import ReliabilityError
@@ -140,7 +141,15 @@ def _cell_probs(thresholds, eta, link):
     return np.diff(c, axis=1)
 
 
-def mixed_model_consistency(thresholds, *, inspector_sd: float, eta=None, eta_mean: float = 0.0,
+def _fixed_predictor(fit, data: pd.DataFrame) -> np.ndarray:
+    """x'beta of each row of ``data`` under a fitted ordinal model (no inspector effect)."""
+    mm = pd.DataFrame(fit._spec.get_model_matrix(data))
+    cols = [c for c in mm.columns if str(c) != "Intercept"]
+    beta = fit.coef[[i for i, n in enumerate(fit.names) if n != "(Intercept)"]]
+    return np.asarray(mm[cols], dtype=float) @ beta
+
+
+def mixed_model_consistency(thresholds, *, inspector_sd: float | None = None, eta=None, eta_mean: float = 0.0,
                             eta_sd: float = 0.0, link: str = "logit", n_nodes: int = 40,
                             categories=None) -> EstimateTable:
     """P(two different inspectors give the same grade to the same school) under an ordinal
@@ -148,8 +157,11 @@ def mixed_model_consistency(thresholds, *, inspector_sd: float, eta=None, eta_me
 
     Parameters
     ----------
-    thresholds : sequence of float
-        Increasing thresholds theta_1..theta_{K-1} (R ordinal::clmm / statsmodels sign).
+    thresholds : sequence of float or fitted ordinal model
+        Increasing thresholds theta_1..theta_{K-1} (R ordinal::clmm / statsmodels sign), or a
+        result of :func:`reliability.models.ordinal_mixed`, whose thresholds, inspector SD,
+        link and categories are then used (``eta`` may then be a DataFrame of the schools'
+        covariates, turned into x'beta by the fit's formula).
     inspector_sd : float
         SD of the inspector random effect u ~ N(0, sd^2).
     eta : array_like, optional
@@ -171,11 +183,24 @@ def mixed_model_consistency(thresholds, *, inspector_sd: float, eta=None, eta_me
     (or normal) residuals are independent; the school itself is judged on the same eta by
     both (no occasion effect). Checked against Monte Carlo (tests/consistency).
     """
+    if getattr(thresholds, "kind", None) is not None:  # a fitted reliability.models result
+        fit = thresholds
+        if fit.kind != "ordinal":
+            raise ReliabilityError(
+                f"mixed_model_consistency needs an ordinal mixed model; got a {fit.kind} model")
+        if eta is not None and isinstance(eta, pd.DataFrame):
+            eta = _fixed_predictor(fit, eta)
+        link = fit.link
+        inspector_sd = float(fit.re_sd)
+        categories = categories if categories is not None else list(fit.categories)
+        thresholds = fit.thresholds
     th = np.asarray(thresholds, dtype=float)
     if th.ndim != 1 or len(th) < 1 or (np.diff(th) <= 0).any():
         raise ReliabilityError(f"thresholds must be increasing; got {th.tolist()}")
     if link not in ("logit", "probit"):
         raise ReliabilityError(f"link must be 'logit' or 'probit'; got {link!r}")
+    if inspector_sd is None:
+        raise ReliabilityError("inspector_sd is required unless a fitted model is given")
     if not inspector_sd >= 0:
         raise ReliabilityError(f"inspector_sd must be >= 0; got {inspector_sd!r}")
     x, w = np.polynomial.hermite_e.hermegauss(int(n_nodes))

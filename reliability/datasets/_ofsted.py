@@ -11,11 +11,12 @@ words are matched case-insensitively; the pre-2012 word ``Satisfactory`` maps to
 from __future__ import annotations
 
 import re
-from importlib.resources import as_file, files
+from importlib.resources import as_file
 
 import numpy as np
 import pandas as pd
 
+from reliability.datasets._files import shipped_files
 from reliability._errors import ReliabilityError, suggest
 from reliability._io import read_csv
 
@@ -284,7 +285,7 @@ def read_ofsted_inspections(path, *, encoding=None, idaci_most_deprived: int = 5
 
 
 def _shipped(name):
-    return files("reliability.shipped").joinpath(name)
+    return shipped_files().joinpath(name)
 
 
 def load_ofsted_outcomes_2023_west_midlands(*, idaci_most_deprived: int = 5) -> pd.DataFrame:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from importlib.resources import as_file, files
+from importlib.resources import as_file
 
 import numpy as np
 import pandas as pd
 
+from reliability.datasets._files import shipped_files
 from reliability._errors import ReliabilityError
 from reliability._io import read_csv
 
@@ -17,7 +18,7 @@ __all__ = ["load_fleiss1971", "load_shrout_fleiss1979", "load_krippendorff_examp
 
 
 def _read(name, **kw) -> pd.DataFrame:
-    with as_file(files("reliability.shipped").joinpath(name)) as p:
+    with as_file(shipped_files().joinpath(name)) as p:
         return read_csv(p, encoding="utf-8", **kw)
 
 
@@ -81,7 +82,7 @@ def load_inspections_synthetic(*, return_truth: bool = False):
     ``frame.attrs["truth"]`` holds the truth dict; with ``return_truth=True`` it is also returned.
     """
     frame = _read("inspections_synthetic.csv")
-    with as_file(files("reliability.shipped").joinpath("inspections_synthetic.truth.json")) as p:
+    with as_file(shipped_files().joinpath("inspections_synthetic.truth.json")) as p:
         truth = json.loads(p.read_text(encoding="utf-8"))
     frame.attrs["truth"] = truth
     return (frame, truth) if return_truth else frame

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from importlib.resources import files
+from reliability.datasets._files import shipped_files
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +83,7 @@ def test_reference_copies_are_byte_identical_to_tests_data():
 
 
 def test_package_resources_resolve_to_shipped_files():
-    res = files("reliability.shipped").joinpath(WM.name)
+    res = shipped_files().joinpath(WM.name)
     assert res.read_bytes() == WM.read_bytes()
 
 

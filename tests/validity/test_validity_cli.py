@@ -12,23 +12,14 @@ from scipy import stats
 
 from reliability.cli import main
 
-DATASETS = Path("/work/shared/datasets")
+# The real CSVs shipped unchanged in the repository (copies of ../shared/datasets).
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 WM = DATASETS / "ofsted_outcomes_2023-08-31_west_midlands.csv"
 KS2 = DATASETS / "ks2_2019_progress_with_ofsted_rating.csv"
 IDACI = "The income deprivation affecting children index (IDACI) quintile"
 
 
 def _shipped(name):
-    """The real CSV: the shipped copy if reliability.datasets provides one, else the original."""
-    try:
-        from reliability import datasets  # noqa: F401
-        path = getattr(datasets, "path", None)
-        if callable(path):
-            p = Path(path(name))
-            if p.exists():
-                return p
-    except (ImportError, Exception):  # noqa: BLE001 - fall back to the shared original
-        pass
     return DATASETS / name
 
 
