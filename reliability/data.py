@@ -623,8 +623,11 @@ def _to_float(raw):
 
 
 def _first_non_numeric(raw) -> int:
-    converted = pd.to_numeric(pd.Series(raw), errors="coerce")
-    return int(np.flatnonzero(converted.isna().to_numpy())[0])
+    """Index of the first value that is not a number (booleans count as not numbers)."""
+    is_bool = np.array([isinstance(x, (bool, np.bool_)) for x in raw], dtype=bool)
+    converted = pd.to_numeric(pd.Series(raw).where(~is_bool), errors="coerce")
+    bad = np.flatnonzero(converted.isna().to_numpy() | is_bool)
+    return int(bad[0]) if len(bad) else 0
 
 
 def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import krippendorff
 import numpy as np
@@ -152,15 +151,13 @@ def test_bootstrap_matches_analytic_se():
     assert "BCa" in c.extra["bootstrap"]["method"]
 
 
-def test_bootstrap_is_seeded_and_fast():
+def test_bootstrap_is_seeded():
+    # Speed is measured in benchmarks/ (python -m benchmarks --only bootstrap).
     rng = np.random.default_rng(5)
     x = rng.integers(0, 4, size=(10_000, 4)).astype(float)
-    t0 = time.perf_counter()
     a = A.fleiss_kappa(x, bootstrap=2000, seed=1)
-    elapsed = time.perf_counter() - t0
     b = A.fleiss_kappa(x, bootstrap=2000, seed=1)
     assert a.extra["bootstrap"] == b.extra["bootstrap"]
-    assert elapsed < 5   # typically ~0.5 s; generous for a shared CI machine
 
 
 def test_confidence_level_and_normal_ci():
@@ -221,14 +218,15 @@ def test_degenerate_and_bad_input():
     assert np.isfinite(A.cohen_kappa(x, weights=w).se)
 
 
-def test_large_data_speed():
+def test_large_data_agrees_with_statsmodels_fleiss():
+    # Speed is measured in benchmarks/; here the large-data path is checked for correctness.
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
     rng = np.random.default_rng(0)
     x = rng.integers(1, 5, size=(250_000, 4)).astype(float)
     from reliability.data import as_ratings
     rt = as_ratings(x, min_ratings=1)
-    t0 = time.perf_counter()
-    A.agreement(rt)
-    assert time.perf_counter() - t0 < 5   # ~0.5 s here; 1e6 x 4 takes ~2 s
+    ours = A.agreement(rt)["fleiss_kappa"].estimate
+    assert ours == pytest.approx(fleiss_kappa(aggregate_raters(x.astype(int))[0]), abs=1e-10)
     # interval alpha with 100,000 distinct values: sums of squares, no q x q matrix
     xi = rng.normal(size=(50_000, 3))
     e = A.krippendorff_alpha(xi, level="interval")
