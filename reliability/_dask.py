@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, show
-from reliability.data import Ratings, _categories_values, _check_level, _code_values, _finish
+from reliability.data import (Ratings, _categories_values, _check_level, _code_values, _finish,
+                              _refuse_duplicate_pairs)
 
 __all__ = ["is_dask_dataframe", "ratings_from_dask"]
 
@@ -114,13 +115,7 @@ def ratings_from_dask(ddf, *, shape: str | None = None, level: str = "nominal",
         code = np.concatenate([c[2] for c in coded])
         if len(u) == 0:
             raise ReliabilityError("no rows: the input has a header but no ratings")
-        key = u * max(len(rater_labels), 1) + r
-        dup = pd.Index(key).duplicated()
-        if dup.any():
-            row = int(np.flatnonzero(dup)[0])
-            raise ReliabilityError(
-                f"duplicate rating: unit {show(unit_labels[u[row]])} by rater "
-                f"{show(rater_labels[r[row]])} appears more than once (row {row + 1})")
+        _refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
         obs = code >= 0
         if not obs.any():
             raise ReliabilityError("no ratings: every value is missing")

@@ -426,6 +426,17 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
 
 
 # ---------------------------------------------------------------------- helpers
+def _refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
+    """Raise naming the first (unit, rater) pair rated twice; ``row`` counts coded ratings."""
+    key = np.asarray(unit, dtype=np.int64) * max(len(rater_labels), 1) + rater
+    dup = pd.Index(key).duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        raise ReliabilityError(
+            f"duplicate rating: unit {show(unit_labels[unit[row]])} by rater "
+            f"{show(rater_labels[rater[row]])} appears more than once (row {row + 1})")
+
+
 def _dropped_message(dropped: int, min_ratings: int) -> str:
     if min_ratings <= 1:
         return f"dropped {dropped} unit(s) with no ratings (every value missing)"

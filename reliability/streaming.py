@@ -28,7 +28,7 @@ import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
 from reliability.data import (Ratings, _categories_values, _check_level, _code_values,
-                              _finish)
+                              _finish, _refuse_duplicate_pairs)
 
 __all__ = ["read_ratings", "iter_chunks"]
 
@@ -158,13 +158,7 @@ class _LongCoder:
         rater_new, rater_labels = pd.factorize(pd.Index(list(self.raters)), sort=True)
         u = unit_new.astype(np.int64)[u]
         r = rater_new.astype(np.int32)[r]
-        key = u * max(len(rater_labels), 1) + r
-        dup = pd.Index(key).duplicated()
-        if dup.any():
-            row = int(np.flatnonzero(dup)[0])
-            raise ReliabilityError(
-                f"duplicate rating: unit {show(unit_labels[u[row]])} by rater "
-                f"{show(rater_labels[r[row]])} appears more than once (row {row + 1})")
+        _refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
         observed = code >= 0
         if not observed.any():
             raise ReliabilityError("no ratings: every value is missing")

@@ -100,3 +100,15 @@ def wsum(u, x):
     if sp.issparse(x):
         return np.asarray((x.T @ u.T).T)
     return u @ x
+
+
+def chance_corrected_statistic(pa_pe, kind):
+    """Vectorised ``statistic(weights)`` for the bootstrap: (pa - pe) / (1 - pe) per resample,
+    NaN where chance agreement is 1; percent agreement itself for ``kind="percent_agreement"``."""
+    def stat(u):
+        pa, pe = pa_pe(kind, u)
+        if kind == "percent_agreement":
+            return pa
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(np.abs(1 - pe) > 1e-12, (pa - pe) / (1 - pe), np.nan)
+    return stat

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reliability.agreement._common import NAN, ratio, wsum
+from reliability.agreement._common import NAN, chance_corrected_statistic, ratio, wsum
 
 KINDS = ("percent_agreement", "brennan_prediger", "gwet_ac", "fleiss", "krippendorff")
 _EPS = 1e-12
@@ -77,13 +77,7 @@ class CountsFamily:
         return pa, np.einsum("bk,kl,bl->b", pi, W, pi)
 
     def statistic(self, kind):
-        def stat(u):
-            pa, pe = self.pa_pe(kind, u)
-            if kind == "percent_agreement":
-                return pa
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(np.abs(1 - pe) > _EPS, (pa - pe) / (1 - pe), np.nan)
-        return stat
+        return chance_corrected_statistic(self.pa_pe, kind)
 
     # ---------------------------------------------------------------- analytic
     def analytic(self, kind):

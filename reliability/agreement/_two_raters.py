@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 from scipy import stats
 
-from reliability.agreement._common import NAN, indicator, wsum
+from reliability.agreement._common import NAN, chance_corrected_statistic, indicator, wsum
 
 _EPS = 1e-12
 TABLE_KINDS = ("cohen", "scott", "gwet_ac", "brennan_prediger", "percent_agreement",
@@ -78,13 +78,7 @@ class TableFamily:
         return pa, pe
 
     def statistic(self, kind):
-        def stat(u):
-            pa, pe = self.pa_pe(kind, u)
-            if kind == "percent_agreement":
-                return pa
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(np.abs(1 - pe) > _EPS, (pa - pe) / (1 - pe), np.nan)
-        return stat
+        return chance_corrected_statistic(self.pa_pe, kind)
 
     def analytic(self, kind):
         """(estimate, se, pa, pe, n, reason, se_null); se_null only for Cohen (FCE 1969)."""

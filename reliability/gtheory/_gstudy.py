@@ -512,7 +512,6 @@ def _anova_components(y, codes, sizes, effects):
     Y = np.empty(sizes)
     Y[tuple(codes)] = y
     Y = Y - Y.mean()
-    N = Y.size
     # effects of the full factorial (crossed) design via marginal means
     subsets = [frozenset(s) for r in range(1, k + 1) for s in itertools.combinations(range(k), r)]
     eff_arrays = {frozenset(): np.zeros([1] * k)}

@@ -13,7 +13,6 @@ AGE_BANDS = (0, 2, 4, 6, 8, 20)
 
 
 def _years_before_results(values):
-    import numpy as np
     import pandas as pd
 
     s = pd.Series(values)

@@ -157,7 +157,6 @@ def test_one_million_units_matches_two_way_anova_formula():
     n, k = x.shape
     grand = x.mean()
     msr = k * ((x.mean(axis=1) - grand) ** 2).sum() / (n - 1)
-    msc = n * ((x.mean(axis=0) - grand) ** 2).sum() / (k - 1)
     sse = ((x - x.mean(axis=1, keepdims=True) - x.mean(axis=0) + grand) ** 2).sum()
     mse = sse / ((n - 1) * (k - 1))
     icc3 = (msr - mse) / (msr + (k - 1) * mse)
