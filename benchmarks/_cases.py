@@ -412,6 +412,70 @@ def sm_mixedlm(d):
                   .fit(reml=True))
 
 
+# Crossed inspector x school designs: n // 25 inspectors and n // 3 schools (about three
+# inspections per school, as in national data), an inspector and a school random intercept.
+def model_crossed_data(n: int, seed: int) -> dict:
+    from benchmarks.bench_models import simulate_crossed
+
+    return {"frame": simulate_crossed(n, max(n // 25, 10), max(n // 3, 10), seed=n), "n": n}
+
+
+_CROSSED = "(1|inspector_id) + (1|school_id)"
+
+
+def ours_ordinal_crossed(d):
+    fn, df = _models().ordinal_mixed, d["frame"]
+    return _quiet(lambda: fn(f"grade ~ {_RHS} + {_CROSSED}", df))
+
+
+def ours_binomial_crossed(d):
+    fn, df = _models().binomial_mixed, d["frame"]
+    return _quiet(lambda: fn(f"below_good ~ {_RHS} + {_CROSSED}", df))
+
+
+def ours_linear_crossed(d):
+    fn, df = _models().linear_mixed, d["frame"]
+    return _quiet(lambda: fn(f"grade ~ {_RHS} + {_CROSSED}", df))
+
+
+def sm_mixedlm_crossed(d):
+    import statsmodels.api as sm
+
+    df = d["frame"].assign(one=1)
+    return _quiet(lambda: sm.MixedLM.from_formula(
+        f"grade ~ {_RHS}", groups="one", re_formula="0",
+        vc_formula={"inspector_id": "0 + C(inspector_id)", "school_id": "0 + C(school_id)"},
+        data=df).fit(reml=True))
+
+
+def sm_binomial_bayes_crossed(d):
+    from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
+
+    df = d["frame"]
+    return _quiet(lambda: BinomialBayesMixedGLM.from_formula(
+        f"below_good ~ {_RHS}", {"i": "0 + C(inspector_id)", "s": "0 + C(school_id)"},
+        df).fit_vb())
+
+
+IMPLS["models_crossed"] = {
+    "ours ordinal_mixed crossed (Laplace)": ours_ordinal_crossed,
+    "ours binomial_mixed crossed (Laplace)": ours_binomial_crossed,
+    "statsmodels BinomialBayesMixedGLM.fit_vb crossed": sm_binomial_bayes_crossed,
+    "ours linear_mixed crossed (REML)": ours_linear_crossed,
+    "statsmodels MixedLM crossed variance components (REML)": sm_mixedlm_crossed,
+}
+RECEIVES.update({
+    "ours ordinal_mixed crossed (Laplace)": "DataFrame + grade ~ covariates + (1|inspector) + "
+                                            "(1|school); includes the two reduced fits for "
+                                            "the LR tests",
+    "ours binomial_mixed crossed (Laplace)": "the same, below_good",
+    "statsmodels BinomialBayesMixedGLM.fit_vb crossed": "same DataFrame, two variance "
+                                                        "components; variational Bayes, not ML",
+    "ours linear_mixed crossed (REML)": "the same, grade as a score (incl. reduced fits)",
+    "statsmodels MixedLM crossed variance components (REML)": "same DataFrame, one group, "
+                                                              "vc_formula for both factors",
+})
+
 IMPLS["models"] = {
     "ours ordinal_mixed (Laplace)": ours_ordinal_mixed,
     "statsmodels OrderedModel (no random effect)": sm_ordered_model,

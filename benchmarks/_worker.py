@@ -23,12 +23,13 @@ def measure(spec: dict) -> dict:
     repeats = int(spec.get("repeats", 5))
     warm_limit = float(spec.get("warm_limit", 2.0))
     out = {"group": group, "impl": impl, "size": size}
-    if group == "models":
+    if group in ("models", "models_crossed"):
+        make = _cases.model_data if group == "models" else _cases.model_crossed_data
         try:
-            data = _cases.model_data(size, int(spec.get("seed", 0)))
+            data = make(size, int(spec.get("seed", 0)))
         except ImportError as exc:
             return {**out, "status": "unavailable", "reason": f"bench_models: {exc}"}
-        factory = _cases.IMPLS["models"][impl]
+        factory = _cases.IMPLS[group][impl]
     else:
         factory = _cases.IMPLS[group][impl]
         if factory is None:

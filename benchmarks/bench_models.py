@@ -30,6 +30,24 @@ def simulate(n, n_groups, *, seed=0, sd=0.4, thetas=(-1.26, 2.01, 4.15)):
                          "female": female, "fsm_pct": fsm, "phase": phase, "inspector_id": g})
 
 
+def simulate_crossed(n, n_inspectors, n_schools, *, seed=0, sd=0.4, school_sd=0.5,
+                     thetas=(-1.26, 2.01, 4.15)):
+    """Inspections crossed with schools: an inspector effect and a school effect."""
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, n_inspectors, n)
+    s = rng.integers(0, n_schools, n)
+    female = rng.integers(0, 2, n_inspectors)[g]
+    fsm = rng.uniform(0, 60, n_schools)[s]
+    phase = rng.choice(["primary", "secondary"], n_schools, p=[0.8, 0.2])[s]
+    eta = (0.15 * female + 0.02 * fsm + 0.2 * (phase == "secondary")
+           + rng.normal(0, sd, n_inspectors)[g] + rng.normal(0, school_sd, n_schools)[s])
+    lat = eta + rng.logistic(size=n)
+    grade = 1 + (lat[:, None] > np.asarray(thetas)[None, :]).sum(axis=1)
+    return pd.DataFrame({"grade": grade, "below_good": (grade >= 3).astype(int),
+                         "female": female, "fsm_pct": fsm, "phase": phase, "inspector_id": g,
+                         "school_id": s})
+
+
 def timed(fn):
     t = time.perf_counter()
     with warnings.catch_warnings():

@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-GROUPS = ("agreement", "icc", "bootstrap", "models")
+GROUPS = ("agreement", "icc", "bootstrap", "models", "models_crossed")
 
 SIZES = {
     "full": {
@@ -36,6 +36,7 @@ SIZES = {
         "icc": [1_000, 10_000, 100_000, 1_000_000],
         "bootstrap": [10_000],
         "models": [20_000, 100_000],
+        "models_crossed": [20_000, 100_000],
     },
     "quick": {
         "agreement_k2": [1_000],
@@ -43,11 +44,13 @@ SIZES = {
         "icc": [1_000],
         "bootstrap": [1_000],
         "models": [1_000],
+        "models_crossed": [1_000],
     },
 }
 
 SIZE_UNIT = {"agreement_k2": "ratings", "agreement_k4": "ratings", "icc": "units x 4 raters",
-             "bootstrap": "units", "models": "inspections"}
+             "bootstrap": "units", "models": "inspections",
+             "models_crossed": "inspections (n/25 inspectors x n/3 schools)"}
 
 OURS_PREFIX = ("ours", "inference.")
 
@@ -240,7 +243,7 @@ def markdown(payload) -> str:
         impls = list(dict.fromkeys(r["impl"] for r in rows))
         ref = next((i for i in impls if _is_ours(i)), None)
         pairs = {}
-        if g == "models":  # each statsmodels peer is compared with the model listed before it
+        if g.startswith("models"):  # each statsmodels peer is compared with the model listed before it
             last = None
             for i in impls:
                 last = i if _is_ours(i) else last

@@ -10,12 +10,19 @@ def register(subparsers) -> None:
         "model", help="random-intercept mixed models (ordinal, binomial, linear)",
         description="Cumulative-link (ordinal) or binomial mixed model by Laplace / adaptive "
                     "Gauss-Hermite quadrature, or a linear mixed model by REML/ML, with an "
-                    "lme4-style formula such as 'grade ~ female + phase + (1|inspector_id)'.")
+                    "lme4-style formula such as 'grade ~ female + phase + (1|inspector_id)'. "
+                    "Several random intercepts (crossed or nested) are allowed: "
+                    "'... + (1|inspector_id) + (1|school_id)', '(1|region/school_id)' "
+                    "(Laplace only for the ordinal and binomial models). With several terms the "
+                    "JSON keys n_groups, vpc and lr_test are objects keyed by grouping column; "
+                    "random.<column> always holds sd, sd_se, sd_ci, n_groups, vpc and lr_test.")
     p.add_argument("kind", choices=["ordinal", "binomial", "linear"], help="model family")
     p.add_argument("path", help="CSV file, one row per inspection")
-    p.add_argument("--formula", required=True, help="lme4-style formula with (1|group)")
+    p.add_argument("--formula", required=True,
+                   help="lme4-style formula with one or more (1|group) terms")
     p.add_argument("--nagq", type=int, default=1,
-                   help="quadrature nodes (1 = Laplace, default; ordinal/binomial only)")
+                   help="quadrature nodes (1 = Laplace, default; ordinal/binomial with a single "
+                        "random term only)")
     p.add_argument("--link", choices=["logit", "probit"], default="logit")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--reml", dest="reml", action="store_true", default=True,

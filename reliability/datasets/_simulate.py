@@ -23,7 +23,7 @@ _YEARS_CENTRE = 10
 def simulate_national_inspections(n_inspections: int = 20000, n_inspectors: int = 800, *,
                                   n_schools: int = 10000, seed=None, effects=None,
                                   thresholds=DEFAULT_THRESHOLDS, re_sd: float = 0.4,
-                                  p_female: float = 0.45, p_hmi: float = 0.25,
+                                  school_sd: float = 0.0, p_female: float = 0.45, p_hmi: float = 0.25,
                                   p_secondary: float = 0.18) -> pd.DataFrame:
     """Simulate national inspections from a cumulative-logit model with inspector effects.
 
@@ -32,7 +32,8 @@ def simulate_national_inspections(n_inspections: int = 20000, n_inspectors: int 
 
         logit P(grade <= j | x, u) = theta_j - eta,  j = 1, 2, 3
         eta = b_female*female + b_hmi*hmi + b_fsm*fsm_pct + b_sec*secondary
-              + b_size*log_size_c + b_exp*years_exp_c + u_inspector,  u ~ N(0, re_sd^2)
+              + b_size*log_size_c + b_exp*years_exp_c + u_inspector + w_school,
+        u ~ N(0, re_sd^2),  w ~ N(0, school_sd^2) (default school_sd = 0: no school effect)
 
     grade 1 = Outstanding ... 4 = Inadequate; positive eta => worse grade (R ``ordinal::clmm``
     parametrisation). Drawn in latent form: grade = 1 + #{j: theta_j < eta + L}, L standard
@@ -49,7 +50,8 @@ def simulate_national_inspections(n_inspections: int = 20000, n_inspectors: int 
         Columns as ``inspections_synthetic.csv``: ``inspection_id, school_id, inspector_id,
         female, hmi, years_experience, fsm_pct, phase, log_size, grade, below_good, log_size_c,
         years_exp_c``. ``frame.attrs["truth"]``: ``beta``, ``thetas``, ``re_sd``,
-        ``u`` (true inspector effects, index = inspector_id - 1), ``seed``,
+        ``u`` (true inspector effects, index = inspector_id - 1), ``school_sd`` and ``w``
+        (true school effects, index = school_id - 1), ``seed``,
         ``expected_grade_marginals`` (mean over the simulated rows of the model
         probabilities given their covariates and u: the exact expectation of the realised
         marginals) and ``realized_grade_marginals``.
@@ -68,8 +70,9 @@ def simulate_national_inspections(n_inspections: int = 20000, n_inspectors: int 
                     ("n_schools", n_schools)):
         if int(n) != n or n < 1:
             raise ReliabilityError(f"{name} must be a positive integer; got {n!r}")
-    if re_sd < 0:
-        raise ReliabilityError(f"re_sd must be >= 0; got {re_sd!r}")
+    for name, sd in (("re_sd", re_sd), ("school_sd", school_sd)):
+        if not sd >= 0:
+            raise ReliabilityError(f"{name} must be >= 0; got {sd!r}")
     rng = np.random.default_rng(seed)
     female = rng.binomial(1, p_female, n_inspectors)
     hmi = rng.binomial(1, p_hmi, n_inspectors)
@@ -81,11 +84,14 @@ def simulate_national_inspections(n_inspections: int = 20000, n_inspectors: int 
                                  rng.normal(5.6, 0.45, n_schools)), 3)
     school = rng.integers(0, n_schools, n_inspections)
     insp = rng.integers(0, n_inspectors, n_inspections)
+    # drawn only when asked for, so that school_sd = 0 reproduces the reference data exactly
+    w = rng.normal(0.0, school_sd, n_schools) if school_sd > 0 else np.zeros(n_schools)
     log_size_c = np.round(log_size[school] - _LOG_SIZE_CENTRE, 3)
     years_c = years[insp] - _YEARS_CENTRE
     eta = (beta["female"] * female[insp] + beta["hmi"] * hmi[insp]
            + beta["fsm_pct"] * fsm[school] + beta["phasesecondary"] * secondary[school]
-           + beta["log_size_c"] * log_size_c + beta["years_exp_c"] * years_c + u[insp])
+           + beta["log_size_c"] * log_size_c + beta["years_exp_c"] * years_c + u[insp]
+           + w[school])
     latent = eta + rng.logistic(0.0, 1.0, n_inspections)
     grade = 1 + (latent[:, None] > theta[None, :]).sum(axis=1)
     frame = pd.DataFrame({
@@ -101,9 +107,10 @@ def simulate_national_inspections(n_inspections: int = 20000, n_inspectors: int 
     cum = expit(theta[None, :] - eta[:, None]).mean(axis=0)
     expected = np.diff(np.concatenate([[0.0], cum, [1.0]]))
     frame.attrs["truth"] = {
-        "model": "logit P(grade <= j | x, u) = theta_j - eta; eta = x'beta + u_inspector",
+        "model": "logit P(grade <= j | x, u) = theta_j - eta; "
+                 "eta = x'beta + u_inspector + w_school",
         "beta": beta, "thetas": theta.tolist(), "re_sd": float(re_sd),
-        "u": u.tolist(), "seed": seed,
+        "u": u.tolist(), "school_sd": float(school_sd), "w": w.tolist(), "seed": seed,
         "expected_grade_marginals": expected.tolist(),
         "realized_grade_marginals": (np.bincount(grade, minlength=5)[1:] / n_inspections).tolist(),
     }

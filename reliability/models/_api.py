@@ -27,36 +27,126 @@ def _method(nagq):
     return "laplace" if nagq == 1 else f"agq-{int(nagq)}"
 
 
+def _boundary_note(group):
+    return (f"random-effect SD of {group!r} estimated as 0 (on the boundary: a singular fit); "
+            "its variance is not identified from these data, so its SE and CI are NaN")
+
+
+def _split_terms(design, full, offsets):
+    """Per-factor slices of a vector over all levels (in the engine's block order)."""
+    return [full[offsets[k]:offsets[k] + len(design.levels[k])] for k in range(len(design.groups))]
+
+
+def _terms(design, sds, log_sd_ses, modes, cond_sds, reduced):
+    from reliability.models.results import RandomTerm
+    out = []
+    for k, g in enumerate(design.groups):
+        out.append(RandomTerm(
+            group=g, sd=float(sds[k]), log_sd_se=float(log_sd_ses[k]),
+            levels=design.levels[k], modes=np.asarray(modes[k]),
+            cond_sd=np.asarray(cond_sds[k]),
+            sizes=np.bincount(design.codes[k], minlength=len(design.levels[k])),
+            loglik_reduced=float(reduced[k][0]), reduced_model=reduced[k][1]))
+    return tuple(out)
+
+
+def _reduced_label(design, k):
+    others = [g for j, g in enumerate(design.groups) if j != k]
+    if not others:
+        return "no random effect"
+    return "the model with " + " + ".join(f"(1|{g})" for g in others) + " only"
+
+
 def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
-    G = len(design.levels)
+    from reliability.models._laplace import MultiLaplaceGLMM, natural_hessian
+
+    m = len(design.groups)
+    sizes = [len(lv) for lv in design.levels]
+    if nagq > 1 and m > 1:
+        raise ReliabilityError(
+            f"adaptive quadrature (nagq={nagq}) needs a single random term; {formula!r} has "
+            f"{m} ({', '.join(design.groups)}). Use nagq=1 (Laplace), as lme4 and ordinal do "
+            "for crossed or nested terms")
     null = CumulativeLinkGLMM(y, design.X, None, 0, K, link=link)
     par0, _ = null.fit()
     ll_null = null.loglik(par0)
-    model = CumulativeLinkGLMM(y, design.X, design.codes, G, K, link=link, nagq=nagq)
-    start = np.concatenate([par0, [math.log(0.3)]])
-    par, grad = model.fit(start)
-    ll, modes, cond_sd = model.loglik(par, modes=True)
-    nat = model.natural(par)
-    H = model.hessian_natural(nat)
+    p = design.X.shape[1]
+    notes = []
+    if nagq > 1:
+        G = sizes[0]
+        model = CumulativeLinkGLMM(y, design.X, design.codes[0], G, K, link=link, nagq=nagq)
+        start = np.concatenate([par0, [math.log(0.3)]])
+        par, grad = model.fit(start)
+        ll, modes, cond_sd = model.loglik(par, modes=True)
+        nat = model.natural(par)
+        H = model.hessian_natural(nat)
+        inner_ok = model.inner_converged
+        free = np.array([True])
+        sds = np.array([math.exp(nat[-1])])
+        mode_terms, csd_terms = [modes], [cond_sd]
+        if nat[-1] < math.log(1e-4):
+            notes.append("random-effect SD is at the boundary (~0): the group variance is not "
+                         "identified from these data")
+        reduced = [(ll_null, "no random effect")]
+    else:
+        model = MultiLaplaceGLMM(y, design.X, list(design.codes), sizes, K, link=link)
+        par = model.fit(np.concatenate([par0, np.full(m, 0.3)]))
+        theta, _, sds = model.unpack(par)
+        free = sds > 0
+        H, nat = natural_hessian(model, par, free)
+        _, g_opt = model.grad_opt(par)
+        keep = np.concatenate([np.ones(K - 1 + p, bool), free])
+        grad = g_opt[keep]
+        ll, _ = model.loglik_grad(par)
+        inner_ok = model.inner_converged
+        diag = model._last_selected
+        B = model.B
+        offs = [B.full_off[k] for k in range(m)]
+        v = _split_terms(design, model.v, offs)
+        dg = _split_terms(design, diag, offs)
+        mode_terms = [sds[k] * v[k] for k in range(m)]
+        csd_terms = [sds[k] * np.sqrt(dg[k]) for k in range(m)]
+        for k in np.flatnonzero(~free):
+            notes.append(_boundary_note(design.groups[k]))
+        reduced = []
+        for k in range(m):
+            if m == 1:
+                reduced.append((ll_null, "no random effect"))
+                continue
+            others = [j for j in range(m) if j != k]
+            sub = MultiLaplaceGLMM(y, design.X, [design.codes[j] for j in others],
+                                   [sizes[j] for j in others], K, link=link)
+            sub_par = sub.fit(np.concatenate([par[:K - 1 + p], np.maximum(sds[others], 0.1)]))
+            reduced.append((sub.loglik(sub_par), _reduced_label(design, k)))
     eig = np.linalg.eigvalsh(H)
     pd_ok = bool(eig.min() > 0)
     vcov = np.linalg.inv(H) if pd_ok else np.full_like(H, np.nan)
     se_all = np.sqrt(np.diag(vcov))
     maxg = float(np.max(np.abs(grad)))
-    converged = bool(maxg < _GRAD_TOL and pd_ok and model.inner_converged)
-    notes = []
-    lsig = nat[-1]
-    if lsig < math.log(1e-4):
-        notes.append("random-effect SD is at the boundary (~0): the group variance is not "
-                     "identified from these data")
+    converged = bool(maxg < _GRAD_TOL and pd_ok and inner_ok)
+    # (Quasi-)complete separation: the likelihood keeps rising as a coefficient grows, so the
+    # optimiser stops somewhere on a plateau with a small gradient. A shift of more than 10
+    # logits (6 probits) per RMS unit of a predictor is that plateau, not an estimate.
+    scale = np.sqrt((design.X ** 2).mean(axis=0)) if p else np.ones(0)
+    shift = np.abs(nat[K - 1:K - 1 + p] * scale)
+    limit = 10.0 if link == "logit" else 6.0
+    separated = [design.names[j] for j in np.flatnonzero(shift > limit)]
+    if separated:
+        converged = False
+        notes.append("possible complete or quasi-complete separation in "
+                     + ", ".join(map(repr, separated)) + ": the likelihood has no finite "
+                     "maximum in that direction, so its estimate and SE are meaningless "
+                     "(drop or merge the predictor, or collapse categories)")
+        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
     if not converged:
         warnings.warn(f"{kind} mixed model did not converge: max|grad| = {maxg:.3g}, Hessian "
                       f"positive definite = {pd_ok}; estimates are not reliable",
                       ConvergenceWarning, stacklevel=3)
         notes.append("NOT CONVERGED")
-    p = design.X.shape[1]
     theta, th_se = nat[:K - 1], se_all[:K - 1]
     beta, b_se = nat[K - 1:K - 1 + p], se_all[K - 1:K - 1 + p]
+    log_sd_se = np.full(m, np.nan)
+    log_sd_se[free] = se_all[K - 1 + p:]
     names = list(design.names)
     th_names = [f"{categories[j]}|{categories[j + 1]}" for j in range(K - 1)]
     if kind == "binomial":
@@ -67,12 +157,11 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
     return MixedResult(
         kind=kind, formula=formula, link=link, method=_method(nagq), names=tuple(names),
         coef=beta, se=b_se, threshold_names=tuple(th_names), thresholds=theta,
-        threshold_se=th_se, group=design.group, re_sd=float(math.exp(lsig)),
-        log_re_sd_se=float(se_all[-1]), loglik=float(ll), loglik_null=float(ll_null),
-        nobs=len(y), n_groups=G, n_dropped=design.n_dropped, converged=converged,
-        max_gradient=maxg, hessian_pd=pd_ok, levels=design.levels, modes=modes,
-        cond_sd=cond_sd, group_sizes=np.bincount(design.codes, minlength=G), vcov=vcov,
-        confidence=confidence, categories=tuple(categories), n_params=len(par),
+        threshold_se=th_se,
+        random=_terms(design, sds, log_sd_se, mode_terms, csd_terms, reduced),
+        loglik=float(ll), nobs=len(y), n_dropped=design.n_dropped, converged=converged,
+        max_gradient=maxg, hessian_pd=pd_ok, vcov=vcov,
+        confidence=confidence, categories=tuple(categories), n_params=K - 1 + p + m,
         notes=tuple(notes), _spec=design.spec)
 
 
@@ -105,7 +194,7 @@ def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95):
     ``tests/data/inspections_synthetic`` (Christensen 2019, ordinal package; Liu & Pierce 1994).
     """
     _check_common(confidence, nagq)
-    design = build_design(formula, data)
+    design = build_design(formula, data, response_kind="ordinal")
     yv = design.y
     if isinstance(design.frame[design.response].dtype, pd.CategoricalDtype) and \
             design.frame[design.response].cat.ordered:
@@ -148,14 +237,57 @@ def binomial_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95):
     return _fit_clm(y, design, 2, link, nagq, formula, confidence, "binomial", [0, 1])
 
 
-def linear_mixed(formula, data, *, reml=True, confidence=0.95):
-    """Linear mixed model with a random intercept, REML (default) or ML.
+def _linear_fit(y, X, codes, sizes, reml):
+    """One engine call: closed form per group for one factor, block algebra for several.
 
-    Profiled criterion over the variance ratio with per-group closed forms; SEs of beta from
-    ``sigma^2 (X'V^-1 X)^-1`` as lme4's ``vcov``; z tests (normal reference).
-    Checked against R lme4::lmer (REML and ML) on tests/data/inspections_synthetic.
+    Returns (loglik, beta, vcov, sigma, sds, log_sd_se, modes, cond_sds, max_grad, curv_ok,
+    boundary flags).
     """
-    from reliability.models._linear import LinearRI, lm_loglik
+    from reliability.models._linear import LinearCrossed, LinearRI
+
+    if len(codes) == 1:
+        fit = LinearRI(y, X, codes[0], sizes[0], reml=reml).fit()
+        # SE of log(SD_u) from the curvature of the profiled criterion in log gamma
+        # (log SD_u = (log gamma + log sigma^2)/2; sigma^2 profiled, so this ignores its SE).
+        lsd_se = 0.5 * math.sqrt(2.0 / fit["curv"]) if fit["curv"] > 0 else float("nan")
+        return dict(loglik=fit["loglik"], beta=fit["beta"], vcov=fit["vcov"], sigma=fit["sigma"],
+                    sds=np.array([fit["re_sd"]]), log_sd_se=np.array([lsd_se]),
+                    modes=[fit["modes"]], condsd=[fit["condsd"]], grad=abs(fit["grad"]),
+                    curv_ok=fit["curv"] > 0, boundary=np.array([fit["boundary"]]))
+    eng = LinearCrossed(y, X, list(codes), sizes, reml=reml)
+    fit = eng.fit()
+    free = fit["free"]
+    lsd_se = np.full(len(codes), np.nan)
+    curv_ok = True
+    if free.any():
+        # SE of log(SD_k) ~ SE of log(lambda_k) from the curvature of the profiled criterion
+        # (sigma profiled out; the same approximation as for one factor).
+        ev = np.linalg.eigvalsh(fit["hess"])
+        curv_ok = bool(ev.min() > 0)
+        if curv_ok:
+            lsd_se[free] = np.sqrt(np.diag(2.0 * np.linalg.inv(fit["hess"])))
+    B = eng.B
+    offs = [B.full_off[k] for k in range(len(codes))]
+    modes = [fit["modes"][offs[k]:offs[k] + sizes[k]] for k in range(len(codes))]
+    condsd = [fit["condsd"][offs[k]:offs[k] + sizes[k]] for k in range(len(codes))]
+    grad = float(np.max(np.abs(fit["grad"]))) if len(fit["grad"]) else 0.0
+    return dict(loglik=fit["loglik"], beta=fit["beta"], vcov=fit["vcov"], sigma=fit["sigma"],
+                sds=fit["re_sd"], log_sd_se=lsd_se, modes=modes, condsd=condsd, grad=grad,
+                curv_ok=curv_ok, boundary=~free)
+
+
+def linear_mixed(formula, data, *, reml=True, confidence=0.95):
+    """Linear mixed model with one or more random intercepts, REML (default) or ML.
+
+    One factor: profiled criterion over the variance ratio with per-group closed forms.
+    Several (crossed or nested, e.g. ``(1|inspector_id) + (1|school_id)``): lme4's profiled
+    criterion over the relative SDs with the sparse block algebra of
+    :mod:`reliability.models._blocks`. SEs of beta from ``sigma^2 (X'V^-1 X)^-1`` as lme4's
+    ``vcov``; z tests (normal reference). Checked against R lme4::lmer (REML and ML) on
+    tests/data/inspections_synthetic, and (several factors) against statsmodels MixedLM with
+    variance components.
+    """
+    from reliability.models._linear import lm_loglik
 
     _check_common(confidence, 1)
     design = build_design(formula, data)
@@ -165,27 +297,39 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95):
     if design.has_intercept:
         X = np.column_stack([np.ones(len(y)), X])
         names = ["(Intercept)"] + names
-    G = len(design.levels)
-    fit = LinearRI(y, X, design.codes, G, reml=reml).fit()
-    se = np.sqrt(np.diag(fit["vcov"]))
-    # SE of log(SD_u) from the curvature of the profiled criterion in log gamma
-    # (log SD_u = (log gamma + log sigma^2)/2; sigma^2 profiled, so this ignores its SE).
-    lsd_se = 0.5 * math.sqrt(2.0 / fit["curv"]) if fit["curv"] > 0 else float("nan")
-    converged = bool(abs(fit["grad"]) < 1e-3 and fit["curv"] > 0)
+    m = len(design.groups)
+    sizes = [len(lv) for lv in design.levels]
+    if len(y) <= X.shape[1] + 1:
+        raise ReliabilityError(
+            f"{len(y)} complete rows are too few for {X.shape[1]} fixed effect(s) and the "
+            "variances: a linear mixed model needs more rows than fixed effects + 1")
+    if np.ptp(y) == 0:
+        raise ReliabilityError(f"response {design.response!r} is constant ({y[0]:g}): there is "
+                               "no variance to partition")
+    fit = _linear_fit(y, X, design.codes, sizes, reml)
+    converged = bool(fit["grad"] < 1e-3 and fit["curv_ok"])
     notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
-    if fit["boundary"]:
-        notes.append("random-effect SD at the boundary (0)")
-    if not converged and not fit["boundary"]:
+    for k in np.flatnonzero(fit["boundary"]):
+        notes.append(_boundary_note(design.groups[k]) if m > 1 else
+                     "random-effect SD at the boundary (0)")
+    if not converged and not fit["boundary"].any():
         warnings.warn("linear mixed model did not converge", ConvergenceWarning, stacklevel=2)
-    ll_null = lm_loglik(y, X, reml=reml)
+    reduced = []
+    for k in range(m):
+        if m == 1:
+            reduced.append((lm_loglik(y, X, reml=reml), "no random effect"))
+            continue
+        others = [j for j in range(m) if j != k]
+        sub = _linear_fit(y, X, [design.codes[j] for j in others], [sizes[j] for j in others],
+                          reml)
+        reduced.append((sub["loglik"], _reduced_label(design, k)))
+    terms = _terms(design, fit["sds"], fit["log_sd_se"], fit["modes"], fit["condsd"], reduced)
+    se = np.sqrt(np.diag(fit["vcov"]))
     return MixedResult(
         kind="linear", formula=formula, link="identity", method="reml" if reml else "ml",
         names=tuple(names), coef=fit["beta"], se=se, threshold_names=(),
-        thresholds=np.array([]), threshold_se=np.array([]), group=design.group,
-        re_sd=fit["re_sd"], log_re_sd_se=lsd_se, loglik=fit["loglik"], loglik_null=ll_null,
-        nobs=len(y), n_groups=G, n_dropped=design.n_dropped, converged=converged,
-        max_gradient=abs(fit["grad"]), hessian_pd=fit["curv"] > 0, levels=design.levels,
-        modes=fit["modes"], cond_sd=fit["condsd"],
-        group_sizes=np.bincount(design.codes, minlength=G), vcov=fit["vcov"],
+        thresholds=np.array([]), threshold_se=np.array([]), random=terms,
+        loglik=fit["loglik"], nobs=len(y), n_dropped=design.n_dropped, converged=converged,
+        max_gradient=fit["grad"], hessian_pd=bool(fit["curv_ok"]), vcov=fit["vcov"],
         confidence=confidence, residual_sd=fit["sigma"], reml=reml,
-        n_params=X.shape[1] + 2, notes=tuple(notes), _spec=design.spec)
+        n_params=X.shape[1] + m + 1, notes=tuple(notes), _spec=design.spec)

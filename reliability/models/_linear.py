@@ -79,3 +79,90 @@ def lm_loglik(y, X, *, reml):
         return -0.5 * n * (_LOG2PI + math.log(rss / n) + 1)
     df = n - p
     return -0.5 * (df * (_LOG2PI + math.log(rss / df)) + df + np.linalg.slogdet(X.T @ X)[1])
+
+
+class LinearCrossed:
+    """Linear mixed model with several random intercepts (crossed or nested), REML or ML.
+
+    lme4's profiled criterion (Bates et al. 2015, eqs. 34 and 41) over the relative scales
+    ``lambda_k = sigma_k / sigma`` (bounded below by 0, so a component can be estimated as 0):
+    ``H = Lambda Z'Z Lambda + I`` is factorised by :mod:`reliability.models._blocks` (the
+    factor with most levels absorbed exactly), beta and sigma^2 are profiled out. For one
+    factor it reduces to :class:`LinearRI` (a test checks they agree).
+    """
+
+    def __init__(self, y, X, codes, sizes, *, reml=True):
+        from reliability.models._blocks import RandomBlocks
+
+        self.y, self.X, self.reml = np.asarray(y, float), X, reml
+        self.n, self.p = X.shape
+        self.B = RandomBlocks(codes, sizes)
+        self.ZtX = self.B.group_sums(X)
+        self.Zty = self.B.group_sums(self.y)
+        self.XtX = X.T @ X
+        self.Xty = X.T @ self.y
+        self.ones = np.ones(self.n)
+
+    def profile(self, lam):
+        B = self.B
+        F = B.factorize(self.ones, lam)
+        lamf = B.lam_full(lam)
+        LZX = lamf[:, None] * self.ZtX
+        LZy = lamf * self.Zty
+        HiZX = F.solve(LZX)
+        HiZy = F.solve(LZy)
+        RX = self.XtX - LZX.T @ HiZX
+        beta = np.linalg.solve(RX, self.Xty - LZX.T @ HiZy)
+        v = HiZy - HiZX @ beta
+        r0 = self.y - self.X @ beta
+        # ||y - X beta - Z Lambda v||^2 + ||v||^2 = ||r0||^2 - v' Lambda Z' r0 at the solution
+        pwrss = float(r0 @ r0 - v @ (LZy - LZX @ beta))
+        df = self.n - self.p if self.reml else self.n
+        crit = F.logdet + df * (1 + _LOG2PI + math.log(pwrss / df))
+        if self.reml:
+            crit += np.linalg.slogdet(RX)[1]
+        return crit, dict(F=F, beta=beta, v=v, RX=RX, s2=pwrss / df, lamf=lamf)
+
+    def fit(self, start=None):
+        m = self.B.m
+        f = lambda lam: self.profile(np.abs(lam))[0]  # noqa: E731
+        x0 = np.full(m, 0.5) if start is None else np.asarray(start, float)
+        # The criterion is even in each lambda, so searching over unconstrained lambda (and
+        # reporting |lambda|) is a smooth problem with no bound to stall on; a component
+        # whose optimum is 0 is approached at a quadratic rate (a singular fit, as lme4).
+        res = optimize.minimize(f, x0, method="BFGS", jac="3-point",
+                                options={"gtol": 1e-8, "maxiter": 1000})
+        lam = np.abs(res.x)
+        crit, st = self.profile(lam)
+        free = lam > 1e-6 * max(1.0, lam.max())
+        lam[~free] = 0.0
+        crit, st = self.profile(lam)
+        # gradient / curvature in log lambda of the free components (central differences)
+        h = 1e-4
+        idx = np.flatnonzero(free)
+        k = len(idx)
+        grad = np.zeros(k)
+        Hm = np.zeros((k, k))
+
+        def crit_at(dlog):
+            l2 = lam.copy()
+            l2[idx] = lam[idx] * np.exp(dlog)
+            return self.profile(l2)[0]
+
+        for i in range(k):
+            e = np.zeros(k); e[i] = h
+            fp, fm = crit_at(e), crit_at(-e)
+            grad[i] = (fp - fm) / (2 * h)
+            Hm[i, i] = (fp - 2 * crit + fm) / h ** 2
+            for j in range(i):
+                ej = np.zeros(k); ej[j] = h
+                Hm[i, j] = Hm[j, i] = (crit_at(e + ej) - crit_at(e - ej) - crit_at(-e + ej)
+                                       + crit_at(-e - ej)) / (4 * h * h)
+        s2 = st["s2"]
+        sigma = math.sqrt(s2)
+        diag = st["F"].selected_inverse()[0]
+        lamf = st["lamf"]
+        return dict(loglik=-0.5 * crit, beta=st["beta"], vcov=s2 * np.linalg.inv(st["RX"]),
+                    sigma=sigma, re_sd=lam * sigma, lam=lam, free=free, grad=grad, hess=Hm,
+                    modes=lamf * st["v"], condsd=sigma * lamf * np.sqrt(diag),
+                    crit_hessian_log=Hm)

@@ -18,6 +18,7 @@ class Link:
     def sf(self, x): raise NotImplementedError
     def pdf(self, x): raise NotImplementedError
     def dpdf(self, x): raise NotImplementedError
+    def d2pdf(self, x): raise NotImplementedError
 
 
 class Logit(Link):
@@ -45,6 +46,11 @@ class Logit(Link):
         f = F * S
         return F, S, f, f * (S - F)
 
+    def d2pdf(self, x):
+        F = special.expit(x)
+        S = special.expit(-x)
+        return F * S * (1.0 - 6.0 * F * S)
+
 
 class Probit(Link):
     name = "probit"
@@ -69,6 +75,11 @@ class Probit(Link):
     def dpdf(self, x):
         with np.errstate(invalid="ignore"):
             out = -x * self.pdf(x)
+        return np.where(np.isfinite(x), out, 0.0)
+
+    def d2pdf(self, x):
+        with np.errstate(invalid="ignore"):
+            out = (x * x - 1.0) * self.pdf(x)
         return np.where(np.isfinite(x), out, 0.0)
 
 

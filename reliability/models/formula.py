@@ -1,7 +1,9 @@
-"""lme4-style formulas: ``"y ~ x1 + x2 + (1|group)"``.
+"""lme4-style formulas: ``"y ~ x1 + x2 + (1|group)"``, ``"... + (1|inspector) + (1|school)"``.
 
 The fixed part is built by formulaic (treatment coding, names such as
-``phase[T.secondary]``); random-intercept terms ``(1|g)`` are parsed here.
+``phase[T.secondary]``); random-intercept terms are parsed here: ``(1|g)``, several of them
+(crossed or nested factors), ``(1|a:b)`` (one level per observed combination of a and b)
+and ``(1|a/b)``, lme4's shorthand for ``(1|a) + (1|a:b)``.
 Rows with a missing value in any variable used are dropped with a
 :class:`~reliability._errors.DataWarning` that counts them (R's ``na.omit``).
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reliability._errors import DataWarning, ReliabilityError, require_columns
+from reliability._errors import DataWarning, ReliabilityError, require_columns, show
 
 _RE_TERM = re.compile(r"\(\s*([^|()]+?)\s*\|\s*([^()]+?)\s*\)")
 
@@ -29,9 +31,9 @@ class Design:
     X: np.ndarray              # fixed-effect design without the intercept column
     names: list                # names of the columns of X
     has_intercept: bool
-    group: str | None
-    codes: np.ndarray | None   # integer group index per row
-    levels: np.ndarray | None  # group labels
+    groups: tuple              # names of the random-intercept factors, in formula order
+    codes: tuple               # integer level index per row, one array per factor
+    levels: tuple              # level labels, one array per factor
     n_dropped: int
     fixed_rhs: str
     frame: pd.DataFrame        # the rows used (for profiles / predictions)
@@ -52,17 +54,30 @@ def parse_formula(formula: str):
             raise ReliabilityError(
                 f"random term ({lhs_re}|{grp}) in {formula!r}: only random intercepts (1|group) "
                 "are supported")
-        groups.append(grp.strip())
+        parts = [p.strip() for p in grp.split("/")]
+        if any(not p or any(not c.strip() for c in p.split(":")) for p in parts):
+            raise ReliabilityError(f"random term (1|{grp}) in {formula!r} has an empty factor name")
+        # (1|a/b/c) = (1|a) + (1|a:b) + (1|a:b:c), as lme4
+        for j in range(len(parts)):
+            name = ":".join(c.strip() for p in parts[:j + 1] for c in p.split(":"))
+            if name in groups:
+                raise ReliabilityError(f"random term (1|{name}) appears twice in {formula!r}")
+            groups.append(name)
     fixed = _RE_TERM.sub("", rhs)
-    fixed = re.sub(r"\+\s*\+", "+", fixed)
+    fixed = re.sub(r"\+(\s*\+)+", "+", fixed)
     fixed = re.sub(r"^\s*\+|\+\s*$", "", fixed.strip()).strip()
     if not fixed:
         fixed = "1"
     return response, fixed, groups
 
 
-def build_design(formula: str, data, *, require_group: bool = True) -> Design:
-    """Parse ``formula`` against ``data`` (DataFrame or CSV path) into a :class:`Design`."""
+def build_design(formula: str, data, *, require_group: bool = True,
+                 response_kind: str = "numeric") -> Design:
+    """Parse ``formula`` against ``data`` (DataFrame or CSV path) into a :class:`Design`.
+
+    ``response_kind``: "ordinal" (numbers, or an ordered Categorical), "numeric". Rows are
+    named 1-based in errors, as elsewhere in the library.
+    """
     from formulaic import Formula, model_matrix
 
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
@@ -71,20 +86,20 @@ def build_design(formula: str, data, *, require_group: bool = True) -> Design:
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
     response, fixed, groups = parse_formula(formula)
-    if len(groups) > 1:
-        raise ReliabilityError(
-            f"formula {formula!r} has {len(groups)} random terms ({', '.join(groups)}); crossed "
-            "random intercepts are not implemented yet: fit one grouping factor at a time")
+    group_cols = list(dict.fromkeys(c for g in groups for c in g.split(":")))
     if require_group and not groups:
         raise ReliabilityError(f"formula {formula!r} needs a random intercept such as (1|inspector_id)")
     try:
         needed = sorted(Formula(fixed).required_variables)
     except Exception as exc:  # formulaic's parse errors are not ValueErrors
         raise ReliabilityError(f"cannot parse the fixed part {fixed!r} of {formula!r}: {exc}") from exc
-    cols = [response] + [c for c in needed if c in data.columns or c not in ("C", "np")] + groups
+    cols = [response] + [c for c in needed if c in data.columns or c not in ("C", "np")] + group_cols
     cols = list(dict.fromkeys(cols))
     require_columns(data, cols)
     frame = data[cols]
+    for c in needed:
+        if c in frame.columns and c != response:
+            _check_mostly_numeric(frame[c], c)
     keep = frame.notna().all(axis=1).to_numpy()
     n_dropped = int((~keep).sum())
     if n_dropped:
@@ -94,7 +109,12 @@ def build_design(formula: str, data, *, require_group: bool = True) -> Design:
         frame = frame.loc[keep]
     if len(frame) == 0:
         raise ReliabilityError("no complete rows left after dropping missing values")
+    if len(frame) < 2:
+        raise ReliabilityError(f"{formula!r} needs at least 2 complete rows; the data have "
+                               f"{len(frame)}")
+    positions = np.flatnonzero(keep)
     frame = frame.reset_index(drop=True)
+    frame[response] = _check_response(frame[response], response, response_kind, positions)
     try:
         mm = model_matrix(fixed, frame, na_action="raise")
     except Exception as exc:
@@ -110,14 +130,97 @@ def build_design(formula: str, data, *, require_group: bool = True) -> Design:
         j = int(np.where(~np.isfinite(X).all(axis=0))[0][0])
         raise ReliabilityError(f"column {names[j]!r} has non-finite values")
     _check_rank(X, names, has_intercept)
-    codes = levels = None
-    group = groups[0] if groups else None
-    if group is not None:
-        codes, levels = pd.factorize(frame[group], sort=True)
-        levels = np.asarray(levels)
+    codes, levels = [], []
+    for g in groups:
+        c, lev = _factor_codes(frame, g.split(":"))
+        if len(lev) < 2:
+            raise ReliabilityError(
+                f"random term (1|{g}) has a single level ({lev[0]!r}) in the rows used: a "
+                "group variance needs at least 2 groups (drop the term, or add groups)")
+        codes.append(c)
+        levels.append(lev)
     return Design(response=response, y=frame[response].to_numpy(), X=X, names=names,
-                  has_intercept=has_intercept, group=group, codes=codes, levels=levels,
+                  has_intercept=has_intercept, groups=tuple(groups), codes=tuple(codes),
+                  levels=tuple(levels),
                   n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec)
+
+
+def _is_text(col) -> bool:
+    """Object or string (incl. pyarrow) columns; numbers and booleans are not text."""
+    return pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)
+
+
+def _check_mostly_numeric(col, name):
+    """A text column that is numbers but for a few cells is a data error, not a factor."""
+    if not _is_text(col):
+        return
+    present = col.notna().to_numpy()
+    num = pd.to_numeric(col, errors="coerce").notna().to_numpy()
+    bad = present & ~num
+    if bad.any() and (present & num).sum() > bad.sum():
+        i = int(np.flatnonzero(bad)[0])
+        raise ReliabilityError(
+            f"column {name!r} is numeric except row {i + 1}, which has {show(col.iloc[i])}; "
+            f"fix or blank that cell ({int(bad.sum())} such cell(s))")
+
+
+def _check_response(y, name, kind, positions):
+    """Validate the response once: numbers (finite) or, for ordinal models, an ordered set."""
+    if isinstance(y.dtype, pd.CategoricalDtype):
+        if kind == "ordinal" and y.cat.ordered:
+            return y
+        if kind == "ordinal":
+            raise ReliabilityError(
+                f"response {name!r} is an unordered Categorical: make it ordered "
+                "(pd.Categorical(..., categories=[best, ..., worst], ordered=True))")
+        y = y.astype(object)
+    if _is_text(y):
+        num = pd.to_numeric(y, errors="coerce")
+        bad = num.isna().to_numpy()
+        if bad.all():
+            values = ", ".join(map(show, pd.unique(y)[:4]))
+            if kind == "ordinal":
+                raise ReliabilityError(
+                    f"response {name!r} is text without an order ({values}, ...): pass an "
+                    "ordered pandas Categorical or numeric codes (e.g. 1 = Outstanding ... "
+                    "4 = Inadequate)")
+            raise ReliabilityError(f"response {name!r} must be numeric; it holds text ({values})")
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ReliabilityError(f"response {name!r} row {int(positions[i]) + 1} has "
+                                   f"{show(y.iloc[i])}, not a number")
+        y = num
+    if y.dtype == bool:
+        return y
+    vals = np.asarray(y, dtype=float)
+    fin = np.isfinite(vals)
+    if not fin.all():
+        i = int(np.flatnonzero(~fin)[0])
+        raise ReliabilityError(f"response {name!r} row {int(positions[i]) + 1} has {vals[i]!r}: "
+                               "values must be finite")
+    return y
+
+
+def _factor_codes(frame, columns):
+    """Integer codes and labels of a factor or of the interaction of several (``a:b``)."""
+    c, lev = pd.factorize(frame[columns[0]], sort=True)
+    labels = [np.asarray(lev)]
+    key = c.astype(np.int64)
+    parts = [c]
+    for col in columns[1:]:
+        ci, li = pd.factorize(frame[col], sort=True)
+        key = key * len(li) + ci
+        parts.append(ci)
+        labels.append(np.asarray(li))
+    if len(columns) == 1:
+        return c, labels[0]
+    # levels are the observed combinations only (as lme4's a:b)
+    uniq, codes = np.unique(key, return_inverse=True)
+    first = np.zeros(len(uniq), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    names = np.array([":".join(str(labels[j][parts[j][i]]) for j in range(len(columns)))
+                      for i in first], dtype=object)
+    return codes.astype(np.intp), names
 
 
 def _check_rank(X, names, has_intercept):

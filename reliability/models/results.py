@@ -13,12 +13,34 @@ from reliability._results import _fmt, json_safe
 
 
 @dataclass(frozen=True)
+class RandomTerm:
+    """One random-intercept factor of a fit: its SD, conditional modes and LR test."""
+
+    group: str
+    sd: float
+    log_sd_se: float
+    levels: np.ndarray = field(repr=False)
+    modes: np.ndarray = field(repr=False)
+    cond_sd: np.ndarray = field(repr=False)
+    sizes: np.ndarray = field(repr=False)
+    loglik_reduced: float = float("nan")    # the same model without this term
+    reduced_model: str = "no random effect"
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.levels)
+
+
+@dataclass(frozen=True)
 class MixedResult:
     """A fitted random-intercept model (ordinal, binomial or linear).
 
     Fixed effects follow R's conventions: ordinal models use ordinal::clmm's
     ``P(Y <= j) = F(theta_j - x'beta - u)`` (positive beta = higher category), binomial and
-    linear models the usual ``g(E[y]) = b0 + x'beta + u``.
+    linear models the usual ``g(E[y]) = b0 + x'beta + u``. ``random`` holds one
+    :class:`RandomTerm` per random-intercept factor in formula order; the single-term
+    attributes (``group``, ``re_sd``, ``modes``, ``lr_test()`` ...) refer to the first term
+    unless a ``group`` is named.
     """
 
     kind: str
@@ -31,21 +53,13 @@ class MixedResult:
     threshold_names: tuple
     thresholds: np.ndarray
     threshold_se: np.ndarray
-    group: str
-    re_sd: float
-    log_re_sd_se: float
+    random: tuple
     loglik: float
-    loglik_null: float
     nobs: int
-    n_groups: int
     n_dropped: int
     converged: bool
     max_gradient: float
     hessian_pd: bool
-    levels: np.ndarray = field(repr=False)
-    modes: np.ndarray = field(repr=False)
-    cond_sd: np.ndarray = field(repr=False)
-    group_sizes: np.ndarray = field(repr=False)
     vcov: np.ndarray = field(repr=False)
     confidence: float = 0.95
     residual_sd: float = float("nan")
@@ -55,10 +69,86 @@ class MixedResult:
     notes: tuple = ()
     _spec: object = field(default=None, repr=False, compare=False)
 
+    # -- random terms ---------------------------------------------------------------------
+    def term(self, group=None) -> RandomTerm:
+        """The :class:`RandomTerm` of ``group`` (default: the first random term)."""
+        if group is None:
+            return self.random[0]
+        for t in self.random:
+            if t.group == group:
+                return t
+        from reliability._errors import ReliabilityError, suggest
+        names = [t.group for t in self.random]
+        raise ReliabilityError(f"no random term {group!r} in this fit{suggest(group, names)}; "
+                               f"terms: {names}")
+
+    @property
+    def groups(self) -> tuple:
+        return tuple(t.group for t in self.random)
+
+    @property
+    def group(self) -> str:
+        return self.random[0].group
+
+    @property
+    def re_sd(self) -> float:
+        return self.random[0].sd
+
+    @property
+    def log_re_sd_se(self) -> float:
+        return self.random[0].log_sd_se
+
+    @property
+    def levels(self) -> np.ndarray:
+        return self.random[0].levels
+
+    @property
+    def modes(self) -> np.ndarray:
+        return self.random[0].modes
+
+    @property
+    def cond_sd(self) -> np.ndarray:
+        return self.random[0].cond_sd
+
+    @property
+    def group_sizes(self) -> np.ndarray:
+        return self.random[0].sizes
+
+    @property
+    def n_groups(self):
+        """Number of levels: an int for one random term, ``{group: n}`` for several."""
+        if len(self.random) == 1:
+            return self.random[0].n_groups
+        return {t.group: t.n_groups for t in self.random}
+
+    @property
+    def loglik_null(self) -> float:
+        return self.random[0].loglik_reduced
+
     # -- fixed effects --------------------------------------------------------------------
     @property
     def estimate(self) -> pd.Series:
         return pd.Series(self.coef, index=list(self.names), name="estimate")
+
+    @property
+    def coef_vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the fixed effects ``coef`` (for contrasts and cell means).
+
+        ``vcov`` itself covers every parameter in the optimiser's natural order (thresholds,
+        beta, log SDs for the ordinal/binomial models; beta for linear models).
+        """
+        p = len(self.names)
+        if self.kind == "linear":
+            V = self.vcov[:p, :p]
+        elif self.kind == "binomial":
+            idx = np.arange(p)                        # (theta_1, beta) -> (-theta_1, beta)
+            V = self.vcov[np.ix_(idx, idx)].copy()
+            V[0, 1:] *= -1
+            V[1:, 0] *= -1
+        else:
+            k = len(self.thresholds)
+            V = self.vcov[k:k + p, k:k + p]
+        return pd.DataFrame(V, index=list(self.names), columns=list(self.names))
 
     @property
     def z(self) -> np.ndarray:
@@ -76,17 +166,25 @@ class MixedResult:
 
     @property
     def re_sd_se(self) -> float:
-        """SE of the RE SD by the delta method from the SE of log(SD)."""
-        return self.re_sd * self.log_re_sd_se
+        """SE of the (first) RE SD by the delta method from the SE of log(SD)."""
+        return self.sd_se()
 
     @property
     def re_sd_ci(self) -> tuple:
-        """Wald interval on log(SD), back-transformed (stays positive)."""
+        """Wald interval on log(SD) of the first term, back-transformed (stays positive)."""
+        return self.sd_ci()
+
+    def sd_se(self, group=None) -> float:
+        t = self.term(group)
+        return t.sd * t.log_sd_se
+
+    def sd_ci(self, group=None) -> tuple:
+        """Wald interval on log(SD), back-transformed; NaN for an SD estimated as 0."""
+        t = self.term(group)
         q = stats.norm.ppf(0.5 + self.confidence / 2)
-        if not (self.re_sd > 0 and np.isfinite(self.log_re_sd_se)):
+        if not (t.sd > 0 and np.isfinite(t.log_sd_se)):
             return (float("nan"), float("nan"))
-        return (self.re_sd * math.exp(-q * self.log_re_sd_se),
-                self.re_sd * math.exp(q * self.log_re_sd_se))
+        return (t.sd * math.exp(-q * t.log_sd_se), t.sd * math.exp(q * t.log_sd_se))
 
     def to_frame(self) -> pd.DataFrame:
         """Fixed effects (and thresholds) with SE, z, p and the confidence interval."""
@@ -117,41 +215,51 @@ class MixedResult:
                             index=pd.Index([self.names[i] for i in keep], name="term"))
 
     # -- random effects ----------------------------------------------------------------------
-    def random_effects(self) -> pd.DataFrame:
-        """Conditional modes of the group effects with conditional SDs and intervals, ranked."""
+    def random_effects(self, group=None) -> pd.DataFrame:
+        """Conditional modes of one term's effects with conditional SDs and intervals, ranked.
+
+        ``group``: which random term (default the first). For several terms the modes are
+        the joint conditional modes, and ``cond_sd`` the square roots of the diagonal of the
+        joint conditional covariance (lme4's ``condVar``).
+        """
+        t = self.term(group)
         q = stats.norm.ppf(0.5 + self.confidence / 2)
-        df = pd.DataFrame({"mode": self.modes, "cond_sd": self.cond_sd,
-                           "ci_low": self.modes - q * self.cond_sd,
-                           "ci_high": self.modes + q * self.cond_sd,
-                           "n": self.group_sizes},
-                          index=pd.Index(self.levels, name=self.group))
+        df = pd.DataFrame({"mode": t.modes, "cond_sd": t.cond_sd,
+                           "ci_low": t.modes - q * t.cond_sd,
+                           "ci_high": t.modes + q * t.cond_sd,
+                           "n": t.sizes},
+                          index=pd.Index(t.levels, name=t.group))
         df["rank"] = df["mode"].rank(ascending=False, method="min").astype(int)
         return df
 
-    def vpc(self) -> float:
-        """Variance partition coefficient: sigma_u^2 / (sigma_u^2 + residual variance).
+    def vpc(self, group=None) -> float:
+        """Variance partition coefficient of one term: sigma_k^2 / (sum_j sigma_j^2 + residual).
 
         Latent scale for ordinal/binomial (residual pi^2/3 for logit, 1 for probit;
-        Snijders & Bosker 2012, section 17.3), observed scale for linear models.
+        Snijders & Bosker 2012, section 17.3), observed scale for linear models. With one
+        term this is sigma_u^2 / (sigma_u^2 + residual).
         """
-        v = self.re_sd ** 2
+        total = sum(t.sd ** 2 for t in self.random)
         if self.kind == "linear":
-            return v / (v + self.residual_sd ** 2)
-        lat = math.pi ** 2 / 3 if self.link == "logit" else 1.0
-        return v / (v + lat)
+            resid = self.residual_sd ** 2
+        else:
+            resid = math.pi ** 2 / 3 if self.link == "logit" else 1.0
+        return self.term(group).sd ** 2 / (total + resid)
 
     icc = vpc
 
-    def lr_test(self) -> dict:
-        """LR test of the group variance against the model without it.
+    def lr_test(self, group=None) -> dict:
+        """LR test of one term's variance against the same model without that term.
 
         The null SD = 0 lies on the boundary, so the p-value is the 50:50 mixture of chi2_0 and
         chi2_1 (Self & Liang 1987): p = 0.5 * P(chi2_1 > LR); the naive chi2_1 p is also given.
         """
-        lr = max(2 * (self.loglik - self.loglik_null), 0.0)
+        t = self.term(group)
+        lr = max(2 * (self.loglik - t.loglik_reduced), 0.0)
         p_naive = float(stats.chi2.sf(lr, 1))
         return {"statistic": lr, "df": 1, "p_value": 0.5 * p_naive if lr > 0 else 1.0,
-                "p_naive": p_naive, "loglik_null": self.loglik_null,
+                "p_naive": p_naive, "loglik_null": t.loglik_reduced,
+                "null_model": t.reduced_model,
                 "method": "boundary-corrected 50:50 mixture of chi2(0) and chi2(1)"}
 
     @property
@@ -166,8 +274,9 @@ class MixedResult:
     def predict_proba(self, profile, *, group=None) -> pd.DataFrame:
         """Probability of each category (ordinal) or of y = 1 (binomial) for covariate profiles.
 
-        ``profile``: dict or DataFrame of predictor values. ``group``: a group label to use its
-        conditional mode; default 0 (an average inspector).
+        ``profile``: dict or DataFrame of predictor values. ``group``: a level of the first
+        random term to use its conditional mode, or ``{factor: level}`` for several terms;
+        default 0 for every term (an average inspector, school, ...).
         """
         from reliability.models._quadrature import get_link
         prof = pd.DataFrame([profile]) if isinstance(profile, dict) else pd.DataFrame(profile)
@@ -176,13 +285,16 @@ class MixedResult:
         X = np.asarray(mm[cols], dtype=float)
         beta = self.coef[[i for i, n in enumerate(self.names) if n != "(Intercept)"]]
         u = 0.0
-        if group is not None:
-            idx = np.flatnonzero(self.levels == group)
+        chosen = {} if group is None else \
+            (dict(group) if isinstance(group, dict) else {self.group: group})
+        for factor, level in chosen.items():
+            t = self.term(factor)
+            idx = np.flatnonzero(t.levels == level)
             if len(idx) == 0:
                 from reliability._errors import ReliabilityError, suggest
-                raise ReliabilityError(f"{self.group} {group!r} not in the fit"
-                                       f"{suggest(group, self.levels)}")
-            u = self.modes[idx[0]]
+                raise ReliabilityError(f"{t.group} {level!r} not in the fit"
+                                       f"{suggest(level, t.levels)}")
+            u += t.modes[idx[0]]
         eta = X @ beta + u
         if self.kind == "linear":
             b0 = self.coef[list(self.names).index("(Intercept)")] if "(Intercept)" in self.names else 0
@@ -204,14 +316,18 @@ class MixedResult:
             "fixed": {n: {"estimate": self.coef[i], "se": self.se[i], "z": self.z[i],
                           "p": self.p_value[i], "ci": [ci[i, 0], ci[i, 1]]}
                       for i, n in enumerate(self.names)},
-            "random": {self.group: {"sd": self.re_sd, "sd_se": self.re_sd_se,
-                                    "sd_ci": list(self.re_sd_ci),
-                                    "log_sd_se": self.log_re_sd_se}},
+            "random": {t.group: {"sd": t.sd, "sd_se": self.sd_se(t.group),
+                                 "sd_ci": list(self.sd_ci(t.group)), "log_sd_se": t.log_sd_se,
+                                 "n_groups": t.n_groups, "vpc": self.vpc(t.group),
+                                 "lr_test": self.lr_test(t.group)}
+                       for t in self.random},
             "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
             "nobs": self.nobs, "n_groups": self.n_groups, "n_dropped": self.n_dropped,
             "converged": self.converged, "max_gradient": self.max_gradient,
             "hessian_positive_definite": self.hessian_pd,
-            "vpc": self.vpc(), "lr_test": self.lr_test(), "confidence": self.confidence,
+            # one random term: a number / an object; several: keyed by grouping column
+            "vpc": self._per_term(self.vpc), "lr_test": self._per_term(self.lr_test),
+            "confidence": self.confidence,
             "notes": list(self.notes),
         }
         if self.kind == "ordinal":
@@ -222,24 +338,31 @@ class MixedResult:
             out["reml"] = self.reml
         return json_safe(out)
 
+    def _per_term(self, fn):
+        if len(self.random) == 1:
+            return fn()
+        return {t.group: fn(t.group) for t in self.random}
+
     def summary(self) -> str:
         titles = {"ordinal": f"Cumulative {self.link} mixed model",
                   "binomial": f"Binomial ({self.link}) mixed model",
                   "linear": "Linear mixed model (" + ("REML" if self.reml else "ML") + ")"}
+        groups = ", ".join(f"{t.group} {t.n_groups}" for t in self.random)
         lines = [titles[self.kind] + f"  [{self.method}]", f"formula: {self.formula}",
-                 f"n = {self.nobs}, groups ({self.group}) = {self.n_groups}"
+                 f"n = {self.nobs}, groups: {groups}"
                  + (f", dropped rows = {self.n_dropped}" if self.n_dropped else ""),
                  f"logLik = {self.loglik:.4f}  AIC = {self.aic:.2f}  BIC = {self.bic:.2f}  "
                  f"converged = {self.converged} (max|grad| = {self.max_gradient:.2g}, "
                  f"Hessian PD = {self.hessian_pd})", "",
-                 "Random effects:",
-                 f"  {self.group:<20s} SD = {_fmt(self.re_sd)} (SE {_fmt(self.re_sd_se)}), "
-                 f"VPC = {_fmt(self.vpc())}"]
+                 "Random effects:"]
+        for t in self.random:
+            lr = self.lr_test(t.group)
+            lines.append(f"  {t.group:<20s} SD = {_fmt(t.sd)} (SE {_fmt(self.sd_se(t.group))}), "
+                         f"VPC = {_fmt(self.vpc(t.group))}; LR test SD = 0: "
+                         f"{lr['statistic']:.3f}, p = {lr['p_value']:.3g} vs {t.reduced_model}")
         if self.kind == "linear":
             lines.append(f"  {'Residual':<20s} SD = {_fmt(self.residual_sd)}")
-        lr = self.lr_test()
-        lines.append(f"  LR test SD = 0: {lr['statistic']:.3f}, p = {lr['p_value']:.3g} "
-                     "(50:50 chi2 mixture)")
+        lines.append("  (LR p-values: 50:50 chi2 mixture, as the null SD lies on the boundary)")
         lines += ["", "Fixed effects:"]
         pct = f"{100 * self.confidence:g}%"
         w = max([len(n) for n in self.names + self.threshold_names] + [10])

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 
-def caterpillar(result, *, ax=None, top=None, label_every=None):
+def caterpillar(result, *, group=None, ax=None, top=None, label_every=None):
     """Sorted conditional modes with intervals at ``result.confidence``; returns the Figure.
 
-    ``result``: a :class:`reliability.models.MixedResult`. ``top``: show only the ``top``
+    ``result``: a :class:`reliability.models.MixedResult`; ``group``: which random term
+    (default the first, e.g. the inspectors). ``top``: show only the ``top``
     largest and smallest effects. Intervals are mode +- z * conditional SD (they ignore the
     uncertainty of the fixed effects and the RE SD, as lme4's ``dotplot(ranef(., condVar=TRUE))``).
     """
     import matplotlib.pyplot as plt
     import numpy as np
 
-    re = result.random_effects().sort_values("mode")
+    re = result.random_effects(group).sort_values("mode")
+    name = re.index.name
     if top is not None and 2 * top < len(re):
         re = re.iloc[np.r_[:top, len(re) - top:len(re)]]
     if ax is None:
@@ -29,9 +31,9 @@ def caterpillar(result, *, ax=None, top=None, label_every=None):
         ax.set_yticklabels([str(i) for i in re.index], fontsize=7)
     else:
         ax.set_yticks([])
-    ax.set_xlabel(f"{result.group} effect (latent scale)" if result.kind != "linear"
-                  else f"{result.group} effect")
-    ax.set_ylabel(f"{result.group} (sorted)")
+    ax.set_xlabel(f"{name} effect (latent scale)" if result.kind != "linear"
+                  else f"{name} effect")
+    ax.set_ylabel(f"{name} (sorted)")
     ax.set_title(f"Conditional modes, {100 * result.confidence:g}% intervals")
     fig.tight_layout()
     return fig

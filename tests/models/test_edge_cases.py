@@ -44,9 +44,19 @@ def test_parse_formula():
         parse_formula("no tilde")
 
 
-def test_crossed_random_effects_refused(small):
-    with pytest.raises(ReliabilityError, match="crossed"):
-        ordinal_mixed("grade ~ x1 + (1|insp) + (1|grp)", small)
+def test_parse_formula_several_terms():
+    assert parse_formula("y ~ a + (1|g) + (1|h)") == ("y", "a", ["g", "h"])
+    # lme4's nesting shorthand: (1|a/b) = (1|a) + (1|a:b)
+    assert parse_formula("y ~ x + (1|region/school)") == ("y", "x", ["region", "region:school"])
+    with pytest.raises(ReliabilityError, match="twice"):
+        parse_formula("y ~ x + (1|g) + (1|g)")
+    with pytest.raises(ReliabilityError, match="empty factor"):
+        parse_formula("y ~ x + (1|a/)")
+
+
+def test_adaptive_quadrature_refused_for_crossed_terms(small):
+    with pytest.raises(ReliabilityError, match="single random term"):
+        ordinal_mixed("grade ~ x1 + (1|insp) + (1|grp)", small, nagq=5)
 
 
 def test_missing_rows_dropped_with_count(small):

@@ -1,0 +1,366 @@
+"""Several random intercepts (crossed / nested): published R fits and second methods.
+
+References
+----------
+* ``lme4_penicillin``: lmer REML (printed summary, an R-generated JSON at 15 digits, lme4
+  2.0.1's 8-decimal table) and ML (MixedModels.jl, the same likelihood).
+* ``lme4_salamander``: glmer Laplace, printed to 4 decimals (3 for the SDs, 1 for logLik).
+* Second methods: a dense brute-force Laplace approximation written here from the formula;
+  statsmodels MixedLM with variance components; central differences of the likelihood for
+  the exact gradient; the one-factor engines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy import optimize, special
+
+from conftest import DATA, load_reference
+from reliability._errors import ReliabilityError
+from reliability.models import binomial_mixed, linear_mixed, ordinal_mixed
+from reliability.models._laplace import MultiLaplaceGLMM
+from reliability.models._linear import LinearCrossed, LinearRI
+from reliability.models.formula import build_design
+
+PEN = load_reference("lme4_penicillin")
+SAL = load_reference("lme4_salamander")
+
+
+def crossed_data(n=1500, n_a=40, n_b=120, sd_a=0.6, sd_b=0.8, seed=3, thetas=(-1.0, 0.8, 2.2)):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n_a, n)
+    b = rng.integers(0, n_b, n)
+    x = rng.normal(size=n)
+    z = rng.choice(["p", "q"], size=n)
+    eta = 0.5 * x - 0.4 * (z == "q") + rng.normal(0, sd_a, n_a)[a] + rng.normal(0, sd_b, n_b)[b]
+    lat = eta + rng.logistic(size=n)
+    grade = 1 + (lat[:, None] > np.asarray(thetas)[None, :]).sum(axis=1)
+    score = 2.0 + eta + rng.normal(0, 0.7, n)
+    return pd.DataFrame({"grade": grade, "bad": (grade >= 3).astype(int), "score": score,
+                         "x": x, "z": z, "insp": a, "school": b, "region": b % 6})
+
+
+@pytest.fixture(scope="module")
+def cdata():
+    return crossed_data()
+
+
+# -- published fits ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def penicillin():
+    return pd.read_csv(DATA / "lme4_penicillin.csv")
+
+
+def test_penicillin_reml_matches_lmer(penicillin):
+    r = linear_mixed("diameter ~ 1 + (1|plate) + (1|sample)", penicillin)
+    v = PEN["values"]
+    hp = PEN["values_reml_high_precision"]
+    assert r.converged and r.n_groups == v["n_groups"] and r.nobs == v["nobs"]
+    # REML criterion: R's 15-digit value (lme4 1.1.38); the optimum is flat in the sample SD
+    # (6 samples), so 1e-6 on the criterion, and the SDs / SE at the spread between
+    # implementations the fixture's notes document (plate 1e-4, sample 5e-4 rel, SE 5e-5).
+    assert -2 * r.loglik == pytest.approx(hp["lme4_1_1_38_json"]["REML_criterion"], abs=1e-6)
+    assert r.coef[0] == pytest.approx(hp["lme4_1_1_38_json"]["coefficients"]["(Intercept)"],
+                                      abs=1e-9)
+    t8 = hp["lme4_2_0_1_table_8dp"]
+    assert r.se[0] == pytest.approx(t8["se"]["(Intercept)"], abs=5e-5)
+    assert r.residual_sd == pytest.approx(t8["sigma"], abs=1e-5)
+    assert r.term("plate").sd == pytest.approx(math.sqrt(t8["re_variance"]["plate"]), rel=1e-4)
+    assert r.term("sample").sd == pytest.approx(math.sqrt(t8["re_variance"]["sample"]),
+                                                rel=5e-4)
+    # and every value as printed, to half a unit in its last digit
+    half = 0.5 * 10.0 ** -PEN["printed_precision"]["coefficients"]
+    assert r.coef[0] == pytest.approx(v["coefficients"]["(Intercept)"], abs=half)
+    assert r.term("plate").sd == pytest.approx(v["re_sd"]["plate"], abs=5e-5)
+    assert r.term("sample").sd == pytest.approx(v["re_sd"]["sample"], abs=5e-5)
+    assert r.residual_sd == pytest.approx(v["residual_sd"], abs=5e-5)
+    assert -2 * r.loglik == pytest.approx(v["REML_criterion"], abs=0.05)
+
+
+def test_penicillin_ml_matches_mixedmodels(penicillin):
+    r = linear_mixed("diameter ~ 1 + (1|plate) + (1|sample)", penicillin, reml=False)
+    ml = PEN["values_ml"]["julia_test_plstwoscalar_jl"]
+    assert r.converged
+    # MixedModels.jl's ML fit (the same likelihood as lmer(REML = FALSE)) at full precision.
+    # Deviance to 1e-6; the SDs to 1e-5 relative (its own test allows 1e-4: flat in sample SD).
+    assert -2 * r.loglik == pytest.approx(ml["deviance"], abs=1e-6)
+    assert r.se[0] == pytest.approx(ml["se"]["(Intercept)"], abs=5e-6)
+    assert r.term("plate").sd == pytest.approx(ml["re_sd"]["plate"], rel=1e-5)
+    assert r.term("sample").sd == pytest.approx(ml["re_sd"]["sample"], rel=1e-5)
+    assert r.residual_sd == pytest.approx(ml["residual_sd"], rel=1e-5)
+
+
+def test_salamander_matches_glmer_laplace():
+    d = pd.read_csv(DATA / "lme4_salamander.csv")
+    r = binomial_mixed("Mate ~ Cross + (1|Female) + (1|Male)", d)
+    v = SAL["values"]
+    assert r.converged and r.n_groups == v["n_groups"] and r.nobs == v["nobs"]
+    # The printed fit is in cell means (-1 + Cross); ours has an intercept, so compare the
+    # four cell means and their SEs (linear combinations: invariant to the coding).
+    L = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1]])
+    means = L @ r.coef
+    ses = np.sqrt(np.diag(L @ r.coef_vcov.to_numpy() @ L.T))
+    for i, cell in enumerate(["CrossR/R", "CrossR/W", "CrossW/R", "CrossW/W"]):
+        assert means[i] == pytest.approx(v["coefficients"][cell], abs=5e-5), cell
+        # lme4's SEs come from its own finite-difference Hessian (use.hessian = TRUE), which
+        # sits ~1e-4 from the exact observed information on this data: 1.5e-4.
+        assert ses[i] == pytest.approx(v["se"][cell], abs=1.5e-4), cell
+    assert r.term("Female").sd == pytest.approx(v["re_sd"]["Female"], abs=5e-4)
+    assert r.term("Male").sd == pytest.approx(v["re_sd"]["Male"], abs=5e-4)
+    assert r.term("Female").sd ** 2 == pytest.approx(v["re_variance"]["Female"], abs=5e-4)
+    assert r.loglik == pytest.approx(v["logLik"], abs=0.05)
+    assert r.aic == pytest.approx(v["AIC"], abs=0.05)
+    assert r.bic == pytest.approx(v["BIC"], abs=0.05)
+
+
+# -- second methods ------------------------------------------------------------------------
+
+def _dense_laplace_binomial(y, X, groups, beta, b0, sds):
+    """Laplace approximation written out densely (one-hot Z, no spherical form, slogdet)."""
+    Z = np.hstack([np.eye(g.max() + 1)[g] for g in groups])
+    prec = np.concatenate([np.full(g.max() + 1, 1 / s ** 2) for g, s in zip(groups, sds)])
+    eta0 = b0 + X @ beta
+
+    def negh(u):
+        eta = eta0 + Z @ u
+        return -(y * eta - np.logaddexp(0, eta)).sum() + 0.5 * (prec * u * u).sum()
+
+    def grad(u):
+        return -Z.T @ (y - special.expit(eta0 + Z @ u)) + prec * u
+
+    def hess(u):
+        p = special.expit(eta0 + Z @ u)
+        return Z.T @ (Z * (p * (1 - p))[:, None]) + np.diag(prec)
+
+    u = optimize.minimize(negh, np.zeros(Z.shape[1]), jac=grad, hess=hess,
+                          method="Newton-CG", options={"xtol": 1e-14}).x
+    logdet = np.linalg.slogdet(hess(u))[1]
+    return -negh(u) - 0.5 * logdet - sum((g.max() + 1) * math.log(s) for g, s in zip(groups, sds))
+
+
+def test_laplace_equals_dense_brute_force(cdata):
+    d = cdata.iloc[:400]
+    r = binomial_mixed("bad ~ x + (1|insp) + (1|region)", d)
+    des = build_design("bad ~ x + (1|insp) + (1|region)", d)
+    sds = [t.sd for t in r.random]
+    ll = _dense_laplace_binomial(d["bad"].to_numpy(), des.X, list(des.codes), r.coef[1:],
+                                 r.coef[0], sds)
+    assert r.loglik == pytest.approx(ll, abs=1e-8)
+    # ... and our optimum is the optimum of the brute-force criterion (zero gradient there)
+    x0 = np.concatenate([r.coef, np.log(sds)])
+
+    def f(x):
+        return _dense_laplace_binomial(d["bad"].to_numpy(), des.X, list(des.codes), x[1:2], x[0],
+                                       np.exp(x[2:]))
+    g = optimize.approx_fprime(x0, f, 1e-6)
+    assert np.max(np.abs(g)) < 1e-3
+
+
+@pytest.mark.parametrize("link,K", [("logit", 4), ("probit", 4), ("logit", 2)])
+@pytest.mark.parametrize("n_factors", [2, 3])
+def test_exact_gradient_equals_central_differences(cdata, link, K, n_factors):
+    d = cdata.iloc[:600]
+    y = (d["grade"].to_numpy() - 1) if K == 4 else d["bad"].to_numpy()
+    des = build_design("grade ~ x + z + (1|insp) + (1|school) + (1|region)", d)
+    codes = list(des.codes[:n_factors])
+    model = MultiLaplaceGLMM(y, des.X, codes, [c.max() + 1 for c in codes], K, link=link)
+    par = np.concatenate([[-0.8], np.log([1.6, 1.3])[:K - 2], [0.3, -0.2],
+                          [0.5, 0.7, 0.4][:n_factors]])
+    _, g = model.grad_opt(par)
+    h = 1e-6
+    fd = np.array([(model.grad_opt(par + e)[0] - model.grad_opt(par - e)[0]) / (2 * h)
+                   for e in np.eye(len(par)) * h])
+    # central differences of a function with |f| ~ 1e3 at h = 1e-6: error ~ 1e-6 absolute
+    np.testing.assert_allclose(g, fd, atol=2e-5, rtol=1e-6)
+
+
+def test_one_factor_engines_agree(cdata):
+    """The joint Laplace with one factor is the one-factor engine's Laplace."""
+    from reliability.models._ordinal import CumulativeLinkGLMM
+    des = build_design("grade ~ x + z + (1|insp)", cdata)
+    y = cdata["grade"].to_numpy() - 1
+    old = CumulativeLinkGLMM(y, des.X, des.codes[0], int(des.codes[0].max() + 1), 4)
+    new = MultiLaplaceGLMM(y, des.X, [des.codes[0]], [int(des.codes[0].max() + 1)], 4,
+                           link="logit")
+    par = np.array([-0.9, math.log(1.7), math.log(1.4), 0.4, -0.3, math.log(0.55)])
+    par_new = par.copy()
+    par_new[-1] = 0.55
+    assert new.loglik(par_new) == pytest.approx(old.loglik(par), abs=1e-8)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_linear_crossed_one_factor_equals_closed_form(cdata, reml):
+    des = build_design("score ~ x + z + (1|insp)", cdata)
+    X = np.column_stack([np.ones(len(cdata)), des.X])
+    y = cdata["score"].to_numpy()
+    a = LinearRI(y, X, des.codes[0], int(des.codes[0].max() + 1), reml=reml).fit()
+    b = LinearCrossed(y, X, [des.codes[0]], [int(des.codes[0].max() + 1)], reml=reml).fit()
+    assert b["loglik"] == pytest.approx(a["loglik"], abs=1e-8)
+    np.testing.assert_allclose(b["beta"], a["beta"], atol=1e-7)
+    assert b["re_sd"][0] == pytest.approx(a["re_sd"], rel=1e-6)
+    np.testing.assert_allclose(b["modes"], a["modes"], atol=1e-6)
+    np.testing.assert_allclose(b["condsd"], a["condsd"], atol=1e-6)
+
+
+def test_linear_crossed_matches_statsmodels_variance_components(cdata):
+    import statsmodels.api as sm
+    d = cdata.iloc[:800].assign(one=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        smf = sm.MixedLM.from_formula("score ~ x + z", groups="one", re_formula="0",
+                                      vc_formula={"insp": "0 + C(insp)",
+                                                  "school": "0 + C(school)"},
+                                      data=d).fit(reml=True, method=["lbfgs"])
+    r = linear_mixed("score ~ x + z + (1|insp) + (1|school)", d)
+    names = {"(Intercept)": "Intercept"}
+    order = [names.get(n, n) for n in r.names]       # formulaic and patsy share z[T.q]
+    np.testing.assert_allclose(r.coef, smf.fe_params[order].to_numpy(), atol=2e-4)
+    np.testing.assert_allclose(r.se, smf.bse_fe[order].to_numpy(), rtol=2e-3)
+    vc = dict(zip(smf.model.exog_vc.names, np.sqrt(smf.vcomp)))
+    assert r.term("insp").sd == pytest.approx(vc["insp"], rel=2e-3)
+    assert r.term("school").sd == pytest.approx(vc["school"], rel=2e-3)
+    assert r.residual_sd == pytest.approx(math.sqrt(smf.scale), rel=1e-4)
+    # statsmodels' REML logLik differs from lme4's by the constant of the REML determinant
+    # convention; the LR statistic between two REML fits with the same fixed part does not.
+    assert r.loglik >= linear_mixed("score ~ x + z + (1|insp)", d).loglik
+
+
+# -- behaviour -------------------------------------------------------------------------------
+
+def test_crossed_ordinal_recovers_truth():
+    from reliability.datasets import simulate_national_inspections
+    d = simulate_national_inspections(8000, 200, n_schools=1500, seed=11, re_sd=0.4,
+                                      school_sd=0.6)
+    truth = d.attrs["truth"]
+    rhs = "female + hmi + fsm_pct + phase + log_size_c + years_exp_c"
+    r = ordinal_mixed(f"grade ~ {rhs} + (1|inspector_id) + (1|school_id)", d)
+    assert r.converged and r.groups == ("inspector_id", "school_id")
+    for g, t in (("inspector_id", truth["re_sd"]), ("school_id", truth["school_sd"])):
+        lo, hi = r.sd_ci(g)
+        assert lo <= t <= hi, g
+    ci = r.ci
+    for i, name in enumerate(r.names):
+        key = name.replace("[T.", "").replace("]", "")
+        assert ci[i, 0] <= truth["beta"][key] <= ci[i, 1], name
+    # the school term matters here: its LR test is against the inspector-only model
+    lr = r.lr_test("school_id")
+    assert lr["p_value"] < 1e-6 and "inspector_id" in lr["null_model"]
+    # conditional modes track the true school effects
+    re = r.random_effects("school_id")
+    w = np.asarray(truth["w"])[re.index.to_numpy() - 1]
+    assert np.corrcoef(re["mode"], w)[0, 1] > 0.5
+
+
+def test_singular_fit_reduces_to_the_one_factor_fit_that_matches_lmer():
+    """inspections_synthetic has no school effect (truth): REML puts the school SD at 0.
+
+    A singular fit must then be the inspector-only model, which matches lme4::lmer
+    (test_reference.py): same fixed effects, SEs, inspector SD and REML logLik.
+    """
+    d = pd.read_csv(DATA / "inspections_synthetic.csv")
+    rhs = "female + hmi + fsm_pct + phase + log_size_c + years_exp_c"
+    r = linear_mixed(f"grade ~ {rhs} + (1|inspector_id) + (1|school_id)", d)
+    ref = load_reference("inspections_synthetic")["models"]["lmer_reml"]
+    t = r.term("school_id")
+    assert t.sd == 0.0 and np.isnan(r.sd_ci("school_id")).all() and np.isnan(t.log_sd_se)
+    assert any("school_id" in n and "boundary" in n for n in r.notes)
+    assert r.term("inspector_id").sd == pytest.approx(ref["re_sd"], abs=1e-4)
+    assert r.residual_sd == pytest.approx(ref["resid_sd"], abs=1e-4)
+    assert r.loglik == pytest.approx(ref["logLik"], abs=1e-4)
+    for i, name in enumerate(r.names):
+        key = name.replace("[T.", "").replace("]", "")
+        assert r.coef[i] == pytest.approx(ref["coefficients"][key], abs=1e-4)
+        assert r.se[i] == pytest.approx(ref["se"][key], rel=2e-3)
+    assert r.lr_test("school_id")["statistic"] == pytest.approx(0.0, abs=1e-6)
+    json.dumps(r.to_dict())
+
+
+def test_nested_shorthand_equals_explicit_interaction(cdata):
+    a = binomial_mixed("bad ~ x + (1|region/insp)", cdata)
+    b = binomial_mixed("bad ~ x + (1|region) + (1|region:insp)", cdata)
+    assert a.groups == ("region", "region:insp") == b.groups
+    assert a.loglik == pytest.approx(b.loglik, abs=1e-9)
+    assert a.term("region:insp").n_groups == cdata.groupby(["region", "insp"]).ngroups
+
+
+def test_outputs_for_several_terms(cdata):
+    r = ordinal_mixed("grade ~ x + z + (1|insp) + (1|school)", cdata)
+    d = r.to_dict()
+    assert set(d["random"]) == {"insp", "school"}
+    for g in ("insp", "school"):
+        assert set(d["random"][g]) >= {"sd", "sd_se", "sd_ci", "n_groups", "vpc", "lr_test"}
+    assert d["n_groups"] == {"insp": 40, "school": 120}
+    assert set(d["vpc"]) == {"insp", "school"}
+    total = r.term("insp").sd ** 2 + r.term("school").sd ** 2 + math.pi ** 2 / 3
+    assert r.vpc("insp") == pytest.approx(r.term("insp").sd ** 2 / total)
+    json.dumps(d)
+    assert "insp" in r.summary() and "school" in r.summary()
+    re = r.random_effects("school")
+    assert len(re) == 120 and (re["cond_sd"] > 0).all()
+    p0 = r.predict_proba({"x": 0.0, "z": "p"})
+    p1 = r.predict_proba({"x": 0.0, "z": "p"}, group={"insp": 0, "school": 5})
+    assert p0.shape == p1.shape == (1, 4)
+    with pytest.raises(ReliabilityError, match="no random term"):
+        r.random_effects("schol")
+
+
+def test_conditional_sd_is_joint_inverse_diagonal(cdata):
+    """cond_sd = sqrt(diag(H^-1)) of the joint Hessian, checked with a dense inverse."""
+    d = cdata.iloc[:500]
+    r = binomial_mixed("bad ~ x + (1|insp) + (1|region)", d)
+    des = build_design("bad ~ x + (1|insp) + (1|region)", d)
+    Z = np.hstack([np.eye(c.max() + 1)[c] for c in des.codes])
+    u = np.concatenate([t.modes for t in r.random])
+    sds = np.concatenate([np.full(t.n_groups, t.sd) for t in r.random])
+    p = special.expit(r.coef[0] + des.X @ r.coef[1:] + Z @ u)
+    H = Z.T @ (Z * (p * (1 - p))[:, None]) + np.diag(1 / sds ** 2)
+    np.testing.assert_allclose(np.concatenate([t.cond_sd for t in r.random]),
+                               np.sqrt(np.diag(np.linalg.inv(H))), rtol=1e-6)
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_invariant_to_relabelling_and_row_order(rnd):
+    d = crossed_data(n=500, n_a=15, n_b=30, seed=7)
+    pa, pb = list(range(15)), list(range(30))
+    rnd.shuffle(pa)
+    rnd.shuffle(pb)
+    d2 = d.assign(insp=np.asarray(pa)[d["insp"]], school=np.asarray(pb)[d["school"]])
+    d2 = d2.sample(frac=1, random_state=rnd.randint(0, 1000))
+    # term order in the formula does not matter either
+    a = binomial_mixed("bad ~ x + (1|insp) + (1|school)", d)
+    b = binomial_mixed("bad ~ x + (1|school) + (1|insp)", d2)
+    assert b.loglik == pytest.approx(a.loglik, abs=1e-6)
+    np.testing.assert_allclose(b.coef, a.coef, atol=1e-5)
+    assert b.term("insp").sd == pytest.approx(a.term("insp").sd, abs=1e-5)
+    ra, rb = a.random_effects("school"), b.random_effects("school")
+    np.testing.assert_allclose(rb.loc[np.asarray(pb)[ra.index], "mode"], ra["mode"], atol=1e-5)
+
+
+def test_cli_crossed_json(tmp_path, cdata):
+    path = tmp_path / "d.csv"
+    cdata.to_csv(path, index=False)
+    before = path.read_bytes()
+    out = subprocess.run([sys.executable, "-m", "reliability.cli", "model", "binomial", str(path),
+                          "--formula", "bad ~ x + (1|insp) + (1|school)", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert set(d["random"]) == {"insp", "school"} and d["method"] == "laplace"
+    assert d["n_groups"] == {"insp": 40, "school": 120}
+    out = subprocess.run([sys.executable, "-m", "reliability.cli", "model", "ordinal", str(path),
+                          "--formula", "grade ~ x + (1|insp) + (1|school)", "--nagq", "3"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "single random term" in out.stderr
+    assert path.read_bytes() == before
