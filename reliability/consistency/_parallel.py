@@ -27,12 +27,15 @@ from reliability.inference import check_confidence, clopper_pearson_interval, wi
 _MAX_TABLES = 5_000_000
 
 
-def _proportion(k: int, n: int, confidence: float, name: str) -> dict:
-    return {"estimate": k / n if n else float("nan"), "n": int(n), "count": int(k),
-            "ci": list(wilson_interval(k, n, confidence)),
-            "ci_exact": list(clopper_pearson_interval(k, n, confidence)),
-            "ci_level": confidence,
-            "method": f"{name}; ci Wilson (1927) score, ci_exact Clopper-Pearson (1934)"}
+def _proportion(k: int, n: int, confidence: float, name: str, *, empty_reason: str = "") -> dict:
+    out = {"estimate": k / n if n else float("nan"), "n": int(n), "count": int(k),
+           "ci": list(wilson_interval(k, n, confidence)),
+           "ci_exact": list(clopper_pearson_interval(k, n, confidence)),
+           "ci_level": confidence,
+           "method": f"{name}; ci Wilson (1927) score, ci_exact Clopper-Pearson (1934)"}
+    if not n:
+        out["reason"] = empty_reason or "no cases: the proportion is undefined"
+    return out
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,10 @@ def parallel_consistency(table, *, categories=None, confidence: float = 0.95
         denom = int(rows[j] + cols[j])
         by_grade.append({
             "grade": str(c), "n_first": nj, "n_second": int(cols[j]),
-            "p_different": _proportion(diff, nj, confidence,
-                                       "P(second team's grade differs | first team gave it)"),
+            "p_different": _proportion(
+                diff, nj, confidence, "P(second team's grade differs | first team gave it)",
+                empty_reason=f"the first team never gave grade {c}: the probability is "
+                             "undefined"),
             "specific_agreement": 2 * int(t[j, j]) / denom if denom else float("nan")})
     notes = ("by_grade.p_different conditions on the first team's grade (rows); "
              "specific_agreement is symmetric in the two teams",)

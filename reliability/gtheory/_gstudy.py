@@ -467,7 +467,11 @@ def _long_frame(data, object, facets, score):
         raise ReliabilityError(f"g_study needs a DataFrame or CSV path; got {type(data).__name__}")
     frame = data
     if score not in frame.columns and len(facets) == 1 and facets[0] not in frame.columns:
-        # wide p x r: one row per object, one column per condition of the facet
+        # wide p x r: one row per object, one column per condition of the facet. Without an
+        # object column the objects must be the index: a default 0..n-1 index (a CSV) more
+        # likely means misspelt long columns, whose ids would be analysed as raters.
+        if object not in frame.columns and isinstance(frame.index, pd.RangeIndex):
+            require_columns(frame, [object, *facets, score])
         if object in frame.columns:
             wide = frame.set_index(object)
         else:
@@ -486,6 +490,14 @@ def _long_frame(data, object, facets, score):
         if frame[col].isna().any():
             row = int(np.flatnonzero(frame[col].isna().to_numpy())[0])
             raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
+    dup = frame.duplicated([object, *facets]).to_numpy()
+    if dup.any():
+        # one score per cell: a repeated (object, facet...) cell would be counted as a second
+        # condition of the facet and bias every component
+        row = int(np.flatnonzero(dup)[0])
+        cell = ", ".join(f"{c} {show(frame[c].iloc[row])}" for c in (object, *facets))
+        raise ReliabilityError(f"duplicate cell ({cell}) in row {row + 1}: the design needs one "
+                               "score per combination; average or remove repeated scores")
     values = pd.to_numeric(frame[score], errors="coerce")
     bad = values.isna() & frame[score].notna()
     if bad.any():

@@ -350,6 +350,15 @@ def _as_interval(data, **kw):
 # ---------------------------------------------------------------------- ANOVA
 def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
     n, k = scores.shape
+    # ICCs, F tests and intervals are scale-free, but sums of squares of |x| > ~1e154
+    # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
+    # (exact) and scale the reported mean squares and components back.
+    spread = float(np.max(np.abs(scores - scores.mean()))) if scores.size else 0.0
+    power = 0
+    if spread > 0 and not (1e-100 < spread < 1e100):
+        power = int(np.round(np.log2(spread)))
+        scores = np.ldexp(scores - scores.mean(), -power)
+    back = 2.0 ** (2 * power) if abs(2 * power) < 1000 else (np.inf if power > 0 else 0.0)
     terms = _anova.per_unit_terms(scores)
     ones = np.ones((1, n))
     ms = _anova.mean_squares(ones, terms, n, k)
@@ -405,6 +414,11 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
             notes.append(f"{name} is negative: units differ less than chance "
                          "(estimates below 0 are reported, not truncated)")
             break
+    if power:
+        with np.errstate(over="ignore"):
+            msr, msc, mse, msw = (v * back for v in (msr, msc, mse, msw))
+        notes.append(f"scores rescaled by 2^{-power} for the computation (sums of squares "
+                     "would overflow or underflow); ICCs, F tests and intervals are scale-free")
     comps = {"unit": (msr - mse) / k, "rater": (msc - mse) / n, "residual": mse,
              "unit_oneway": (msr - msw) / k, "within": msw}
     ms_out = {"MSR": msr, "MSC": msc, "MSE": mse, "MSW": msw,

@@ -5,6 +5,6 @@ lme4-style formula interface; see ``docs/models.md``.
 """
 
 from reliability.models._api import binomial_mixed, linear_mixed, ordinal_mixed
-from reliability.models.results import MixedResult
+from reliability.models.results import MixedResult, RandomTerm
 
-__all__ = ["ordinal_mixed", "binomial_mixed", "linear_mixed", "MixedResult"]
+__all__ = ["ordinal_mixed", "binomial_mixed", "linear_mixed", "MixedResult", "RandomTerm"]

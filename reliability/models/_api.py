@@ -58,7 +58,7 @@ def _reduced_label(design, k):
 
 
 def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
-    from reliability.models._laplace import MultiLaplaceGLMM, natural_hessian
+    from reliability.models._laplace import MultiLaplaceGLMM
 
     m = len(design.groups)
     sizes = [len(lv) for lv in design.levels]
@@ -89,16 +89,45 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
                          "identified from these data")
         reduced = [(ll_null, "no random effect")]
     else:
+        # Reduced models (each term left out in turn) first: they are needed for the LR tests
+        # and, with one term fewer, are cheap; together they give the full fit a start close
+        # to its optimum (the fixed part of the best one, each SD from a fit that has it).
+        reduced, starts = [], []
+        for k in range(m):
+            if m == 1:
+                reduced.append((ll_null, "no random effect"))
+                continue
+            others = [j for j in range(m) if j != k]
+            sub = MultiLaplaceGLMM(y, design.X, [design.codes[j] for j in others],
+                                   [sizes[j] for j in others], K, link=link)
+            sub_par = sub.fit(np.concatenate([par0, np.full(m - 1, 0.3)]), information=False)
+            reduced.append((sub.loglik(sub_par), _reduced_label(design, k)))
+            starts.append((others, sub_par))
+        if m == 1:
+            start = np.concatenate([par0, [0.3]])
+        else:
+            best = int(np.argmax([r[0] for r in reduced]))
+            sd0 = np.zeros(m)
+            for others, sp in starts:
+                for i, j in enumerate(others):
+                    sd0[j] = max(sd0[j], sp[K - 1 + p + i])
+            start = np.concatenate([starts[best][1][:K - 1 + p], np.maximum(sd0, 0.05)])
         model = MultiLaplaceGLMM(y, design.X, list(design.codes), sizes, K, link=link)
-        par = model.fit(np.concatenate([par0, np.full(m, 0.3)]))
+        par = model.fit(start)
         theta, _, sds = model.unpack(par)
-        free = sds > 0
-        H, nat = natural_hessian(model, par, free)
+        free = model.free
+        H = model.information
+        nat = np.concatenate([theta, model.unpack(par)[1] / model.scale, np.log(sds[free])])
         _, g_opt = model.grad_opt(par)
         keep = np.concatenate([np.ones(K - 1 + p, bool), free])
         grad = g_opt[keep]
         ll, _ = model.loglik_grad(par)
         inner_ok = model.inner_converged
+        if m > 1 and ll < max(r[0] for r in reduced) - 1e-6:
+            # nested models: the full fit can never be worse than a reduced one
+            notes.append("the full model's log-likelihood is below a reduced model's: the "
+                         "optimiser did not find the maximum")
+            inner_ok = False
         diag = model._last_selected
         B = model.B
         offs = [B.full_off[k] for k in range(m)]
@@ -108,16 +137,6 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
         csd_terms = [sds[k] * np.sqrt(dg[k]) for k in range(m)]
         for k in np.flatnonzero(~free):
             notes.append(_boundary_note(design.groups[k]))
-        reduced = []
-        for k in range(m):
-            if m == 1:
-                reduced.append((ll_null, "no random effect"))
-                continue
-            others = [j for j in range(m) if j != k]
-            sub = MultiLaplaceGLMM(y, design.X, [design.codes[j] for j in others],
-                                   [sizes[j] for j in others], K, link=link)
-            sub_par = sub.fit(np.concatenate([par[:K - 1 + p], np.maximum(sds[others], 0.1)]))
-            reduced.append((sub.loglik(sub_par), _reduced_label(design, k)))
     eig = np.linalg.eigvalsh(H)
     pd_ok = bool(eig.min() > 0)
     vcov = np.linalg.inv(H) if pd_ok else np.full_like(H, np.nan)

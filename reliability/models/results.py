@@ -184,7 +184,10 @@ class MixedResult:
         q = stats.norm.ppf(0.5 + self.confidence / 2)
         if not (t.sd > 0 and np.isfinite(t.log_sd_se)):
             return (float("nan"), float("nan"))
-        return (t.sd * math.exp(-q * t.log_sd_se), t.sd * math.exp(q * t.log_sd_se))
+        # a nearly unidentified SD has a log-scale SE so large that exp() overflows: the
+        # interval is then (0, inf) in floating point, which is what it says
+        with np.errstate(over="ignore", under="ignore"):
+            return (float(t.sd * np.exp(-q * t.log_sd_se)), float(t.sd * np.exp(q * t.log_sd_se)))
 
     def to_frame(self) -> pd.DataFrame:
         """Fixed effects (and thresholds) with SE, z, p and the confidence interval."""

@@ -84,6 +84,12 @@ def code_grades(values, *, categories=None, missing=(), column: str = "grade"):
         num = pd.to_numeric(present, errors="coerce")
         if present.empty:
             raise ReliabilityError(f"column {column!r} has no grades (all missing)")
+        inf = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
+        if inf.any():
+            row = int(present.index[np.flatnonzero(inf)[0]])
+            raise ReliabilityError(f"infinite grade {show(present.iloc[np.flatnonzero(inf)[0]])} "
+                                   f"in column {column!r} (row {row + 1}): grades must be "
+                                   "finite codes or labels")
         if num.isna().any():
             bad = present[num.isna()].iloc[0]
             raise ReliabilityError(

@@ -123,6 +123,22 @@ def test_salamander_matches_glmer_laplace():
     assert r.bic == pytest.approx(v["BIC"], abs=0.05)
 
 
+def test_soup_single_term_matches_clmm():
+    """ordinal's soup data, clmm Laplace (printed by ordinal's author, 2011)."""
+    ref = load_reference("ordinal_soup")["other_fits"]["single_re_logit_flexible"]
+    v = ref["values"]
+    d = pd.read_csv(DATA / "ordinal_soup.csv")
+    r = ordinal_mixed("SURENESS ~ PROD + (1|RESP)", d)
+    assert r.converged and r.nobs == v["nobs"] and r.n_groups == v["n_groups"]["RESP"]
+    # 4 printed decimals: half a unit, plus 1e-4 on SEs (clmm's numerical Hessian of 2011);
+    # the RE variance to 1e-5 (7 printed digits, but a 2011 ucminf optimum).
+    assert r.coef[0] == pytest.approx(v["coefficients"]["PRODTest"], abs=5e-5)
+    assert r.se[0] == pytest.approx(v["se"]["PRODTest"], abs=1.5e-4)
+    assert r.thresholds[0] == pytest.approx(v["thresholds"]["1|2"], abs=5e-5)
+    assert r.threshold_se[0] == pytest.approx(v["thresholds_se"]["1|2"], abs=1.5e-4)
+    assert r.re_sd ** 2 == pytest.approx(v["re_variance"]["RESP"], abs=1e-5)
+
+
 # -- second methods ------------------------------------------------------------------------
 
 def _dense_laplace_binomial(y, X, groups, beta, b0, sds):

@@ -23,7 +23,7 @@ from hypothesis.extra.numpy import arrays
 
 import reliability as rl
 
-from .test_taxonomy import BUGS, check_nan_contract
+from .test_taxonomy import check_nan_contract
 
 dd = pytest.importorskip("dask.dataframe", reason="dask is an optional dependency")
 
@@ -144,7 +144,6 @@ def test_icc_is_scale_invariant_near_float_limits():
         np.testing.assert_allclose(scaled, base, rtol=1e-9)
 
 
-@pytest.mark.xfail(reason="BUG I1: " + BUGS["I1"], strict=True)
 def test_icc_huge_scores_not_misreported():
     x = np.array([[1.0, 1.2], [2.0, 2.3], [3.1, 2.9], [4.0, 4.4], [0.5, 0.2]])
     base = rl.icc(x, method="anova").to_frame()["estimate"]

@@ -231,28 +231,11 @@ ENTRIES = {
                                    "--out", "{tmp}/out", json_out=False)),
 }
 
-# Bugs found by this suite and still open (temporary strict xfails, reported to the lead;
-# delete a line when its bug is fixed and the pair passes).
-BUGS = {
-    "G1": "g_study: when score/facet columns are missing it guesses a wide layout and "
-          "analyses the id columns as raters (silently, if they are numeric)",
-    "G2": "g_study: duplicate (object, facet) cells in a crossed design are accepted silently",
-    "V1": "validity/report/consistency: an infinite grade is treated as a grade category",
-    "C1": "consistency CLI: by_grade p_different is NaN without a reason for a grade the "
-          "first team never gave",
-    "I1": "icc/_anova.py: sums of squares overflow for |x| > ~1e154; every ICC is NaN with "
-          "the misleading reason 'raters agree less than chance', and p = 0 with F = NaN",
-}
-_ORDINAL = ("model_ordinal", "api_ordinal_mixed")
-_LINEAR = ("model_linear", "api_linear_mixed")
-KNOWN_BUGS = {
-    **{(c, e): "G1" for e in ("gstudy", "api_g_study")
-       for c in ("misspelt_columns", "misspelt_numeric_ids")},
-    **{("duplicate_pair", e): "G2" for e in ("gstudy", "api_g_study")},
-    **{("infinite_rating", e): "V1" for e in ("validity", "api_grade_context", "consistency",
-                                              "report")},
-    **{(c, "consistency"): "C1" for c in ("negative_at_ratio", "zero_at_ratio")},
-}
+# Bugs found by this suite and still open (temporary strict xfails; delete a line when its bug
+# is fixed and the pair passes). Empty now: every bug found so far is fixed (docs/robustness.md
+# lists them); add {"ID": "one line"} here and {(case, entry): "ID"} below for a new one.
+BUGS: dict = {}
+KNOWN_BUGS: dict = {}
 
 
 # ----------------------------------------------------------------------------- checks
