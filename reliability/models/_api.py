@@ -10,6 +10,7 @@ import pandas as pd
 
 from reliability._errors import ConvergenceWarning, DataWarning, ReliabilityError
 from reliability.models._ordinal import CumulativeLinkGLMM
+from reliability.models._quadrature import column_scale
 from reliability.models.formula import build_design
 from reliability.models.results import MixedResult
 
@@ -118,10 +119,10 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
         free = model.free
         H = model.information
         nat = np.concatenate([theta, model.unpack(par)[1] / model.scale, np.log(sds[free])])
-        _, g_opt = model.grad_opt(par)
+        neg_ll, g_opt = model.grad_opt(par)        # also leaves the selected inverse at par
         keep = np.concatenate([np.ones(K - 1 + p, bool), free])
         grad = g_opt[keep]
-        ll, _ = model.loglik_grad(par)
+        ll = -neg_ll
         inner_ok = model.inner_converged
         if m > 1 and ll < max(r[0] for r in reduced) - 1e-6:
             # nested models: the full fit can never be worse than a reduced one
@@ -146,8 +147,7 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
     # (Quasi-)complete separation: the likelihood keeps rising as a coefficient grows, so the
     # optimiser stops somewhere on a plateau with a small gradient. A shift of more than 10
     # logits (6 probits) per RMS unit of a predictor is that plateau, not an estimate.
-    scale = np.sqrt((design.X ** 2).mean(axis=0)) if p else np.ones(0)
-    shift = np.abs(nat[K - 1:K - 1 + p] * scale)
+    shift = np.abs(nat[K - 1:K - 1 + p] * column_scale(design.X))
     limit = 10.0 if link == "logit" else 6.0
     separated = [design.names[j] for j in np.flatnonzero(shift > limit)]
     if separated:

@@ -85,7 +85,7 @@ class RandomBlocks:
         self.pair1, self.pair2 = e1, start + within
         # rest x rest off-diagonal pattern (three or more factors)
         if len(self.rest) > 1:
-            ks, kinv, kobs = [], [], []
+            ks = []
             for i, j in [(i, j) for i in range(len(rc)) for j in range(i + 1, len(rc))]:
                 ks.append(rc[i].astype(np.int64) * self.qr + rc[j])
             allk = np.concatenate(ks)

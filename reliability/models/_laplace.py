@@ -32,8 +32,6 @@ natural parameters (thresholds, beta, log sigma_k) as ordinal::clmm reports them
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import optimize
 
@@ -50,13 +48,12 @@ class MultiLaplaceGLMM:
     """
 
     def __init__(self, y, X, codes, sizes, K, *, link):
-        from reliability.models._quadrature import get_link
+        from reliability.models._quadrature import column_scale, get_link
 
         self.link = get_link(link)
         self.y = np.asarray(y, dtype=np.intp)
         self.n, self.p = X.shape
-        self.scale = np.sqrt((X ** 2).mean(axis=0)) if self.p else np.ones(0)
-        self.scale[self.scale == 0] = 1.0
+        self.scale = column_scale(X)
         self.Xs = X / self.scale
         self.K = K
         self.B = RandomBlocks(codes, sizes)
@@ -152,7 +149,7 @@ class MultiLaplaceGLMM:
     def loglik_grad(self, par):
         """(loglik, gradient in (theta, beta on scaled columns, sigma))."""
         theta, beta, sig = self.unpack(par)
-        B, n, K1, p, m = self.B, self.n, self.K - 1, self.p, self.m
+        B, K1, p, m = self.B, self.K - 1, self.p, self.m
         v, _, h, F, eta0, lamf = self._mode(theta, beta, sig)
         eta = eta0 + B.expand(lamf * v)
         o = self._obs(theta, eta, 2)
@@ -267,12 +264,6 @@ class MultiLaplaceGLMM:
         return self.pack(nat[:K1], nat[K1:K1 + p] * self.scale, sig)
 
 
-def _put(par, idx, x):
-    out = par.copy()
-    out[idx] = x
-    return out
-
-
 def _jacobian(fun, x, h=1e-5, steps=None):
     k = len(x)
     J = np.empty((k, k))
@@ -294,7 +285,3 @@ def natural_hessian(model: MultiLaplaceGLMM, par, free):
     steps = h * np.maximum(np.abs(nat), 1.0)
     steps[K1:K1 + p] = h / model.scale             # beta: the same step on the scaled columns
     return -_jacobian(lambda x: model.natural_grad(x, free), nat, steps=steps), nat
-
-
-def log_sigma_start(n_factors, value=0.3):
-    return np.full(n_factors, math.log(value))

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-from reliability.models._quadrature import get_link, hermite
+from reliability.models._quadrature import column_scale, get_link, hermite
 
 _LOG2PI = math.log(2 * math.pi)
 
@@ -35,8 +35,7 @@ class CumulativeLinkGLMM:
         self.link = get_link(link)
         self.y = np.asarray(y, dtype=np.intp)
         self.n, self.p = X.shape
-        self.scale = np.sqrt((X ** 2).mean(axis=0)) if self.p else np.ones(0)
-        self.scale[self.scale == 0] = 1.0
+        self.scale = column_scale(X)
         self.Xs = X / self.scale
         self.K = K
         self.codes = None if codes is None else np.asarray(codes, dtype=np.intp)

@@ -1,4 +1,4 @@
-"""Link functions and Gauss-Hermite nodes used by the mixed-model likelihoods."""
+"""Link functions, Gauss-Hermite nodes and column scaling used by the mixed-model likelihoods."""
 
 from __future__ import annotations
 
@@ -96,3 +96,12 @@ def hermite(n: int):
     """Gauss-Hermite nodes x_k and log(w_k) + x_k^2 (weights for integrands against exp(-x^2))."""
     x, w = np.polynomial.hermite.hermgauss(int(n))
     return x, np.log(w) + x * x
+
+
+def column_scale(X):
+    """RMS of each column (1 for an all-zero column): the optimisers work on X / scale so that
+    a covariate on a 0-100 scale and a 0/1 dummy are equally well conditioned."""
+    X = np.asarray(X, dtype=float)
+    scale = np.sqrt((X ** 2).mean(axis=0)) if X.shape[1] else np.ones(0)
+    scale[scale == 0] = 1.0
+    return scale

@@ -228,9 +228,8 @@ def _check_rank(X, names, has_intercept):
     n, p = X.shape
     if p == 0:
         return
-    scale = np.sqrt((X ** 2).mean(axis=0))
-    scale[scale == 0] = 1.0
-    Z = X / scale
+    from reliability.models._quadrature import column_scale
+    Z = X / column_scale(X)
     if has_intercept:
         Z = np.column_stack([np.ones(n), Z])
     # Greedy: add columns one by one; a column whose residual vanishes is aliased.

@@ -31,6 +31,11 @@ class RandomTerm:
         return len(self.levels)
 
 
+def _first_term(attr):
+    return property(lambda self: getattr(self.random[0], attr),
+                    doc=f"``{attr}`` of the first random term (see ``random`` for all terms)")
+
+
 @dataclass(frozen=True)
 class MixedResult:
     """A fitted random-intercept model (ordinal, binomial or linear).
@@ -86,33 +91,14 @@ class MixedResult:
     def groups(self) -> tuple:
         return tuple(t.group for t in self.random)
 
-    @property
-    def group(self) -> str:
-        return self.random[0].group
-
-    @property
-    def re_sd(self) -> float:
-        return self.random[0].sd
-
-    @property
-    def log_re_sd_se(self) -> float:
-        return self.random[0].log_sd_se
-
-    @property
-    def levels(self) -> np.ndarray:
-        return self.random[0].levels
-
-    @property
-    def modes(self) -> np.ndarray:
-        return self.random[0].modes
-
-    @property
-    def cond_sd(self) -> np.ndarray:
-        return self.random[0].cond_sd
-
-    @property
-    def group_sizes(self) -> np.ndarray:
-        return self.random[0].sizes
+    # the single-term attributes of a fit with one random intercept (the first term's)
+    group = _first_term("group")
+    re_sd = _first_term("sd")
+    log_re_sd_se = _first_term("log_sd_se")
+    levels = _first_term("levels")
+    modes = _first_term("modes")
+    cond_sd = _first_term("cond_sd")
+    group_sizes = _first_term("sizes")
 
     @property
     def n_groups(self):

@@ -320,6 +320,11 @@ def test_outputs_for_several_terms(cdata):
     total = r.term("insp").sd ** 2 + r.term("school").sd ** 2 + math.pi ** 2 / 3
     assert r.vpc("insp") == pytest.approx(r.term("insp").sd ** 2 / total)
     json.dumps(d)
+    # each LR test is against the separately fitted model without that term
+    for g, other in (("insp", "school"), ("school", "insp")):
+        alone = ordinal_mixed(f"grade ~ x + z + (1|{other})", cdata)
+        assert r.lr_test(g)["loglik_null"] == pytest.approx(alone.loglik, abs=1e-6)
+        assert r.lr_test(g)["statistic"] == pytest.approx(2 * (r.loglik - alone.loglik), abs=1e-6)
     assert "insp" in r.summary() and "school" in r.summary()
     re = r.random_effects("school")
     assert len(re) == 120 and (re["cond_sd"] > 0).all()
@@ -380,3 +385,23 @@ def test_cli_crossed_json(tmp_path, cdata):
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "single random term" in out.stderr
     assert path.read_bytes() == before
+
+
+def test_sparse_lu_path_equals_dense_cholesky(cdata, monkeypatch):
+    """Rest systems above DENSE_MAX levels use a sparse LU: same likelihood and gradient."""
+    from reliability.models import _blocks
+    d = cdata.iloc[:600]
+    des = build_design("grade ~ x + z + (1|insp) + (1|school) + (1|region)", d)
+    y = d["grade"].to_numpy() - 1
+    codes = list(des.codes)
+    par = np.array([-0.8, math.log(1.6), math.log(1.3), 0.3, -0.2, 0.5, 0.7, 0.4])
+
+    def run():
+        model = MultiLaplaceGLMM(y, des.X, codes, [c.max() + 1 for c in codes], 4, link="logit")
+        return model.grad_opt(par)
+
+    f_dense, g_dense = run()
+    monkeypatch.setattr(_blocks, "DENSE_MAX", 0)
+    f_lu, g_lu = run()
+    assert f_lu == pytest.approx(f_dense, abs=1e-8)
+    np.testing.assert_allclose(g_lu, g_dense, atol=1e-7)

@@ -28,7 +28,8 @@ def test_coverage_and_sd_bias():
 
 
 def simulate_crossed_coverage(n_sets, *, n=3000, n_inspectors=100, n_schools=600, seed=0):
-    """Coverage of 95% Wald CIs and bias of both SDs, crossed inspector x school (Laplace)."""
+    """Coverage of 95% Wald CIs (fixed effects and both SDs, the latter on the log scale) and
+    bias of both SDs, crossed inspector x school (Laplace)."""
     import numpy as np
 
     from reliability.datasets import simulate_national_inspections
@@ -45,8 +46,10 @@ def simulate_crossed_coverage(n_sets, *, n=3000, n_inspectors=100, n_schools=600
         for j, name in enumerate(r.names):
             b = truth["beta"][name.replace("[T.", "").replace("]", "")]
             hits.setdefault(name, []).append(ci[j, 0] <= b <= ci[j, 1])
-        for g in sds:
+        for g, true_sd in (("inspector_id", 0.4), ("school_id", 0.6)):
             sds[g].append(r.term(g).sd)
+            lo, hi = r.sd_ci(g)
+            hits.setdefault(f"sd {g}", []).append(lo <= true_sd <= hi)
     cover = {k: float(np.mean(v)) for k, v in hits.items()}
     bias = {"inspector_id": float(np.mean(sds["inspector_id"]) - 0.4),
             "school_id": float(np.mean(sds["school_id"]) - 0.6)}
