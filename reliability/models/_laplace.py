@@ -228,6 +228,15 @@ class MultiLaplaceGLMM:
         par = res.x.copy()
         par[K1 + p:] = np.abs(par[K1 + p:])
         par[K1 + p:][par[K1 + p:] < 1e-5] = 0.0
+        # A flat likelihood near sd = 0 can stop BFGS at a small positive sd; if sd = 0 is as
+        # good (within 1e-7), report the boundary (a singular fit), as lme4 does.
+        ll = self.loglik(par)
+        for k in np.flatnonzero((par[K1 + p:] > 0) & (par[K1 + p:] < 0.05)):
+            cand = par.copy()
+            cand[K1 + p + k] = 0.0
+            ll_c = self.loglik(cand)
+            if ll_c >= ll - 1e-7:
+                par, ll = cand, ll_c
         free = par[K1 + p:] > 0
         self.free = free
         self.opt_result = res
@@ -239,7 +248,6 @@ class MultiLaplaceGLMM:
             chol = np.linalg.cholesky(info)
         except np.linalg.LinAlgError:
             chol = None
-        ll = self.loglik(par)
         for _ in range(5 if chol is not None else 0):
             g = self.natural_grad(nat, free)
             step = np.linalg.solve(chol.T, np.linalg.solve(chol, g))

@@ -133,9 +133,16 @@ class LinearCrossed:
         res = optimize.minimize(f, x0, method="BFGS", jac="3-point",
                                 options={"gtol": 1e-8, "maxiter": 1000})
         lam = np.abs(res.x)
-        crit, st = self.profile(lam)
-        free = lam > 1e-6 * max(1.0, lam.max())
-        lam[~free] = 0.0
+        lam[lam < 1e-6 * max(1.0, lam.max())] = 0.0
+        crit = self.profile(lam)[0]
+        # report the boundary (a singular fit, as lme4) when lambda = 0 is as good
+        for k in np.flatnonzero((lam > 0) & (lam < 0.05)):
+            cand = lam.copy()
+            cand[k] = 0.0
+            crit_c = self.profile(cand)[0]
+            if crit_c <= crit + 2e-7:
+                lam, crit = cand, crit_c
+        free = lam > 0
         crit, st = self.profile(lam)
         # gradient / curvature in log lambda of the free components (central differences)
         h = 1e-4

@@ -333,6 +333,11 @@ def test_outputs_for_several_terms(cdata):
     assert p0.shape == p1.shape == (1, 4)
     with pytest.raises(ReliabilityError, match="no random term"):
         r.random_effects("schol")
+    import matplotlib
+    matplotlib.use("Agg")
+    from reliability.plots.caterpillar import caterpillar
+    fig = caterpillar(r, group="school", top=10)
+    assert fig.axes[0].get_ylabel() == "school (sorted)" and len(fig.axes[0].lines) >= 1
 
 
 def test_conditional_sd_is_joint_inverse_diagonal(cdata):

@@ -115,9 +115,10 @@ def _cp1252():
 # Entry points that need numbers or an order, so that text is an error for them.
 NEEDS_ORDER = ("agree_ordinal", "api_agreement_ordinal", "agree_ratio", "agree_categories",
                "icc", "api_icc", "gstudy", "api_g_study", "model_ordinal", "api_ordinal_mixed",
-               "model_linear", "api_linear_mixed", "validity", "api_grade_context",
-               "consistency")
-MODELS = ("model_ordinal", "api_ordinal_mixed", "model_linear", "api_linear_mixed")
+               "model_linear", "api_linear_mixed", "api_ordinal_mixed_crossed",
+               "model_linear_crossed", "validity", "api_grade_context", "consistency")
+MODELS = ("model_ordinal", "api_ordinal_mixed", "model_linear", "api_linear_mixed",
+          "api_ordinal_mixed_crossed", "model_linear_crossed")
 
 
 def _all(names, outcome):
@@ -224,6 +225,11 @@ ENTRIES = {
                                           "grade ~ x + (1|inspector)")),
     "model_linear": ("rows", "cli", _cli("model", "linear", "{path}", "--formula",
                                          "rating ~ x + (1|inspector)")),
+    # crossed random intercepts (inspector x school): the joint Laplace / block REML paths
+    "api_ordinal_mixed_crossed": ("rows", "api", lambda p: rl.ordinal_mixed(
+        "grade ~ x + (1|inspector) + (1|unit)", _api_frame(p))),
+    "model_linear_crossed": ("rows", "cli", _cli("model", "linear", "{path}", "--formula",
+                                                 "rating ~ x + (1|inspector) + (1|unit)")),
     "validity": ("rows", "cli", _cli("validity", "{path}", "--grade", "grade", "--context", "x")),
     "consistency": ("ratings", "cli", _cli("consistency", "{path}", "--shape", "long")),
     "report": ("rows", "cli", _cli("report", "{path}", "--grade", "grade", "--context", "x",
