@@ -48,13 +48,10 @@ class MultiLaplaceGLMM:
     """
 
     def __init__(self, y, X, codes, sizes, K, *, link):
-        from reliability.models._quadrature import column_scale, get_link
+        from reliability.models._quadrature import get_link, scaled_design
 
         self.link = get_link(link)
-        self.y = np.asarray(y, dtype=np.intp)
-        self.n, self.p = X.shape
-        self.scale = column_scale(X)
-        self.Xs = X / self.scale
+        self.y, self.n, self.p, self.scale, self.Xs = scaled_design(y, X)
         self.K = K
         self.B = RandomBlocks(codes, sizes)
         self.m = self.B.m

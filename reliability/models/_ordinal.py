@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-from reliability.models._quadrature import column_scale, get_link, hermite
+from reliability.models._quadrature import get_link, hermite, scaled_design
 
 _LOG2PI = math.log(2 * math.pi)
 
@@ -33,10 +33,7 @@ class CumulativeLinkGLMM:
 
     def __init__(self, y, X, codes, n_groups, K, *, link="logit", nagq=1):
         self.link = get_link(link)
-        self.y = np.asarray(y, dtype=np.intp)
-        self.n, self.p = X.shape
-        self.scale = column_scale(X)
-        self.Xs = X / self.scale
+        self.y, self.n, self.p, self.scale, self.Xs = scaled_design(y, X)
         self.K = K
         self.codes = None if codes is None else np.asarray(codes, dtype=np.intp)
         self.G = n_groups

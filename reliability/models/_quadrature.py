@@ -105,3 +105,9 @@ def column_scale(X):
     scale = np.sqrt((X ** 2).mean(axis=0)) if X.shape[1] else np.ones(0)
     scale[scale == 0] = 1.0
     return scale
+
+
+def scaled_design(y, X):
+    """(integer-coded y, n, p, column scale, X / scale): the arrays both likelihood engines use."""
+    scale = column_scale(X)
+    return np.asarray(y, dtype=np.intp), X.shape[0], X.shape[1], scale, X / scale
