@@ -85,7 +85,8 @@ class LinearCrossed:
     """Linear mixed model with several random intercepts (crossed or nested), REML or ML.
 
     lme4's profiled criterion (Bates et al. 2015, eqs. 34 and 41) over the relative scales
-    ``lambda_k = sigma_k / sigma`` (bounded below by 0, so a component can be estimated as 0):
+    ``lambda_k = sigma_k / sigma`` (searched over signed lambda, the criterion being even in
+    each; a component can be estimated as exactly 0, a singular fit):
     ``H = Lambda Z'Z Lambda + I`` is factorised by :mod:`reliability.models._blocks` (the
     factor with most levels absorbed exactly), beta and sigma^2 are profiled out. For one
     factor it reduces to :class:`LinearRI` (a test checks they agree).
@@ -171,5 +172,4 @@ class LinearCrossed:
         lamf = st["lamf"]
         return dict(loglik=-0.5 * crit, beta=st["beta"], vcov=s2 * np.linalg.inv(st["RX"]),
                     sigma=sigma, re_sd=lam * sigma, lam=lam, free=free, grad=grad, hess=Hm,
-                    modes=lamf * st["v"], condsd=sigma * lamf * np.sqrt(diag),
-                    crit_hessian_log=Hm)
+                    modes=lamf * st["v"], condsd=sigma * lamf * np.sqrt(diag))

@@ -135,7 +135,7 @@ def build_design(formula: str, data, *, require_group: bool = True,
         c, lev = _factor_codes(frame, g.split(":"))
         if len(lev) < 2:
             raise ReliabilityError(
-                f"random term (1|{g}) has a single level ({lev[0]!r}) in the rows used: a "
+                f"random term (1|{g}) has a single level ({show(lev[0])}) in the rows used: a "
                 "group variance needs at least 2 groups (drop the term, or add groups)")
         codes.append(c)
         levels.append(lev)
