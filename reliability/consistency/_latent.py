@@ -30,6 +30,7 @@ from scipy import special, stats
 
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, EstimateTable
+from reliability.models.formula import formula_context
 
 
 def bvn_cdf(h, k, rho) -> np.ndarray:
@@ -143,7 +144,7 @@ def _cell_probs(thresholds, eta, link):
 
 def _fixed_predictor(fit, data: pd.DataFrame) -> np.ndarray:
     """x'beta of each row of ``data`` under a fitted ordinal model (no inspector effect)."""
-    mm = pd.DataFrame(fit._spec.get_model_matrix(data))
+    mm = pd.DataFrame(fit._spec.get_model_matrix(data, context=formula_context()))
     cols = [c for c in mm.columns if str(c) != "Intercept"]
     beta = fit.coef[[i for i, n in enumerate(fit.names) if n != "(Intercept)"]]
     return np.asarray(mm[cols], dtype=float) @ beta

@@ -6,10 +6,17 @@ The fixed part is built by formulaic (treatment coding, names such as
 and ``(1|a/b)``, lme4's shorthand for ``(1|a) + (1|a:b)``.
 Rows with a missing value in any variable used are dropped with a
 :class:`~reliability._errors.DataWarning` that counts them (R's ``na.omit``).
+
+Formulas are untrusted input (they arrive from files, web forms and colleagues): formulaic
+evaluates each term with Python's ``eval``, so every term of the fixed part is parsed with
+:mod:`ast` first and refused unless it uses only the data's columns, numbers, arithmetic and
+the transforms in :data:`ALLOWED_TRANSFORMS`; it is then evaluated with that allow-list as its
+only context. See ``docs/models.md``.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from dataclasses import dataclass
@@ -18,6 +25,164 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError, require_columns, show
+
+#: Transforms a formula may call (formulaic's own, plus ``sqrt``/``abs``/``log1p``), and the
+#: contrast constructors usable inside ``C()``. Nothing else is callable from a formula.
+ALLOWED_TRANSFORMS = ("C", "I", "Q", "log", "log2", "log10", "log1p", "exp", "exp2", "exp10",
+                      "sqrt", "abs", "center", "scale", "standardize", "poly", "bs", "cr", "cs",
+                      "cc", "lag", "Treatment", "Sum", "Helmert", "Poly", "Diff")
+_ALLOWED_CONTRASTS = ("treatment", "sum", "helmert", "poly", "diff")
+_SAFE_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_SAFE_UNARY = (ast.UAdd, ast.USub, ast.Not)
+_SAFE_COMPARE = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_MAX_CONSTANT_EXPONENT = 100
+
+
+class UnsafeFormulaError(ReliabilityError):
+    """A formula term that could run code: anything beyond columns, numbers and allowed transforms."""
+
+
+def _refuse(term, why):
+    raise UnsafeFormulaError(
+        f"formula term {term!r} is not allowed ({why}): formulas may use the data's columns, "
+        "numbers, + - * / ** and the transforms " + ", ".join(ALLOWED_TRANSFORMS))
+
+
+def _is_constant_tree(node) -> bool:
+    return all(isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp)) or
+               isinstance(n, (ast.operator, ast.unaryop)) for n in ast.walk(node))
+
+
+def _check_python_term(expr: str, columns) -> set:
+    """Refuse a formulaic python-evaluated term unless every node is on the allow-list.
+
+    The walk is an allow-list, not a deny-list: attribute access, subscripts, lambdas,
+    comprehensions, starred and keyword-splat arguments, f-strings and any name that is neither
+    a column nor an allowed transform are refused, so ``np.os.system``, ``x.__class__``,
+    ``getattr``, ``open`` or ``__import__`` never reach ``eval``.
+    """
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError as exc:
+        _refuse(expr, f"not an expression: {exc.msg}")
+    cols = set(map(str, columns))
+    used = set()
+
+    def visit(node, *, callee=False):
+        if isinstance(node, ast.Expression):
+            return visit(node.body)
+        if isinstance(node, ast.Constant):
+            if not isinstance(node.value, (int, float, str, bool, type(None))):
+                _refuse(expr, f"constant {node.value!r}")
+            return
+        if isinstance(node, ast.Name):
+            if "__" in node.id:
+                _refuse(expr, f"name {node.id!r}")
+            if callee:
+                if node.id not in ALLOWED_TRANSFORMS:
+                    _refuse(expr, f"{node.id!r} is not an allowed transform")
+            elif node.id not in cols:
+                _refuse(expr, f"{node.id!r} is not a column of the data")
+            else:
+                used.add(node.id)
+            return
+        if isinstance(node, ast.Attribute):
+            # only contr.treatment(...) and its siblings, the spelling formulaic documents
+            if (callee and isinstance(node.value, ast.Name) and node.value.id == "contr"
+                    and node.attr in _ALLOWED_CONTRASTS):
+                return
+            _refuse(expr, f"attribute access '.{node.attr}'")
+        if isinstance(node, ast.Call):
+            visit(node.func, callee=True)
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name == "Q" and not (len(node.args) == 1 and not node.keywords
+                                    and isinstance(node.args[0], ast.Constant)
+                                    and node.args[0].value in cols):
+                _refuse(expr, "Q() takes one quoted column name")
+            if name == "Q":
+                used.add(node.args[0].value)
+            for a in node.args:
+                if isinstance(a, ast.Starred):
+                    _refuse(expr, "starred argument")
+                visit(a)
+            for k in node.keywords:
+                if k.arg is None or "__" in k.arg:
+                    _refuse(expr, "keyword unpacking")
+                visit(k.value)
+            return
+        if isinstance(node, ast.BinOp):
+            if not isinstance(node.op, _SAFE_BINOPS):
+                _refuse(expr, f"operator {type(node.op).__name__}")
+            for side in (node.left, node.right):
+                if isinstance(side, (ast.List, ast.Tuple)) or (
+                        isinstance(side, ast.Constant) and isinstance(side.value, str)):
+                    _refuse(expr, "arithmetic on text or lists")
+            if isinstance(node.op, ast.Pow) and _is_constant_tree(node.left) \
+                    and _is_constant_tree(node.right):
+                _refuse(expr, "a power of two constants")
+            if isinstance(node.op, ast.Pow) and _is_constant_tree(node.right):
+                # 9**9**9 would hang the process: constant exponents are bounded
+                if not (isinstance(node.right, ast.Constant)
+                        and isinstance(node.right.value, (int, float))
+                        and abs(node.right.value) <= _MAX_CONSTANT_EXPONENT):
+                    _refuse(expr, f"constant exponents are limited to {_MAX_CONSTANT_EXPONENT}")
+            visit(node.left)
+            visit(node.right)
+            return
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, _SAFE_UNARY):
+                _refuse(expr, f"operator {type(node.op).__name__}")
+            return visit(node.operand)
+        if isinstance(node, ast.Compare):
+            if not all(isinstance(o, _SAFE_COMPARE) for o in node.ops):
+                _refuse(expr, "comparison operator")
+            visit(node.left)
+            for c in node.comparators:
+                visit(c)
+            return
+        if isinstance(node, (ast.List, ast.Tuple)):
+            for e in node.elts:
+                if not isinstance(e, ast.Constant):
+                    _refuse(expr, "lists may hold constants only")
+                visit(e)
+            return
+        _refuse(expr, f"{type(node).__name__} expressions")
+
+    visit(tree)
+    return used
+
+
+def check_fixed_part(fixed: str, columns):
+    """Parse the fixed part with formulaic and refuse any term outside the allow-list.
+
+    Returns the sorted data columns the fixed part uses (formulaic's ``required_variables``
+    misses those inside stateful transforms such as ``center(x)``).
+    """
+    from formulaic import Formula
+    from formulaic.parser.types import Factor
+
+    try:
+        parsed = Formula(fixed)
+    except Exception as exc:  # formulaic's parse errors are not ValueErrors
+        raise ReliabilityError(f"cannot parse the fixed part {fixed!r}: {exc}") from exc
+    cols = set(map(str, columns))
+    used = set()
+    for term in parsed:
+        for factor in term.factors:
+            if factor.eval_method == Factor.EvalMethod.PYTHON:
+                used |= _check_python_term(factor.expr, cols)
+            elif factor.eval_method == Factor.EvalMethod.LOOKUP:
+                if factor.expr not in cols:
+                    require_columns(pd.DataFrame(columns=list(columns)), [factor.expr])
+                used.add(factor.expr)
+    return sorted(used)
+
+
+def formula_context():
+    """The only names a formula term can see besides the columns (formulaic adds its own
+    transforms, which the AST check has already limited to the allow-list)."""
+    return {"sqrt": np.sqrt, "abs": np.abs, "log1p": np.log1p, "__builtins__": {}}
+
 
 _RE_TERM = re.compile(r"\(\s*([^|()]+?)\s*\|\s*([^()]+?)\s*\)")
 
@@ -78,7 +243,7 @@ def build_design(formula: str, data, *, require_group: bool = True,
     ``response_kind``: "ordinal" (numbers, or an ordered Categorical), "numeric". Rows are
     named 1-based in errors, as elsewhere in the library.
     """
-    from formulaic import Formula, model_matrix
+    from formulaic import model_matrix
 
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
         from reliability._io import read_csv
@@ -89,11 +254,8 @@ def build_design(formula: str, data, *, require_group: bool = True,
     group_cols = list(dict.fromkeys(c for g in groups for c in g.split(":")))
     if require_group and not groups:
         raise ReliabilityError(f"formula {formula!r} needs a random intercept such as (1|inspector_id)")
-    try:
-        needed = sorted(Formula(fixed).required_variables)
-    except Exception as exc:  # formulaic's parse errors are not ValueErrors
-        raise ReliabilityError(f"cannot parse the fixed part {fixed!r} of {formula!r}: {exc}") from exc
-    cols = [response] + [c for c in needed if c in data.columns or c not in ("C", "np")] + group_cols
+    needed = check_fixed_part(fixed, data.columns)
+    cols = [response] + [c for c in needed if c in data.columns] + group_cols
     cols = list(dict.fromkeys(cols))
     require_columns(data, cols)
     frame = data[cols]
@@ -116,7 +278,7 @@ def build_design(formula: str, data, *, require_group: bool = True,
     frame = frame.reset_index(drop=True)
     frame[response] = _check_response(frame[response], response, response_kind, positions)
     try:
-        mm = model_matrix(fixed, frame, na_action="raise")
+        mm = model_matrix(fixed, frame, na_action="raise", context=formula_context())
     except Exception as exc:
         raise ReliabilityError(f"cannot build the design of {fixed!r}: {exc}") from exc
     spec = getattr(mm, "model_spec", None)

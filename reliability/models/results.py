@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from reliability._results import _fmt, json_safe
+from reliability.models.formula import formula_context
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ class MixedResult:
         """
         from reliability.models._quadrature import get_link
         prof = pd.DataFrame([profile]) if isinstance(profile, dict) else pd.DataFrame(profile)
-        mm = pd.DataFrame(self._spec.get_model_matrix(prof))
+        mm = pd.DataFrame(self._spec.get_model_matrix(prof, context=formula_context()))
         cols = [c for c in mm.columns if str(c) != "Intercept"]
         X = np.asarray(mm[cols], dtype=float)
         beta = self.coef[[i for i, n in enumerate(self.names) if n != "(Intercept)"]]
