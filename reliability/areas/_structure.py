@@ -1,0 +1,233 @@
+"""Do report-card areas say different things about a school, or one thing several times?
+
+:func:`area_structure` codes each evaluation area once through the known scales
+(:mod:`reliability.scales`), estimates the pairwise polychoric correlations
+(:func:`~reliability.areas.polychoric`, pairwise-complete schools), and summarises how many
+distinct judgements the areas carry:
+
+* eigenvalues of the polychoric matrix and Horn's (1965) parallel analysis (the number of
+  eigenvalues above the 95th percentile of those of uncorrelated normal data of the same size);
+* a one-factor model fitted by minimum residuals (iterated principal axis, as ``psych::fa``
+  ``fm = "minres"`` for one factor), its loadings and McDonald's omega
+  ``(sum l)^2 / ((sum l)^2 + sum (1 - l^2))``;
+* the effective number of independent areas of Nyholt (2004),
+  ``M_eff = 1 + (M - 1) (1 - var(eigenvalues) / M)`` (``M`` areas: ``M`` when the areas are
+  uncorrelated, 1 when they are one judgement);
+* the share of schools whose areas all lie within one step of each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from reliability._errors import ReliabilityError, require_columns
+from reliability._validation import Integer, check_option
+from reliability.areas._polychoric import PolychoricCorrelation, polychoric
+
+__all__ = ["AreaStructure", "area_structure", "polychoric_matrix", "code_areas"]
+
+
+def code_areas(frame: pd.DataFrame, areas, *, categories=None) -> tuple[np.ndarray, tuple]:
+    """Integer codes (0 = best, -1 = missing) of each area column, and the labels.
+
+    Text areas are ordered by their known scale (:func:`reliability.scales.recognise_scale`)
+    or by ``categories`` (labels best first); numeric areas are Ofsted codes (1 = best).
+    """
+    from reliability.scales import label_key, recognise_scale
+
+    require_columns(frame, list(areas))
+    if len(set(areas)) != len(areas):
+        raise ReliabilityError(f"an area is listed twice in {list(areas)}")
+    out = np.full((len(frame), len(areas)), -1, dtype=np.int64)
+    labels = None
+    for j, col in enumerate(areas):
+        s = frame[col]
+        present = s.notna().to_numpy() & (s.astype(str).str.strip() != "").to_numpy()
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            v = s.to_numpy(dtype=float)
+            bad = present & ((v != np.round(v)) | (v < 1))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ReliabilityError(f"column {col!r} row {i + 1} has {v[i]!r}: numeric grades "
+                                       "are codes 1 (best), 2, ...")
+            out[present, j] = v[present].astype(np.int64) - 1
+            continue
+        values = s[present].astype(str)
+        if categories is not None:
+            keys = {label_key(c): k for k, c in enumerate(categories)}
+            labels = tuple(categories)
+        else:
+            scale = recognise_scale(pd.unique(values))
+            if scale is None or not scale.ordered:
+                shown = ", ".join(map(repr, pd.unique(values)[:5]))
+                raise ReliabilityError(f"column {col!r} holds text grades ({shown}) of no known "
+                                       "scale: give categories= (labels best first)")
+            keys = {label_key(a): scale.labels.index(lab) for a, lab in scale.aliases}
+            keys.update({label_key(lab): k for k, lab in enumerate(scale.labels)})
+            labels = scale.labels
+        coded = values.map(lambda v: keys.get(label_key(v), -2)).to_numpy()
+        if (coded == -2).any():
+            i = int(np.flatnonzero(coded == -2)[0])
+            raise ReliabilityError(f"column {col!r} has {values.iloc[i]!r}, not one of "
+                                   f"{list(labels)}")
+        out[present, j] = coded
+    return out, labels
+
+
+def polychoric_matrix(codes: np.ndarray, areas, *, confidence: float = 0.95) -> dict:
+    """Pairwise polychoric correlations of integer-coded areas (``-1`` = missing)."""
+    check_option("confidence", confidence)
+    codes = np.asarray(codes)
+    result = {}
+    for a in range(codes.shape[1]):
+        for b in range(a + 1, codes.shape[1]):
+            keep = (codes[:, a] >= 0) & (codes[:, b] >= 0)
+            result[(areas[a], areas[b])] = polychoric(codes[keep, a], codes[keep, b],
+                                                      confidence=confidence)
+    return result
+
+
+def _minres_one_factor(R: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10):
+    """One-factor loadings by iterated principal axis (converges to the minres solution)."""
+    vals, vecs = np.linalg.eigh(R)
+    lam = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
+    for _ in range(max_iter):
+        reduced = R.copy()
+        np.fill_diagonal(reduced, np.clip(lam ** 2, 0.0, 1.0))
+        vals, vecs = np.linalg.eigh(reduced)
+        new = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
+        if np.max(np.abs(np.abs(new) - np.abs(lam))) < tol:
+            lam = new
+            break
+        lam = new
+    return lam * np.sign(lam.sum() or 1.0)
+
+
+def _parallel_analysis(n: int, p: int, n_sim: int, seed) -> np.ndarray:
+    """95th percentile of each ordered eigenvalue of correlations of ``n x p`` normal data."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n_sim, n, p))
+    z -= z.mean(axis=1, keepdims=True)
+    cov = np.einsum("snp,snq->spq", z, z)
+    d = np.sqrt(np.einsum("spp->sp", cov))
+    corr = cov / d[:, :, None] / d[:, None, :]
+    eig = np.linalg.eigvalsh(corr)[:, ::-1]
+    return np.percentile(eig, 95, axis=0)
+
+
+@dataclass(frozen=True)
+class AreaStructure:
+    """What the report-card areas of a set of schools say, together and apart."""
+
+    areas: tuple
+    n_schools: int
+    polychoric: dict
+    matrix: pd.DataFrame
+    eigenvalues: tuple
+    parallel_threshold: tuple
+    n_factors_parallel: int
+    loadings: pd.Series
+    omega: float
+    effective_areas: float
+    share_within_one_step: float
+    n_complete: int
+    notes: tuple = field(default=())
+
+    def to_dict(self) -> dict:
+        from reliability._results import json_safe
+
+        return json_safe({
+            "areas": list(self.areas), "n_schools": self.n_schools,
+            "polychoric": {f"{a}|{b}": r.to_dict() for (a, b), r in self.polychoric.items()},
+            "eigenvalues": list(self.eigenvalues),
+            "parallel_analysis": {"threshold_95": list(self.parallel_threshold),
+                                  "n_factors": self.n_factors_parallel},
+            "one_factor": {"loadings": self.loadings.to_dict(), "omega": self.omega},
+            "effective_number_of_areas": self.effective_areas,
+            "share_within_one_step": self.share_within_one_step,
+            "n_complete": self.n_complete, "notes": list(self.notes)})
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{"area_1": a, "area_2": b, "estimate": r.estimate, "se": r.se,
+                 "ci_low": r.ci[0], "ci_high": r.ci[1], "n": r.n, "chi2": r.chi2, "df": r.df,
+                 "p_value": r.p_value} for (a, b), r in self.polychoric.items()]
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        m = len(self.areas)
+        lines = [f"{m} areas, {self.n_schools} schools ({self.n_complete} with every area)",
+                 f"effective number of independent areas: {self.effective_areas:.2f} of {m} "
+                 "(Nyholt 2004)",
+                 f"parallel analysis: {self.n_factors_parallel} factor(s) above chance",
+                 f"one-factor omega: {self.omega:.3f}",
+                 f"schools whose areas are all within one step: "
+                 f"{100 * self.share_within_one_step:.1f}%",
+                 "polychoric correlations:", self.matrix.round(3).to_string()]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+
+def area_structure(data, *, areas, categories=None, confidence: float = 0.95,
+                   n_sim: int = 100, seed=None) -> AreaStructure:
+    """Polychoric correlations of report-card areas and how many judgements they carry.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        One row per school, one column per evaluation area (text labels of a known scale,
+        e.g. the 2025 report card, or codes 1 = best).
+    areas : list of str
+        The area columns (at least 2).
+    categories : list of str, optional
+        Labels best first, for text grades of no known scale.
+    confidence : float
+        Level of each polychoric interval.
+    n_sim : int
+        Simulated data sets for parallel analysis.
+    seed : int or Generator, optional
+        Seed of the parallel analysis.
+    """
+    check_option("confidence", confidence)
+    check_option("n_sim", n_sim, Integer(10, 10_000))
+    check_option("seed", seed)
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from reliability._io import read_csv
+        data = read_csv(data)
+    areas = list(areas)
+    if len(areas) < 2:
+        raise ReliabilityError(f"areas needs at least 2 columns; got {areas}")
+    codes, _ = code_areas(data, areas, categories=categories)
+    pairs = polychoric_matrix(codes, areas, confidence=confidence)
+    m = len(areas)
+    R = np.eye(m)
+    for (a, b), r in pairs.items():
+        i, j = areas.index(a), areas.index(b)
+        R[i, j] = R[j, i] = r.estimate
+    notes = []
+    undefined = [f"{a}|{b}" for (a, b), r in pairs.items() if not np.isfinite(r.estimate)]
+    if undefined:
+        notes.append(f"undefined correlations (a single category used): {undefined}")
+        nan = (float("nan"),) * m
+        eig, thr, nfac, lam, omega, meff = nan, nan, 0, np.full(m, np.nan), np.nan, np.nan
+    else:
+        eig = np.linalg.eigvalsh(R)[::-1]
+        if eig[-1] < 0:
+            notes.append("the pairwise polychoric matrix is not positive definite "
+                         f"(smallest eigenvalue {eig[-1]:.3g})")
+        complete = (codes >= 0).all(axis=1)
+        n_pa = int(complete.sum()) if complete.sum() > m else len(codes)
+        thr = _parallel_analysis(n_pa, m, n_sim, seed)
+        nfac = int(np.argmax(eig <= thr)) if (eig <= thr).any() else m
+        lam = _minres_one_factor(R)
+        omega = float(lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam ** 2)))
+        meff = float(1 + (m - 1) * (1 - np.var(eig, ddof=1) / m))
+        eig, thr = tuple(map(float, eig)), tuple(map(float, thr))
+    complete = (codes >= 0).all(axis=1)
+    spread = codes[complete].max(axis=1) - codes[complete].min(axis=1)
+    within = float(np.mean(spread <= 1)) if complete.any() else float("nan")
+    return AreaStructure(tuple(areas), len(codes), pairs,
+                         pd.DataFrame(R, index=areas, columns=areas), eig, thr, nfac,
+                         pd.Series(lam, index=areas, name="loading"), omega, meff, within,
+                         int(complete.sum()), tuple(notes))
