@@ -23,6 +23,7 @@ COMMANDS = [
     "consistency",
     "study",
     "report",
+    "areas",
 ]
 
 
