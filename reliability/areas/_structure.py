@@ -27,7 +27,8 @@ from reliability._errors import ReliabilityError, require_columns
 from reliability._validation import Integer, check_option
 from reliability.areas._polychoric import PolychoricCorrelation, polychoric
 
-__all__ = ["AreaStructure", "area_structure", "polychoric_matrix", "code_areas"]
+__all__ = ["AreaContext", "AreaStructure", "area_context", "area_structure", "code_areas",
+           "polychoric_matrix"]
 
 
 def code_areas(frame: pd.DataFrame, areas, *, categories=None) -> tuple[np.ndarray, tuple]:
@@ -231,3 +232,75 @@ def area_structure(data, *, areas, categories=None, confidence: float = 0.95,
                          pd.DataFrame(R, index=areas, columns=areas), eig, thr, nfac,
                          pd.Series(lam, index=areas, name="loading"), omega, meff, within,
                          int(complete.sum()), tuple(notes))
+
+
+@dataclass(frozen=True)
+class AreaContext:
+    """Each area's grades by context band (:func:`reliability.validity.grade_context`) and
+    the share of schools below the scale's middle grade ("Expected standard") per band."""
+
+    context: str
+    by_area: dict
+    below_expected: pd.DataFrame
+
+    def to_dict(self) -> dict:
+        from reliability._results import json_safe
+
+        return json_safe({"context": self.context,
+                          "areas": {a: r.to_dict() for a, r in self.by_area.items()},
+                          "below_expected": self.below_expected.to_dict(orient="records")})
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.below_expected
+
+    def summary(self) -> str:
+        lines = [f"share below the expected standard by {self.context!r}:"]
+        for area, part in self.below_expected.groupby("area", sort=False):
+            cells = "  ".join(f"{b}: {100 * p:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}]"
+                              for b, p, lo, hi in zip(part.band, part.proportion,
+                                                      part.ci_low, part.ci_high))
+            lines.append(f"  {area}: {cells}")
+        for area, r in self.by_area.items():
+            tau = r.associations["kendall_tau_b"]
+            lines.append(f"  {area}: Kendall tau-b {tau.estimate:.3f} "
+                         f"[{tau.ci[0]:.3f}, {tau.ci[1]:.3f}]")
+        return "\n".join(lines)
+
+
+def area_context(data, *, areas, context, categories=None, bands: int = 5,
+                 confidence: float = 0.95) -> AreaContext:
+    """Per area: grades by context band with Wilson CIs, tau-b / gamma, and the share below
+    the middle grade of the scale (for the report card: Needs attention or Urgent
+    improvement) by band.
+
+    Grades are coded once by :func:`code_areas` (the known scale or ``categories``) and passed
+    to :func:`reliability.validity.grade_context` as codes 1..K, so every area uses the same
+    order.
+    """
+    from reliability.inference import wilson_interval
+    from reliability.validity import grade_context
+
+    check_option("confidence", confidence)
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from reliability._io import read_csv
+        data = read_csv(data)
+    areas = list(areas)
+    require_columns(data, [context])
+    codes, labels = code_areas(data, areas, categories=categories)
+    k = int(codes.max()) + 1 if labels is None else len(labels)
+    cats = list(range(1, k + 1))
+    middle = (k + 1) // 2                    # "Expected standard" on five points
+    by_area, rows = {}, []
+    for j, area in enumerate(areas):
+        grade = pd.Series(np.where(codes[:, j] >= 0, codes[:, j] + 1, np.nan), name=area)
+        res = grade_context(grade, data[context].reset_index(drop=True), categories=cats,
+                            bands=bands, confidence=confidence, grade_name=area,
+                            context_name=context)
+        by_area[area] = res
+        for b in res.bands:
+            below = sum(b["counts"][str(c)] for c in cats[middle:])
+            lo, hi = wilson_interval(below, b["n"], confidence)
+            rows.append({"area": area, "band": b["band"], "n": b["n"], "below": below,
+                         "proportion": below / b["n"] if b["n"] else float("nan"),
+                         "ci_low": lo, "ci_high": hi, "confidence": confidence})
+    return AreaContext(context, by_area, pd.DataFrame(rows))

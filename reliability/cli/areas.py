@@ -19,6 +19,10 @@ def register(subparsers) -> None:
                    help="comma-separated area columns, e.g. achievement,attendance_and_behaviour")
     p.add_argument("--categories", default=None,
                    help="comma-separated labels best first, for text grades of no known scale")
+    p.add_argument("--context", default=None,
+                   help="a context column (e.g. an IDACI quintile): each area's grades by band, "
+                        "tau-b, and the share below the expected standard by band")
+    p.add_argument("--bands", type=int, default=5, help="bands of a numeric context")
     add_confidence(p)
     p.add_argument("--n-sim", type=int, default=100, help="simulations for parallel analysis")
     p.add_argument("--seed", type=int, default=None, help="seed of the parallel analysis")
@@ -30,7 +34,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from reliability._io import read_csv
     from reliability._validation import check_option
-    from reliability.areas import area_structure
+    from reliability.areas import area_context, area_structure
 
     check_option("confidence", args.confidence)
     check_option("seed", args.seed)
@@ -40,8 +44,17 @@ def run(args) -> int:
     data = read_csv(args.path, encoding=args.encoding)
     result = area_structure(data, areas=areas, categories=categories,
                             confidence=args.confidence, n_sim=args.n_sim, seed=args.seed)
+    context = None
+    if args.context is not None:
+        context = area_context(data, areas=areas, context=args.context, categories=categories,
+                               bands=args.bands, confidence=args.confidence)
     if args.json:
-        emit_json(result.to_dict())
+        out = result.to_dict()
+        if context is not None:
+            out["context"] = context.to_dict()
+        emit_json(out)
     else:
         print(result.summary())
+        if context is not None:
+            print(context.summary())
     return 0

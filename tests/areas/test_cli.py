@@ -35,3 +35,16 @@ def test_bad_area_and_confidence_exit_2():
         out = run(str(DATA / "areas_synthetic.csv"), *extra)
         assert out.returncode == 2
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_context_in_json(tmp_path):
+    from reliability.datasets._report_cards import simulate_report_cards
+
+    frame, _ = simulate_report_cards(500, seed=4)
+    path = tmp_path / "rc.csv"
+    frame.to_csv(path, index=False)
+    out = run(str(path), "--areas", "achievement,inclusion", "--context", "idaci_quintile",
+              "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert {r["area"] for r in doc["context"]["below_expected"]} == {"achievement", "inclusion"}

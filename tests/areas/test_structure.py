@@ -71,3 +71,22 @@ def test_unknown_text_scale_and_bad_options():
         area_structure(frame, areas=["a", "b"], n_sim=0)
     with pytest.raises(ReliabilityError, match="not found"):
         area_structure(frame, areas=["a", "c"])
+
+
+def test_area_context_shares_match_a_direct_count_and_statsmodels_wilson():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from reliability.areas import area_context
+    from reliability.datasets._report_cards import simulate_report_cards
+
+    frame, _ = simulate_report_cards(3000, seed=9)
+    res = area_context(frame, areas=["achievement", "inclusion"], context="idaci_quintile")
+    below = frame["achievement"].isin(["Needs attention", "Urgent improvement"])
+    direct = below.groupby(frame["idaci_quintile"]).agg(["sum", "count"])
+    got = res.below_expected[res.below_expected.area == "achievement"]
+    assert got["below"].tolist() == direct["sum"].tolist()
+    assert got["n"].tolist() == direct["count"].tolist()
+    lo, hi = proportion_confint(direct["sum"], direct["count"], method="wilson")
+    np.testing.assert_allclose(got["ci_low"], lo, atol=1e-12)
+    np.testing.assert_allclose(got["ci_high"], hi, atol=1e-12)
+    assert res.by_area["achievement"].associations["kendall_tau_b"].estimate > 0
