@@ -7,8 +7,9 @@
 """
 
 from reliability.areas._polychoric import PolychoricCorrelation, bvn_density, polychoric
-from reliability.areas._structure import (AreaContext, AreaStructure, area_context,
+from reliability.areas._structure import (AreaAgreement, AreaContext, AreaStructure,
+                                          area_agreement, area_context,
                                           area_structure, code_areas, polychoric_matrix)
 
-__all__ = ["AreaContext", "AreaStructure", "area_context", "PolychoricCorrelation", "area_structure", "bvn_density",
+__all__ = ["AreaAgreement", "AreaContext", "area_agreement", "AreaStructure", "area_context", "PolychoricCorrelation", "area_structure", "bvn_density",
            "code_areas", "polychoric", "polychoric_matrix"]

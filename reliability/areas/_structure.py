@@ -27,7 +27,7 @@ from reliability._errors import ReliabilityError, require_columns
 from reliability._validation import Integer, check_option
 from reliability.areas._polychoric import PolychoricCorrelation, polychoric
 
-__all__ = ["AreaContext", "AreaStructure", "area_context", "area_structure", "code_areas",
+__all__ = ["AreaAgreement", "AreaContext", "AreaStructure", "area_agreement", "area_context", "area_structure", "code_areas",
            "polychoric_matrix"]
 
 
@@ -304,3 +304,78 @@ def area_context(data, *, areas, context, categories=None, bands: int = 5,
                          "proportion": below / b["n"] if b["n"] else float("nan"),
                          "ci_low": lo, "ci_high": hi, "confidence": confidence})
     return AreaContext(context, by_area, pd.DataFrame(rows))
+
+
+@dataclass(frozen=True)
+class AreaAgreement:
+    """Agreement of two teams' report cards, per area."""
+
+    table: pd.DataFrame          # one row per area
+    estimates: dict              # area -> {statistic: Estimate}
+
+    def to_dict(self) -> dict:
+        from reliability._results import json_safe
+
+        return json_safe({"areas": {a: {k: e.to_dict() for k, e in est.items()}
+                                    for a, est in self.estimates.items()},
+                          "table": self.table.to_dict(orient="records")})
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def summary(self) -> str:
+        return "agreement of two teams per area:\n" + self.table.round(3).to_string(index=False)
+
+
+def area_agreement(data, *, areas, second, categories=None,
+                   confidence: float = 0.95) -> AreaAgreement:
+    """Per area: exact agreement, quadratic-weighted Cohen's kappa and Krippendorff's ordinal
+    alpha of two teams' grades, and the chance that a second team gives a different grade.
+
+    Parameters
+    ----------
+    areas : list of str
+        The first team's area columns.
+    second : list of str
+        The second team's columns, in the same order as ``areas``.
+
+    Notes
+    -----
+    Both teams' columns are coded together by :func:`code_areas`, so they share one order;
+    every coefficient is the library's one implementation (:mod:`reliability.agreement`).
+    """
+    from reliability.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
+    from reliability.data import Ratings
+
+    check_option("confidence", confidence)
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from reliability._io import read_csv
+        data = read_csv(data)
+    areas, second = list(areas), list(second)
+    if len(areas) != len(second):
+        raise ReliabilityError(f"areas ({len(areas)}) and second ({len(second)}) must pair up")
+    clash = [a for a, b in zip(areas, second) if a == b]
+    if clash:
+        raise ReliabilityError(f"area {clash[0]!r} is compared with itself: give the second "
+                               "team's column")
+    codes, labels = code_areas(data, areas + second, categories=categories)
+    k = int(codes.max()) + 1 if labels is None else len(labels)
+    rows, estimates = [], {}
+    for j, area in enumerate(areas):
+        pair = codes[:, [j, j + len(areas)]].astype(float) + 1
+        pair[pair < 1] = np.nan
+        frame = pd.DataFrame(pair, columns=["team_a", "team_b"]).rename_axis("school")
+        rt = Ratings.from_wide(frame, level="ordinal", categories=list(range(1, k + 1)))
+        est = {"percent_agreement": percent_agreement(rt, confidence=confidence),
+               "cohen_kappa_quadratic": cohen_kappa(rt, weights="quadratic",
+                                                    confidence=confidence),
+               "krippendorff_alpha_ordinal": krippendorff_alpha(rt, level="ordinal",
+                                                                confidence=confidence)}
+        estimates[area] = est
+        pa = est["percent_agreement"]
+        rows.append({"area": area, "n": int(np.sum(~np.isnan(pair).any(axis=1))),
+                     "percent_agreement": pa.estimate,
+                     "p_different_grade": 1 - pa.estimate,
+                     "kappa_quadratic": est["cohen_kappa_quadratic"].estimate,
+                     "alpha_ordinal": est["krippendorff_alpha_ordinal"].estimate})
+    return AreaAgreement(pd.DataFrame(rows), estimates)

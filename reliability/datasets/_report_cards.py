@@ -63,6 +63,16 @@ def _quintile_share_above(c, delta, lo, hi):
     return float(np.sum(weights * special.ndtr((delta * d - c) / s)) / 2)
 
 
+def _exact_agreement(cuts, rho):
+    """P(two teams give the same grade) when their latent judgements correlate ``rho``."""
+    from reliability.consistency._latent import bvn_cdf
+
+    b = np.concatenate([[-np.inf], cuts, [np.inf]])
+    f = bvn_cdf(b[:, None], b[None, :], rho)
+    cells = f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
+    return float(np.trace(cells))
+
+
 def _calibrate_achievement(least: float, most: float):
     """Solve the achievement threshold and deprivation effect from the two quintile shares."""
     q = special.ndtri([0.2, 0.8])
@@ -156,6 +166,8 @@ def simulate_report_cards(n_schools: int = 20_000, *, parallel: bool = False,
         "thresholds": thresholds,
         "latent_correlation": pd.DataFrame(R, index=REPORT_CARD_AREAS, columns=REPORT_CARD_AREAS),
         "team_reliability": team_reliability if parallel else None,
+        "exact_agreement": ({a: _exact_agreement(thresholds[a], team_reliability)
+                             for a in REPORT_CARD_AREAS} if parallel else None),
         "achievement_below_expected_by_quintile": {
             q: _quintile_share_above(thresholds["achievement"][2], d_ach, *bounds)
             for q, bounds in zip((1, 5), ((-np.inf, special.ndtri(0.2)),

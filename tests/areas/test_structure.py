@@ -90,3 +90,18 @@ def test_area_context_shares_match_a_direct_count_and_statsmodels_wilson():
     np.testing.assert_allclose(got["ci_low"], lo, atol=1e-12)
     np.testing.assert_allclose(got["ci_high"], hi, atol=1e-12)
     assert res.by_area["achievement"].associations["kendall_tau_b"].estimate > 0
+
+
+def test_area_agreement_recovers_the_simulated_exact_agreement():
+    from reliability.areas import area_agreement
+    from reliability.datasets._report_cards import simulate_report_cards
+
+    frame, truth = simulate_report_cards(8000, parallel=True, team_reliability=0.75, seed=12)
+    res = area_agreement(frame, areas=["achievement", "leadership_and_governance"],
+                         second=["achievement_team_b", "leadership_and_governance_team_b"],
+                         confidence=0.999)
+    for area in ("achievement", "leadership_and_governance"):
+        pa = res.estimates[area]["percent_agreement"]
+        assert pa.ci[0] <= truth["exact_agreement"][area] <= pa.ci[1]
+    with pytest.raises(ReliabilityError, match="itself"):
+        area_agreement(frame, areas=["achievement"], second=["achievement"])
