@@ -7,9 +7,10 @@
 """
 
 from reliability.areas._polychoric import PolychoricCorrelation, bvn_density, polychoric
-from reliability.areas._structure import (AreaAgreement, AreaContext, AreaStructure,
+from reliability.areas._structure import (FrameworkTransition, framework_transition,
+                                          AreaAgreement, AreaContext, AreaStructure,
                                           area_agreement, area_context,
                                           area_structure, code_areas, polychoric_matrix)
 
-__all__ = ["AreaAgreement", "AreaContext", "area_agreement", "AreaStructure", "area_context", "PolychoricCorrelation", "area_structure", "bvn_density",
+__all__ = ["FrameworkTransition", "framework_transition", "AreaAgreement", "AreaContext", "area_agreement", "AreaStructure", "area_context", "PolychoricCorrelation", "area_structure", "bvn_density",
            "code_areas", "polychoric", "polychoric_matrix"]

@@ -27,7 +27,7 @@ from reliability._errors import ReliabilityError, require_columns
 from reliability._validation import Integer, check_option
 from reliability.areas._polychoric import PolychoricCorrelation, polychoric
 
-__all__ = ["AreaAgreement", "AreaContext", "AreaStructure", "area_agreement", "area_context", "area_structure", "code_areas",
+__all__ = ["FrameworkTransition", "framework_transition", "AreaAgreement", "AreaContext", "AreaStructure", "area_agreement", "area_context", "area_structure", "code_areas",
            "polychoric_matrix"]
 
 
@@ -379,3 +379,67 @@ def area_agreement(data, *, areas, second, categories=None,
                      "kappa_quadratic": est["cohen_kappa_quadratic"].estimate,
                      "alpha_ordinal": est["krippendorff_alpha_ordinal"].estimate})
     return AreaAgreement(pd.DataFrame(rows), estimates)
+
+
+@dataclass(frozen=True)
+class FrameworkTransition:
+    """Old single-word grade against a report-card area for the same schools.
+
+    The two are different instruments (four points, one overall judgement, 2005-2024; five
+    points per area since November 2025): the table says how the new grades are distributed
+    within each old grade, not whether either is right.
+    """
+
+    old: str
+    new: str
+    table: pd.DataFrame
+    associations: dict
+    n: int
+
+    def to_dict(self) -> dict:
+        from reliability._results import json_safe
+
+        return json_safe({"old": self.old, "new": self.new, "n": self.n,
+                          "table": {str(k): {str(c): int(v) for c, v in row.items()}
+                                    for k, row in self.table.iterrows()},
+                          "associations": {k: e.to_dict() for k, e in self.associations.items()},
+                          "note": "two different instruments compared, not a measure of "
+                                  "agreement"})
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def summary(self) -> str:
+        tau = self.associations["kendall_tau_b"]
+        return (f"{self.old!r} (rows) against {self.new!r} (columns), n = {self.n}; two "
+                "different instruments:\n" + self.table.to_string() +
+                f"\nKendall tau-b {tau.estimate:.3f} [{tau.ci[0]:.3f}, {tau.ci[1]:.3f}]")
+
+
+def framework_transition(data, *, old, new, confidence: float = 0.95) -> FrameworkTransition:
+    """Transition table and ordinal association of an old-framework grade and a new area.
+
+    Both columns are coded through their known scales (:mod:`reliability.scales`); schools
+    missing either are left out. Associations are :func:`reliability.validity.ordinal_associations`.
+    """
+    from reliability.scales import OFSTED_GRADES, REPORT_CARD
+    from reliability.validity import ordinal_associations
+
+    check_option("confidence", confidence)
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from reliability._io import read_csv
+        data = read_csv(data)
+    if old == new:
+        raise ReliabilityError(f"old and new are the same column {old!r}")
+    c_old, lab_old = code_areas(data, [old])
+    c_new, lab_new = code_areas(data, [new])
+    lab_old = lab_old or OFSTED_GRADES.labels
+    lab_new = lab_new or REPORT_CARD.labels
+    keep = (c_old[:, 0] >= 0) & (c_new[:, 0] >= 0)
+    r, c = len(lab_old), len(lab_new)
+    flat = c_old[keep, 0] * c + c_new[keep, 0]
+    counts = np.bincount(flat, minlength=r * c).reshape(r, c)
+    table = pd.DataFrame(counts, index=pd.Index(lab_old, name=old),
+                         columns=pd.Index(lab_new, name=new))
+    return FrameworkTransition(old, new, table, ordinal_associations(counts, confidence=confidence),
+                               int(keep.sum()))
