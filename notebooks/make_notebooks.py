@@ -156,6 +156,35 @@ print(mainstream.groupby("ofsted_rating", observed=True)[
         "Older ratings say less about current progress. Special schools are excluded (their "
         "progress scores are not comparable).\n\nContains public sector information licensed "
         "under the Open Government Licence v3.0."),
+    "report-cards": (
+        "# Report cards: do the evaluation areas say different things?\n\nSince November "
+        "2025 each school inspection grades six evaluation areas on five points (Exceptional "
+        ".. Urgent improvement). If the areas were one judgement written six times (a halo), "
+        "their polychoric correlations would be near 1 and one factor would explain them. "
+        "This study simulates a national year whose truth is known and checks that the "
+        "library recovers it.",
+        '''from reliability.datasets._report_cards import simulate_report_cards, REPORT_CARD_AREAS
+from reliability.areas import area_structure, area_context
+cards, truth = simulate_report_cards(20_000, seed=1)
+res = area_structure(cards, areas=list(REPORT_CARD_AREAS), seed=1)
+print(res.summary())
+area_context(cards, areas=["achievement"], context="idaci_quintile").to_frame()''',
+        "The areas share a strong school factor, but the effective number of independent "
+        "areas is well above 1: on these (simulated) data they do not say one thing six "
+        "times. Every number except ASCL's calibration is an assumption of the generator."),
+    "report-cards-mi": (
+        "# Report cards from a management-information file\n\nThe same questions asked of "
+        "a file in the layout of Ofsted's report-card management information (a synthetic "
+        "file shipped with the library; the layout is assumed, see docs/areas.md).",
+        '''from reliability.datasets._report_card_mi import load_report_cards_synthetic_mi
+from reliability.areas import area_structure, framework_transition
+cards = load_report_cards_synthetic_mi()
+print(cards.attrs["columns"])
+res = area_structure(cards, areas=cards.attrs["areas"][:6], seed=1)
+print(res.summary())
+framework_transition(cards, old="previous_overall_effectiveness", new="achievement").table''',
+        "The old single-word grade and the new achievement grade are different instruments: "
+        "their table describes how one maps onto the other, not whether either is right."),
 }
 
 

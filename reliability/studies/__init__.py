@@ -27,6 +27,8 @@ REGISTRY = {
     "textbook": "reliability.studies.textbook",
     "real-grades-vs-deprivation": "reliability.studies.real_grades_vs_deprivation",
     "real-grades-vs-progress": "reliability.studies.real_grades_vs_progress",
+    "report-cards": "reliability.studies.report_cards",
+    "report-cards-mi": "reliability.studies.report_cards_mi",
 }
 
 
