@@ -21,6 +21,8 @@ Conventions
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError, require_columns, show
-from reliability._io import read_csv
+from reliability._io import missing_mask, read_csv, replace_missing
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SHAPES = ("long", "wide", "table", "counts")
@@ -199,7 +201,9 @@ class Ratings:
         level = _check_level(level)
         frame = _as_frame(data)
         require_columns(frame, [unit, rater, rating])
-        frame = frame[[unit, rater, rating]]
+        frame = frame[[unit, rater, rating]].copy()
+        for col in (unit, rater):
+            frame[col] = normalise_ids(frame[col]).to_numpy()
         if frame.empty:
             raise ReliabilityError("no rows: the input has a header but no ratings")
         for col in (unit, rater):
@@ -236,6 +240,8 @@ class Ratings:
         frame = _as_frame(data)
         if unit is not None:
             require_columns(frame, [unit])
+            frame = frame.copy()
+            frame[unit] = normalise_ids(frame[unit]).to_numpy()
             if frame[unit].duplicated().any():
                 row = int(np.flatnonzero(frame[unit].duplicated().to_numpy())[0])
                 raise ReliabilityError(
@@ -253,8 +259,8 @@ class Ratings:
                                            col_names=list(frame.columns),
                                            dtype_hint=_common_categorical(frame))
         return _finish(u, r, codes, cats, values, level,
-                       pd.Index(frame.index, name=frame.index.name or "unit"),
-                       pd.Index(frame.columns, name="rater"), "wide", min_ratings)
+                       pd.Index(normalise_ids(frame.index), name=frame.index.name or "unit"),
+                       pd.Index(normalise_ids(frame.columns), name="rater"), "wide", min_ratings)
 
     @classmethod
     def from_table(cls, table, *, categories=None, level="nominal") -> "Ratings":
@@ -351,10 +357,11 @@ class Ratings:
         if shape not in SHAPES:
             raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
         if shape == "long":
-            frame = read_csv(path, encoding=encoding, keep_default_na=True)
+            frame = read_csv(path, encoding=encoding, text=True)
             return cls.from_long(frame, unit=unit or "unit", rater=rater, rating=rating,
                                  level=level, categories=categories, min_ratings=min_ratings)
-        frame = read_csv(path, encoding=encoding)
+        # Ids and labels stay text until coded: '007' and '7' are two units.
+        frame = read_csv(path, encoding=encoding, text=shape in ("long", "wide"))
         if frame.shape[1] < 2:
             raise ReliabilityError(
                 f"{shape} CSV needs an id column and at least one more; {os.fspath(path)} has "
@@ -403,7 +410,8 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
         raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
     if isinstance(data, (str, os.PathLike)):
         if shape is None:
-            _refuse_unlabelled_table(read_csv(data, encoding=encoding), first_column_ids=True)
+            _refuse_unlabelled_table(read_csv(data, encoding=encoding, text=True),
+                                     first_column_ids=True)
         return Ratings.from_csv(data, shape=shape or "wide", unit=unit, rater=rater,
                                 rating=rating, level=level, categories=categories,
                                 encoding=encoding, min_ratings=min_ratings)
@@ -423,6 +431,103 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
     if shape == "table":
         return Ratings.from_table(data, categories=categories, level=level)
     return Ratings.from_counts(data, categories=categories, level=level, min_ratings=min_ratings)
+
+
+# ------------------------------------------------------------- labels and ids
+_INT_TEXT = re.compile(r"-?(0|[1-9][0-9]*)")
+_INT64 = 2 ** 63
+
+
+def _tidy_text(x: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(x.split()))
+
+
+def label_key(x) -> str:
+    """The key under which two spellings of a label are one category.
+
+    Spaces trimmed and collapsed, Unicode NFC, case folded; ``2.0`` and ``"2"`` give ``"2"``.
+    Used by :func:`normalise_labels` and by validity's grade coding, so that ``"Good"``,
+    ``"Good "`` and ``"good"`` are one grade everywhere.
+    """
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        x = int(x)
+    return unicodedata.normalize("NFC", " ".join(str(x).split())).casefold()
+
+
+def normalise_labels(values, *, what: str = "rating", warn: bool = True):
+    """Merge spelling variants of text labels into one label each.
+
+    Variants differing only in surrounding or repeated spaces, Unicode normal form (NFC/NFD)
+    or case become the most frequent spelling (spaces tidied). One pass per distinct value.
+
+    Returns
+    -------
+    labels : ndarray of object
+        The label of every value.
+    merged : dict
+        Each variant that was rewritten (as written) -> the label it became.
+    """
+    raw = pd.Series(np.asarray(values, dtype=object))
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return raw.to_numpy(dtype=object), {}
+    tidy = [_tidy_text(u) if isinstance(u, str) else _label_str(u) for u in uniques]
+    keys = [label_key(u) for u in tidy]
+    freq = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    best: dict = {}
+    for j, key in enumerate(keys):
+        if key not in best or freq[j] > freq[best[key]]:
+            best[key] = j
+    canon = np.array([tidy[best[k]] for k in keys] + [np.nan], dtype=object)
+    counts: dict = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    merged = {uniques[j]: canon[j] for j in range(len(uniques))
+              if counts[keys[j]] > 1 and uniques[j] != canon[j]}
+    if merged and warn:
+        shown = ", ".join(f"{k!r} -> {v!r}" for k, v in list(merged.items())[:6])
+        warnings.warn(f"{what} labels that differ only in case, spaces or Unicode form were "
+                      f"merged: {shown}{' ...' if len(merged) > 6 else ''}", DataWarning,
+                      stacklevel=3)
+    return canon[codes], merged
+
+
+def normalise_ids(values) -> pd.Index:
+    """Unit / rater / inspector ids as text: spaces trimmed, Unicode NFC, case kept.
+
+    Text that is a canonical integer throughout (no leading zeros, within int64) becomes
+    int64 so that numeric ids sort numerically; ``"007"`` and ``"7"`` stay two ids, and
+    integers above 2**53 are never passed through floats.
+    """
+    index = pd.Index(values)
+    if index.dtype.kind != "O" and not pd.api.types.is_string_dtype(index.dtype):
+        return index
+    codes, uniques = pd.factorize(index, use_na_sentinel=True)
+    tidy = [unicodedata.normalize("NFC", u.strip()) if isinstance(u, str) else u
+            for u in uniques]
+    if tidy and all(isinstance(t, str) and _INT_TEXT.fullmatch(t) and -_INT64 <= int(t) < _INT64
+                    for t in tidy):
+        out = np.array([int(t) for t in tidy], dtype=np.int64)
+        if (codes >= 0).all():
+            return pd.Index(out[codes], name=index.name)
+    arr = np.array(tidy + [np.nan], dtype=object)
+    return pd.Index(arr[codes], dtype=object, name=index.name)
+
+
+def _exact_ints(raw):
+    """Python ints of integer ratings, or None; keeps integers above 2**53 distinct."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object)))
+    out = []
+    for u in uniques:
+        if isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)):
+            out.append(int(u))
+        elif isinstance(u, str) and _INT_TEXT.fullmatch(u.strip()):
+            out.append(int(u.strip()))
+        else:
+            return None
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return arr[codes]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -466,9 +571,9 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
 
 def _as_frame(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
-        return data
+        return replace_missing(data, where="the data")[0]
     if isinstance(data, (str, os.PathLike)):
-        return read_csv(data)
+        return read_csv(data, text=True)
     try:
         arr = np.asarray(data)
     except Exception as exc:  # ragged lists etc.
@@ -477,7 +582,7 @@ def _as_frame(data) -> pd.DataFrame:
         raise ReliabilityError("ratings array must be 2-D (units x raters); got 1-D")
     if arr.ndim != 2:
         raise ReliabilityError(f"ratings array must be 2-D (units x raters); got {arr.ndim}-D")
-    return pd.DataFrame(arr)
+    return replace_missing(pd.DataFrame(arr), where="the data")[0]
 
 
 def _count_array(arr, what: str) -> np.ndarray:
@@ -579,8 +684,8 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
             lookup = {float(v): j for j, v in enumerate(values)}
             keys = numeric
         else:
-            lookup = {str(c): j for j, c in enumerate(cats)}
-            keys = np.array([_label_str(x) for x in raw], dtype=object)
+            lookup = {label_key(c): j for j, c in enumerate(cats)}
+            keys = np.array([label_key(x) for x in raw], dtype=object)
         uniq, inverse = np.unique(keys, return_inverse=True)
         map_codes = np.empty(len(uniq), dtype=np.int32)
         for j, u in enumerate(uniq):
@@ -601,14 +706,19 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
                 "ordinal ratings are text, so their order is unknown: give the categories in "
                 f"order (e.g. categories=[...] or --categories a,b,c); values seen: "
                 f"{sorted(set(map(str, raw)))[:8]}")
-        labels = np.array([_label_str(x) for x in raw], dtype=object)
-        uniq, inverse = np.unique(labels, return_inverse=True)
+        labels, _ = normalise_labels(raw, what=f"column {column!r}" if column else "rating")
+        uniq, inverse = np.unique(labels.astype(str), return_inverse=True)
         cats = tuple(uniq.tolist())
         return inverse.astype(np.int32), cats, np.arange(1, len(cats) + 1, dtype=float)
     if level == "ratio" and (numeric < 0).any():
         i = int(np.flatnonzero(numeric < 0)[0])
         raise ReliabilityError(f"negative rating {show(raw[i])} at {where(i)}: level 'ratio' "
                                "needs non-negative values")
+    if np.abs(numeric).max() >= 2.0 ** 53:
+        exact = _exact_ints(raw)
+        if exact is not None:
+            uniq, inverse = np.unique(exact, return_inverse=True)
+            return inverse.astype(np.int32), tuple(int(x) for x in uniq), uniq.astype(float)
     uniq, inverse = np.unique(numeric, return_inverse=True)
     cats = tuple(_tidy_number(x) for x in uniq)
     return inverse.astype(np.int32), cats, uniq.astype(float)
