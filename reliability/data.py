@@ -80,6 +80,7 @@ class Ratings:
     shape: str = "long"
     notes: tuple = field(default=())
     _counts: np.ndarray | None = field(default=None, repr=False)
+    _sparse: "Ratings | None" = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -175,8 +176,27 @@ class Ratings:
         if level == "ratio" and np.any(self.values < 0):
             bad = self.categories[int(np.argmax(self.values < 0))]
             raise ReliabilityError(f"level 'ratio' needs non-negative values; got {bad!r}")
+        sparse = self._sparse.with_level(level) if self._sparse is not None else None
         return Ratings(self.unit, self.rater, self.code, self.categories, self.values, level,
-                       self.unit_labels, self.rater_labels, self.shape, self.notes, self._counts)
+                       self.unit_labels, self.rater_labels, self.shape, self.notes, self._counts,
+                       sparse)
+
+    def with_min_ratings(self, min_ratings: int) -> "Ratings":
+        """The same input keeping units with at least ``min_ratings`` ratings.
+
+        Units dropped when these ratings were built (fewer than ``min_ratings`` of
+        :func:`as_ratings`) are remembered, so ``with_min_ratings(1)`` gives back the units
+        rated once: agreement coefficients use them for chance margins (irrCAC), and
+        ``agreement(as_ratings(path))`` equals ``agreement(path)``.
+        """
+        if self._sparse is not None:
+            return self._sparse.with_min_ratings(min_ratings)
+        if self._counts is not None or min_ratings <= 1:
+            return self
+        if (self.ratings_per_unit >= min_ratings).all():
+            return self
+        return _finish(self.unit, self.rater, self.code, self.categories, self.values,
+                       self.level, self.unit_labels, self.rater_labels, self.shape, min_ratings)
 
     def describe(self) -> dict:
         """Sizes and settings, for printing beside results."""
@@ -759,6 +779,13 @@ def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, s
     per_unit = np.bincount(unit, minlength=len(unit_labels))
     keep_units = per_unit >= min_ratings
     notes = []
+    sparse = None
+    if min_ratings > 1 and ((per_unit > 0) & ~keep_units).any():
+        # Remembered for analyses that use units rated once (see Ratings.with_min_ratings).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            sparse = _finish(unit, rater, code, cats, values, level, unit_labels,
+                             rater_labels, shape, 1)
     if not keep_units.all():
         dropped = int((~keep_units).sum())
         if not keep_units.any():
@@ -781,4 +808,4 @@ def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, s
         rater = new_index[rater].astype(np.int32)
         rater_labels = rater_labels[used_raters]
     return Ratings(unit, rater, code, tuple(cats), np.asarray(values, dtype=float), level,
-                   unit_labels, rater_labels, shape, tuple(notes))
+                   unit_labels, rater_labels, shape, tuple(notes), None, sparse)
