@@ -31,13 +31,20 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError, require_columns, show
-from reliability._io import missing_mask, read_csv, replace_missing
+from reliability._io import open_text, read_csv, replace_missing
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SHAPES = ("long", "wide", "table", "counts")
 
 
-def _check_level(level: str) -> str:
+def is_dask_dataframe(obj) -> bool:
+    """True for a ``dask.dataframe.DataFrame`` (without importing dask)."""
+    mod = type(obj).__module__ or ""
+    return mod.startswith("dask") and hasattr(obj, "npartitions") and hasattr(obj, "columns")
+
+
+def check_level(level: str) -> str:
+    """``level`` if it is one of :data:`LEVELS`, else a :class:`ReliabilityError`."""
     if level not in LEVELS:
         raise ReliabilityError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
     return level
@@ -166,7 +173,7 @@ class Ratings:
 
     def with_level(self, level: str) -> "Ratings":
         """Return the same ratings analysed at another measurement level."""
-        level = _check_level(level)
+        level = check_level(level)
         if level == self.level:
             return self
         if level in ("interval", "ratio") and not _numeric_labels(self.categories):
@@ -195,7 +202,7 @@ class Ratings:
             return self
         if (self.ratings_per_unit >= min_ratings).all():
             return self
-        return _finish(self.unit, self.rater, self.code, self.categories, self.values,
+        return build_ratings(self.unit, self.rater, self.code, self.categories, self.values,
                        self.level, self.unit_labels, self.rater_labels, self.shape, min_ratings)
 
     def describe(self) -> dict:
@@ -218,7 +225,7 @@ class Ratings:
     def from_long(cls, data, *, unit="unit", rater="rater", rating="rating", level="nominal",
                   categories=None, min_ratings: int = 2) -> "Ratings":
         """Ratings from long data: one row per (unit, rater, rating)."""
-        level = _check_level(level)
+        level = check_level(level)
         frame = _as_frame(data)
         require_columns(frame, [unit, rater, rating])
         frame = frame[[unit, rater, rating]].copy()
@@ -241,10 +248,10 @@ class Ratings:
                 f"duplicate rating: unit {show(frame[unit].iloc[row])} by rater "
                 f"{show(frame[rater].iloc[row])} appears more than once (row {row + 1})"
             )
-        codes, cats, values = _code_values(frame[rating].to_numpy()[observed], level,
+        codes, cats, values = code_ratings(frame[rating].to_numpy()[observed], level,
                                            categories, column=rating,
                                            rows=np.flatnonzero(observed))
-        return _finish(unit_codes[observed], rater_codes[observed], codes, cats, values, level,
+        return build_ratings(unit_codes[observed], rater_codes[observed], codes, cats, values, level,
                        pd.Index(unit_labels, name=unit), pd.Index(rater_labels, name=rater),
                        "long", min_ratings)
 
@@ -256,7 +263,7 @@ class Ratings:
         ``unit`` names the column holding unit ids; by default the DataFrame index
         (or row numbers for arrays) identifies units.
         """
-        level = _check_level(level)
+        level = check_level(level)
         frame = _as_frame(data)
         if unit is not None:
             require_columns(frame, [unit])
@@ -274,11 +281,11 @@ class Ratings:
         matrix = frame.to_numpy(dtype=object) if frame.dtypes.nunique() > 1 else frame.to_numpy()
         observed = ~pd.isna(matrix)
         u, r = np.nonzero(observed)
-        codes, cats, values = _code_values(matrix[u, r], level, categories,
+        codes, cats, values = code_ratings(matrix[u, r], level, categories,
                                            column=None, rows=u, cols=r,
                                            col_names=list(frame.columns),
                                            dtype_hint=_common_categorical(frame))
-        return _finish(u, r, codes, cats, values, level,
+        return build_ratings(u, r, codes, cats, values, level,
                        pd.Index(normalise_ids(frame.index), name=frame.index.name or "unit"),
                        pd.Index(normalise_ids(frame.columns), name="rater"), "wide", min_ratings)
 
@@ -288,7 +295,7 @@ class Ratings:
 
         Rows are rater 1's categories, columns rater 2's, in the same order.
         """
-        level = _check_level(level)
+        level = check_level(level)
         if isinstance(table, pd.DataFrame):
             rows = [str(x) for x in table.index]
             cols = [str(x) for x in table.columns]
@@ -299,9 +306,11 @@ class Ratings:
             if categories is None:
                 categories = list(table.index)
             arr = table.to_numpy()
+            labels = (list(table.index), list(table.columns))
         else:
             arr = np.asarray(table)
-        arr = _count_array(arr, "contingency table")
+            labels = ()
+        arr = _count_array(arr, "contingency table", *labels)
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
             raise ReliabilityError(f"contingency table must be square; got shape {arr.shape}")
         q = arr.shape[0]
@@ -318,8 +327,8 @@ class Ratings:
         code = np.empty(2 * n, dtype=np.int32)
         code[0::2] = cells // q
         code[1::2] = cells % q
-        cats_t, values = _categories_values(cats, level)
-        return _finish(unit, rater, code, cats_t, values, level,
+        cats_t, values = category_values(cats, level)
+        return build_ratings(unit, rater, code, cats_t, values, level,
                        pd.RangeIndex(n, name="unit"), pd.Index(["rater1", "rater2"], name="rater"),
                        "table", 2)
 
@@ -327,23 +336,25 @@ class Ratings:
     def from_counts(cls, counts, *, categories=None, level="nominal",
                     min_ratings: int = 2) -> "Ratings":
         """Ratings from a unit x category table of counts (Fleiss layout, no rater identities)."""
-        level = _check_level(level)
+        level = check_level(level)
         unit_labels = None
         if isinstance(counts, pd.DataFrame):
             if categories is None:
                 categories = list(counts.columns)
             unit_labels = counts.index
             arr = counts.to_numpy()
+            labels = (list(counts.index), list(counts.columns))
         else:
             arr = np.asarray(counts)
-        arr = _count_array(arr, "counts table")
+            labels = ()
+        arr = _count_array(arr, "counts table", *labels)
         if arr.ndim != 2 or arr.shape[0] == 0:
             raise ReliabilityError("counts must be a non-empty units x categories table")
         q = arr.shape[1]
         cats = list(categories) if categories is not None else list(range(1, q + 1))
         if len(cats) != q:
             raise ReliabilityError(f"{len(cats)} categories given for {q} count columns")
-        cats_t, values = _categories_values(cats, level)
+        cats_t, values = category_values(cats, level)
         if unit_labels is None:
             unit_labels = pd.RangeIndex(arr.shape[0], name="unit")
         per_unit = arr.sum(axis=1)
@@ -421,7 +432,7 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
     if isinstance(data, Ratings):
         return data.with_level(level) if level is not None else data
     level = level or "nominal"
-    if type(data).__module__.startswith("dask"):
+    if is_dask_dataframe(data):
         from reliability._dask import ratings_from_dask
 
         return ratings_from_dask(data, shape=shape, level=level, categories=categories, unit=unit,
@@ -551,7 +562,7 @@ def _exact_ints(raw):
 
 
 # ---------------------------------------------------------------------- helpers
-def _refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
+def refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
     """Raise naming the first (unit, rater) pair rated twice; ``row`` counts coded ratings."""
     key = np.asarray(unit, dtype=np.int64) * max(len(rater_labels), 1) + rater
     dup = pd.Index(key).duplicated()
@@ -605,20 +616,34 @@ def _as_frame(data) -> pd.DataFrame:
     return replace_missing(pd.DataFrame(arr), where="the data")[0]
 
 
-def _count_array(arr, what: str) -> np.ndarray:
+def _count_array(arr, what: str, rows=None, cols=None) -> np.ndarray:
+    """Counts as int64; refuse a missing, infinite, negative or fractional cell, naming it."""
+    def cell(i):
+        if len(i) == 2 and rows is not None and cols is not None:
+            return f"row {show(rows[i[0]])}, column {show(cols[i[1]])}"
+        return "position " + ", ".join(str(int(k) + 1) for k in i)
+
     try:
         values = np.asarray(arr, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ReliabilityError(f"{what} must hold non-negative whole-number counts: {exc}") from exc
     if values.size and not np.isfinite(values).all():
         i = np.argwhere(~np.isfinite(values))[0]
-        raise ReliabilityError(f"{what} has a missing or infinite count at position {tuple(i)}")
+        v = values[tuple(i)]
+        kind = "missing" if np.isnan(v) else "infinite"
+        raise ReliabilityError(f"{what} has a {kind} count at {cell(i)}: counts must be "
+                               "non-negative whole numbers")
     if values.size and (values < 0).any():
         i = np.argwhere(values < 0)[0]
-        raise ReliabilityError(f"{what} has a negative count at position {tuple(i)}")
+        raise ReliabilityError(f"{what} has a negative count {show(values[tuple(i)])} at "
+                               f"{cell(i)}: counts must be non-negative whole numbers")
     if values.size and (values != np.round(values)).any():
         i = np.argwhere(values != np.round(values))[0]
-        raise ReliabilityError(f"{what} has a non-integer count at position {tuple(i)}")
+        raise ReliabilityError(f"{what} has a non-integer count {show(values[tuple(i)])} at "
+                               f"{cell(i)}: counts must be non-negative whole numbers")
+    if values.size and values.max() >= 2.0 ** 62:
+        i = np.argwhere(values >= 2.0 ** 62)[0]
+        raise ReliabilityError(f"{what} has a count too large to tally at {cell(i)}")
     return values.astype(np.int64)
 
 
@@ -637,7 +662,8 @@ def _common_categorical(frame: pd.DataFrame):
     return None
 
 
-def _categories_values(categories, level):
+def category_values(categories, level):
+    """``(labels, values)`` of categories given in order (numbers as numbers, text 1..q)."""
     cats = list(categories)
     if len(set(map(_key, cats))) != len(cats):
         raise ReliabilityError(f"categories contain duplicates: {cats}")
@@ -681,9 +707,15 @@ def _tidy_number(x: float):
     return int(x) if float(x).is_integer() else float(x)
 
 
-def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=None,
+def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=None,
                  dtype_hint=None):
-    """Integer-code observed rating values; return (codes, categories, values)."""
+    """Integer-code observed rating values; return ``(codes, categories, values)``.
+
+    The one coder of rating values (in memory, streamed and Dask input): missing values
+    must already be removed; ``rows`` / ``cols`` locate each value for error messages.
+    Text labels are merged by :func:`normalise_labels`; numbers sort numerically, with
+    integers above 2**53 kept exact.
+    """
     def where(i):
         if col_names is not None and cols is not None:
             return f"row {int(rows[i]) + 1}, column {col_names[int(cols[i])]!r}"
@@ -699,7 +731,7 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
     if categories is None and dtype_hint is not None:
         categories = dtype_hint
     if categories is not None:
-        cats, values = _categories_values(categories, level)
+        cats, values = category_values(categories, level)
         if numeric is not None and _maybe_numeric(cats) is not None:
             lookup = {float(v): j for j, v in enumerate(values)}
             keys = numeric
@@ -771,8 +803,9 @@ def _first_non_numeric(raw) -> int:
     return int(bad[0]) if len(bad) else 0
 
 
-def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
-            min_ratings) -> Ratings:
+def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
+                  min_ratings) -> Ratings:
+    """:class:`Ratings` from coded arrays, dropping units with fewer than ``min_ratings``."""
     unit = np.asarray(unit, dtype=np.int64)
     rater = np.asarray(rater, dtype=np.int32)
     code = np.asarray(code, dtype=np.int32)
@@ -784,7 +817,7 @@ def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, s
         # Remembered for analyses that use units rated once (see Ratings.with_min_ratings).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
-            sparse = _finish(unit, rater, code, cats, values, level, unit_labels,
+            sparse = build_ratings(unit, rater, code, cats, values, level, unit_labels,
                              rater_labels, shape, 1)
     if not keep_units.all():
         dropped = int((~keep_units).sum())
