@@ -523,11 +523,12 @@ def normalise_labels(values, *, what: str = "rating", warn: bool = True):
     return canon[codes], merged
 
 
-def normalise_ids(values) -> pd.Index:
+def normalise_ids(values, *, numeric: bool = True) -> pd.Index:
     """Unit / rater / inspector ids as text: spaces trimmed, Unicode NFC, case kept.
 
     Text that is a canonical integer throughout (no leading zeros, within int64) becomes
-    int64 so that numeric ids sort numerically; ``"007"`` and ``"7"`` stay two ids, and
+    int64 so that numeric ids sort numerically (unless ``numeric`` is False: chunked
+    readers decide that once over all chunks); ``"007"`` and ``"7"`` stay two ids, and
     integers above 2**53 are never passed through floats.
     """
     index = pd.Index(values)
@@ -536,7 +537,7 @@ def normalise_ids(values) -> pd.Index:
     codes, uniques = pd.factorize(index, use_na_sentinel=True)
     tidy = [unicodedata.normalize("NFC", u.strip()) if isinstance(u, str) else u
             for u in uniques]
-    if tidy and all(isinstance(t, str) and _INT_TEXT.fullmatch(t) and -_INT64 <= int(t) < _INT64
+    if numeric and tidy and all(isinstance(t, str) and _INT_TEXT.fullmatch(t) and -_INT64 <= int(t) < _INT64
                     for t in tidy):
         out = np.array([int(t) for t in tidy], dtype=np.int64)
         if (codes >= 0).all():

@@ -115,8 +115,8 @@ class _LongCoder:
             if na.any():
                 row = self.offset + int(np.flatnonzero(na)[0])
                 raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
-        uc, uu = pd.factorize(normalise_ids(frame[unit]))
-        rc, ru = pd.factorize(normalise_ids(frame[rater]))
+        uc, uu = pd.factorize(normalise_ids(frame[unit], numeric=False))
+        rc, ru = pd.factorize(normalise_ids(frame[rater], numeric=False))
         u = self._global(self.units, list(uu))[uc]
         r = self._global(self.raters, list(ru))[rc].astype(np.int32)
         observed = frame[rating].notna().to_numpy()
@@ -137,8 +137,8 @@ class _LongCoder:
         code = np.concatenate([p[2] for p in self.parts])
         self.parts = []
         # Renumber in sorted label order, as pandas.factorize(sort=True) does in memory.
-        unit_new, unit_labels = pd.factorize(pd.Index(list(self.units)), sort=True)
-        rater_new, rater_labels = pd.factorize(pd.Index(list(self.raters)), sort=True)
+        unit_new, unit_labels = pd.factorize(normalise_ids(list(self.units)), sort=True)
+        rater_new, rater_labels = pd.factorize(normalise_ids(list(self.raters)), sort=True)
         u = unit_new.astype(np.int64)[u]
         r = rater_new.astype(np.int32)[r]
         refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
@@ -179,7 +179,7 @@ class _WideCoder:
         if len(u):
             code, _, _ = code_ratings(matrix[u, r], self.level, self.categories, column=None,
                                       rows=self.offset + u, cols=r, col_names=self.columns)
-        self.ids.append(normalise_ids(ids).to_numpy(dtype=object))
+        self.ids.append(normalise_ids(ids, numeric=False).to_numpy(dtype=object))
         self.parts.append((u.astype(np.int64) + self.offset, r.astype(np.int32),
                            np.asarray(code, dtype=np.int32)))
         self.offset += len(frame)
