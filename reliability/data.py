@@ -586,6 +586,9 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
     Read as wide data it would give a silently wrong number, so without an explicit
     ``shape`` we stop and ask.
     """
+    # Only a square table can be one; checked before any labels are turned into text.
+    if frame.shape[0] != frame.shape[1] - (1 if first_column_ids else 0):
+        return
     if first_column_ids:
         if frame.shape[1] < 3:
             return
@@ -760,7 +763,8 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
                 f"order (e.g. categories=[...] or --categories a,b,c); values seen: "
                 f"{sorted(set(map(str, raw)))[:8]}")
         labels, _ = normalise_labels(raw, what=f"column {column!r}" if column else "rating")
-        uniq, inverse = np.unique(labels.astype(str), return_inverse=True)
+        inverse, uniq = pd.factorize(pd.Series(labels, dtype=object).astype(str), sort=True)
+        uniq = np.asarray(uniq, dtype=object)
         cats = tuple(uniq.tolist())
         return inverse.astype(np.int32), cats, np.arange(1, len(cats) + 1, dtype=float)
     if level == "ratio" and (numeric < 0).any():
@@ -772,7 +776,8 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
         if exact is not None:
             uniq, inverse = np.unique(exact, return_inverse=True)
             return inverse.astype(np.int32), tuple(int(x) for x in uniq), uniq.astype(float)
-    uniq, inverse = np.unique(numeric, return_inverse=True)
+    # Hash-based factorize is O(n); np.unique sorts all n values.
+    inverse, uniq = pd.factorize(numeric, sort=True)
     cats = tuple(_tidy_number(x) for x in uniq)
     return inverse.astype(np.int32), cats, uniq.astype(float)
 
