@@ -13,22 +13,17 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, show
-from reliability.data import (Ratings, _categories_values, _check_level, _code_values, _finish,
-                              _refuse_duplicate_pairs)
+from reliability.data import (Ratings, build_ratings, category_values, check_level,
+                              code_ratings, is_dask_dataframe, normalise_ids,
+                              refuse_duplicate_pairs, replace_missing)
 
 __all__ = ["is_dask_dataframe", "ratings_from_dask"]
-
-
-def is_dask_dataframe(obj) -> bool:
-    """True for a ``dask.dataframe.DataFrame`` (without importing dask)."""
-    mod = type(obj).__module__ or ""
-    return mod.startswith("dask") and hasattr(obj, "npartitions") and hasattr(obj, "columns")
 
 
 def _infer(values, level, column):
     raw = pd.unique(pd.Series(list(values), dtype=object)
                     if any(isinstance(v, str) for v in values) else pd.Series(list(values)))
-    return _code_values(np.asarray(raw), level, None, column=column,
+    return code_ratings(np.asarray(raw), level, None, column=column,
                         rows=np.arange(len(raw)))[1]
 
 
@@ -44,7 +39,7 @@ def _code_long(frame, part, unit, rater, rating, unit_index, rater_index, level,
     observed = frame[rating].notna().to_numpy()
     code = np.full(len(frame), -1, dtype=np.int32)
     if observed.any():
-        code[observed] = _code_values(frame[rating].to_numpy()[observed], level, categories,
+        code[observed] = code_ratings(frame[rating].to_numpy()[observed], level, categories,
                                       column=rating, rows=np.flatnonzero(observed))[0]
     return u, r, code
 
@@ -55,7 +50,7 @@ def _code_wide(frame, unit, columns, level, categories):
     u, r = np.nonzero(~pd.isna(matrix))
     code = np.empty(0, dtype=np.int32)
     if len(u):
-        code = _code_values(matrix[u, r], level, categories, column=None, rows=u, cols=r,
+        code = code_ratings(matrix[u, r], level, categories, column=None, rows=u, cols=r,
                             col_names=list(columns))[0]
     return frame[unit].to_numpy(), u.astype(np.int64), r.astype(np.int32), \
         np.asarray(code, dtype=np.int32)
@@ -85,7 +80,7 @@ def ratings_from_dask(ddf, *, shape: str | None = None, level: str = "nominal",
     """
     import dask
 
-    level = _check_level(level)
+    level = check_level(level)
     cols = list(ddf.columns)
     if shape is None:
         shape = "long" if (rater in cols or rating in cols) else "wide"
@@ -115,12 +110,12 @@ def ratings_from_dask(ddf, *, shape: str | None = None, level: str = "nominal",
         code = np.concatenate([c[2] for c in coded])
         if len(u) == 0:
             raise ReliabilityError("no rows: the input has a header but no ratings")
-        _refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
+        refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
         obs = code >= 0
         if not obs.any():
             raise ReliabilityError("no ratings: every value is missing")
-        cats, vals = _categories_values(categories, level)
-        return _finish(u[obs], r[obs], code[obs], cats, vals, level,
+        cats, vals = category_values(categories, level)
+        return build_ratings(u[obs], r[obs], code[obs], cats, vals, level,
                        pd.Index(unit_labels, name=unit), pd.Index(rater_labels, name=rater),
                        "long", min_ratings)
     unit = unit if unit is not None else cols[0]
@@ -150,6 +145,6 @@ def ratings_from_dask(ddf, *, shape: str | None = None, level: str = "nominal",
         raise ReliabilityError("no ratings: every value is missing")
     r = np.concatenate([c[2] for c in coded])
     code = np.concatenate([c[3] for c in coded])
-    cats, vals = _categories_values(categories, level)
-    return _finish(u, r, code, cats, vals, level, ids, pd.Index(columns, name="rater"),
+    cats, vals = category_values(categories, level)
+    return build_ratings(u, r, code, cats, vals, level, ids, pd.Index(columns, name="rater"),
                    "wide", min_ratings)

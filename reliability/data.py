@@ -21,6 +21,8 @@ Conventions
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,13 +31,20 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError, require_columns, show
-from reliability._io import read_csv
+from reliability._io import open_text, read_csv, replace_missing
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 SHAPES = ("long", "wide", "table", "counts")
 
 
-def _check_level(level: str) -> str:
+def is_dask_dataframe(obj) -> bool:
+    """True for a ``dask.dataframe.DataFrame`` (without importing dask)."""
+    mod = type(obj).__module__ or ""
+    return mod.startswith("dask") and hasattr(obj, "npartitions") and hasattr(obj, "columns")
+
+
+def check_level(level: str) -> str:
+    """``level`` if it is one of :data:`LEVELS`, else a :class:`ReliabilityError`."""
     if level not in LEVELS:
         raise ReliabilityError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
     return level
@@ -78,6 +87,7 @@ class Ratings:
     shape: str = "long"
     notes: tuple = field(default=())
     _counts: np.ndarray | None = field(default=None, repr=False)
+    _sparse: "Ratings | None" = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -163,7 +173,7 @@ class Ratings:
 
     def with_level(self, level: str) -> "Ratings":
         """Return the same ratings analysed at another measurement level."""
-        level = _check_level(level)
+        level = check_level(level)
         if level == self.level:
             return self
         if level in ("interval", "ratio") and not _numeric_labels(self.categories):
@@ -173,8 +183,27 @@ class Ratings:
         if level == "ratio" and np.any(self.values < 0):
             bad = self.categories[int(np.argmax(self.values < 0))]
             raise ReliabilityError(f"level 'ratio' needs non-negative values; got {bad!r}")
+        sparse = self._sparse.with_level(level) if self._sparse is not None else None
         return Ratings(self.unit, self.rater, self.code, self.categories, self.values, level,
-                       self.unit_labels, self.rater_labels, self.shape, self.notes, self._counts)
+                       self.unit_labels, self.rater_labels, self.shape, self.notes, self._counts,
+                       sparse)
+
+    def with_min_ratings(self, min_ratings: int) -> "Ratings":
+        """The same input keeping units with at least ``min_ratings`` ratings.
+
+        Units dropped when these ratings were built (fewer than ``min_ratings`` of
+        :func:`as_ratings`) are remembered, so ``with_min_ratings(1)`` gives back the units
+        rated once: agreement coefficients use them for chance margins (irrCAC), and
+        ``agreement(as_ratings(path))`` equals ``agreement(path)``.
+        """
+        if self._sparse is not None:
+            return self._sparse.with_min_ratings(min_ratings)
+        if self._counts is not None or min_ratings <= 1:
+            return self
+        if (self.ratings_per_unit >= min_ratings).all():
+            return self
+        return build_ratings(self.unit, self.rater, self.code, self.categories, self.values,
+                       self.level, self.unit_labels, self.rater_labels, self.shape, min_ratings)
 
     def describe(self) -> dict:
         """Sizes and settings, for printing beside results."""
@@ -196,10 +225,12 @@ class Ratings:
     def from_long(cls, data, *, unit="unit", rater="rater", rating="rating", level="nominal",
                   categories=None, min_ratings: int = 2) -> "Ratings":
         """Ratings from long data: one row per (unit, rater, rating)."""
-        level = _check_level(level)
+        level = check_level(level)
         frame = _as_frame(data)
         require_columns(frame, [unit, rater, rating])
-        frame = frame[[unit, rater, rating]]
+        frame = frame[[unit, rater, rating]].copy()
+        for col in (unit, rater):
+            frame[col] = normalise_ids(frame[col]).to_numpy()
         if frame.empty:
             raise ReliabilityError("no rows: the input has a header but no ratings")
         for col in (unit, rater):
@@ -217,10 +248,10 @@ class Ratings:
                 f"duplicate rating: unit {show(frame[unit].iloc[row])} by rater "
                 f"{show(frame[rater].iloc[row])} appears more than once (row {row + 1})"
             )
-        codes, cats, values = _code_values(frame[rating].to_numpy()[observed], level,
+        codes, cats, values = code_ratings(frame[rating].to_numpy()[observed], level,
                                            categories, column=rating,
                                            rows=np.flatnonzero(observed))
-        return _finish(unit_codes[observed], rater_codes[observed], codes, cats, values, level,
+        return build_ratings(unit_codes[observed], rater_codes[observed], codes, cats, values, level,
                        pd.Index(unit_labels, name=unit), pd.Index(rater_labels, name=rater),
                        "long", min_ratings)
 
@@ -232,10 +263,12 @@ class Ratings:
         ``unit`` names the column holding unit ids; by default the DataFrame index
         (or row numbers for arrays) identifies units.
         """
-        level = _check_level(level)
+        level = check_level(level)
         frame = _as_frame(data)
         if unit is not None:
             require_columns(frame, [unit])
+            frame = frame.copy()
+            frame[unit] = normalise_ids(frame[unit]).to_numpy()
             if frame[unit].duplicated().any():
                 row = int(np.flatnonzero(frame[unit].duplicated().to_numpy())[0])
                 raise ReliabilityError(
@@ -248,13 +281,13 @@ class Ratings:
         matrix = frame.to_numpy(dtype=object) if frame.dtypes.nunique() > 1 else frame.to_numpy()
         observed = ~pd.isna(matrix)
         u, r = np.nonzero(observed)
-        codes, cats, values = _code_values(matrix[u, r], level, categories,
+        codes, cats, values = code_ratings(matrix[u, r], level, categories,
                                            column=None, rows=u, cols=r,
                                            col_names=list(frame.columns),
                                            dtype_hint=_common_categorical(frame))
-        return _finish(u, r, codes, cats, values, level,
-                       pd.Index(frame.index, name=frame.index.name or "unit"),
-                       pd.Index(frame.columns, name="rater"), "wide", min_ratings)
+        return build_ratings(u, r, codes, cats, values, level,
+                       pd.Index(normalise_ids(frame.index), name=frame.index.name or "unit"),
+                       pd.Index(normalise_ids(frame.columns), name="rater"), "wide", min_ratings)
 
     @classmethod
     def from_table(cls, table, *, categories=None, level="nominal") -> "Ratings":
@@ -262,7 +295,7 @@ class Ratings:
 
         Rows are rater 1's categories, columns rater 2's, in the same order.
         """
-        level = _check_level(level)
+        level = check_level(level)
         if isinstance(table, pd.DataFrame):
             rows = [str(x) for x in table.index]
             cols = [str(x) for x in table.columns]
@@ -273,9 +306,11 @@ class Ratings:
             if categories is None:
                 categories = list(table.index)
             arr = table.to_numpy()
+            labels = (list(table.index), list(table.columns))
         else:
             arr = np.asarray(table)
-        arr = _count_array(arr, "contingency table")
+            labels = ()
+        arr = _count_array(arr, "contingency table", *labels)
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
             raise ReliabilityError(f"contingency table must be square; got shape {arr.shape}")
         q = arr.shape[0]
@@ -292,8 +327,8 @@ class Ratings:
         code = np.empty(2 * n, dtype=np.int32)
         code[0::2] = cells // q
         code[1::2] = cells % q
-        cats_t, values = _categories_values(cats, level)
-        return _finish(unit, rater, code, cats_t, values, level,
+        cats_t, values = category_values(cats, level)
+        return build_ratings(unit, rater, code, cats_t, values, level,
                        pd.RangeIndex(n, name="unit"), pd.Index(["rater1", "rater2"], name="rater"),
                        "table", 2)
 
@@ -301,23 +336,25 @@ class Ratings:
     def from_counts(cls, counts, *, categories=None, level="nominal",
                     min_ratings: int = 2) -> "Ratings":
         """Ratings from a unit x category table of counts (Fleiss layout, no rater identities)."""
-        level = _check_level(level)
+        level = check_level(level)
         unit_labels = None
         if isinstance(counts, pd.DataFrame):
             if categories is None:
                 categories = list(counts.columns)
             unit_labels = counts.index
             arr = counts.to_numpy()
+            labels = (list(counts.index), list(counts.columns))
         else:
             arr = np.asarray(counts)
-        arr = _count_array(arr, "counts table")
+            labels = ()
+        arr = _count_array(arr, "counts table", *labels)
         if arr.ndim != 2 or arr.shape[0] == 0:
             raise ReliabilityError("counts must be a non-empty units x categories table")
         q = arr.shape[1]
         cats = list(categories) if categories is not None else list(range(1, q + 1))
         if len(cats) != q:
             raise ReliabilityError(f"{len(cats)} categories given for {q} count columns")
-        cats_t, values = _categories_values(cats, level)
+        cats_t, values = category_values(cats, level)
         if unit_labels is None:
             unit_labels = pd.RangeIndex(arr.shape[0], name="unit")
         per_unit = arr.sum(axis=1)
@@ -351,10 +388,11 @@ class Ratings:
         if shape not in SHAPES:
             raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
         if shape == "long":
-            frame = read_csv(path, encoding=encoding, keep_default_na=True)
+            frame = read_csv(path, encoding=encoding, text=True)
             return cls.from_long(frame, unit=unit or "unit", rater=rater, rating=rating,
                                  level=level, categories=categories, min_ratings=min_ratings)
-        frame = read_csv(path, encoding=encoding)
+        # Ids and labels stay text until coded: '007' and '7' are two units.
+        frame = read_csv(path, encoding=encoding, text=shape in ("long", "wide"))
         if frame.shape[1] < 2:
             raise ReliabilityError(
                 f"{shape} CSV needs an id column and at least one more; {os.fspath(path)} has "
@@ -394,7 +432,7 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
     if isinstance(data, Ratings):
         return data.with_level(level) if level is not None else data
     level = level or "nominal"
-    if type(data).__module__.startswith("dask"):
+    if is_dask_dataframe(data):
         from reliability._dask import ratings_from_dask
 
         return ratings_from_dask(data, shape=shape, level=level, categories=categories, unit=unit,
@@ -403,7 +441,8 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
         raise ReliabilityError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
     if isinstance(data, (str, os.PathLike)):
         if shape is None:
-            _refuse_unlabelled_table(read_csv(data, encoding=encoding), first_column_ids=True)
+            _refuse_unlabelled_table(read_csv(data, encoding=encoding, text=True),
+                                     first_column_ids=True)
         return Ratings.from_csv(data, shape=shape or "wide", unit=unit, rater=rater,
                                 rating=rating, level=level, categories=categories,
                                 encoding=encoding, min_ratings=min_ratings)
@@ -425,8 +464,106 @@ def as_ratings(data, *, shape: str | None = None, level: str | None = None, cate
     return Ratings.from_counts(data, categories=categories, level=level, min_ratings=min_ratings)
 
 
+# ------------------------------------------------------------- labels and ids
+_INT_TEXT = re.compile(r"-?(0|[1-9][0-9]*)")
+_INT64 = 2 ** 63
+
+
+def _tidy_text(x: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(x.split()))
+
+
+def label_key(x) -> str:
+    """The key under which two spellings of a label are one category.
+
+    Spaces trimmed and collapsed, Unicode NFC, case folded; ``2.0`` and ``"2"`` give ``"2"``.
+    Used by :func:`normalise_labels` and by validity's grade coding, so that ``"Good"``,
+    ``"Good "`` and ``"good"`` are one grade everywhere.
+    """
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        x = int(x)
+    return unicodedata.normalize("NFC", " ".join(str(x).split())).casefold()
+
+
+def normalise_labels(values, *, what: str = "rating", warn: bool = True):
+    """Merge spelling variants of text labels into one label each.
+
+    Variants differing only in surrounding or repeated spaces, Unicode normal form (NFC/NFD)
+    or case become the most frequent spelling (spaces tidied). One pass per distinct value.
+
+    Returns
+    -------
+    labels : ndarray of object
+        The label of every value.
+    merged : dict
+        Each variant that was rewritten (as written) -> the label it became.
+    """
+    raw = pd.Series(np.asarray(values, dtype=object))
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return raw.to_numpy(dtype=object), {}
+    tidy = [_tidy_text(u) if isinstance(u, str) else _label_str(u) for u in uniques]
+    keys = [label_key(u) for u in tidy]
+    freq = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    best: dict = {}
+    for j, key in enumerate(keys):
+        if key not in best or freq[j] > freq[best[key]]:
+            best[key] = j
+    canon = np.array([tidy[best[k]] for k in keys] + [np.nan], dtype=object)
+    counts: dict = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    merged = {uniques[j]: canon[j] for j in range(len(uniques))
+              if counts[keys[j]] > 1 and uniques[j] != canon[j]}
+    if merged and warn:
+        shown = ", ".join(f"{k!r} -> {v!r}" for k, v in list(merged.items())[:6])
+        warnings.warn(f"{what} labels that differ only in case, spaces or Unicode form were "
+                      f"merged: {shown}{' ...' if len(merged) > 6 else ''}", DataWarning,
+                      stacklevel=3)
+    return canon[codes], merged
+
+
+def normalise_ids(values, *, numeric: bool = True) -> pd.Index:
+    """Unit / rater / inspector ids as text: spaces trimmed, Unicode NFC, case kept.
+
+    Text that is a canonical integer throughout (no leading zeros, within int64) becomes
+    int64 so that numeric ids sort numerically (unless ``numeric`` is False: chunked
+    readers decide that once over all chunks); ``"007"`` and ``"7"`` stay two ids, and
+    integers above 2**53 are never passed through floats.
+    """
+    index = pd.Index(values)
+    if index.dtype.kind != "O" and not pd.api.types.is_string_dtype(index.dtype):
+        return index
+    codes, uniques = pd.factorize(index, use_na_sentinel=True)
+    tidy = [unicodedata.normalize("NFC", u.strip()) if isinstance(u, str) else u
+            for u in uniques]
+    if numeric and tidy and all(isinstance(t, str) and _INT_TEXT.fullmatch(t) and -_INT64 <= int(t) < _INT64
+                    for t in tidy):
+        out = np.array([int(t) for t in tidy], dtype=np.int64)
+        if (codes >= 0).all():
+            return pd.Index(out[codes], name=index.name)
+    arr = np.array(tidy + [np.nan], dtype=object)
+    return pd.Index(arr[codes], dtype=object, name=index.name)
+
+
+def _exact_ints(raw):
+    """Python ints of integer ratings, or None; keeps integers above 2**53 distinct."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object)))
+    out = []
+    for u in uniques:
+        if isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)):
+            out.append(int(u))
+        elif isinstance(u, str) and _INT_TEXT.fullmatch(u.strip()):
+            out.append(int(u.strip()))
+        else:
+            return None
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return arr[codes]
+
+
 # ---------------------------------------------------------------------- helpers
-def _refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
+def refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
     """Raise naming the first (unit, rater) pair rated twice; ``row`` counts coded ratings."""
     key = np.asarray(unit, dtype=np.int64) * max(len(rater_labels), 1) + rater
     dup = pd.Index(key).duplicated()
@@ -449,6 +586,9 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
     Read as wide data it would give a silently wrong number, so without an explicit
     ``shape`` we stop and ask.
     """
+    # Only a square table can be one; checked before any labels are turned into text.
+    if frame.shape[0] != frame.shape[1] - (1 if first_column_ids else 0):
+        return
     if first_column_ids:
         if frame.shape[1] < 3:
             return
@@ -466,9 +606,9 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
 
 def _as_frame(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
-        return data
+        return replace_missing(data, where="the data")[0]
     if isinstance(data, (str, os.PathLike)):
-        return read_csv(data)
+        return read_csv(data, text=True)
     try:
         arr = np.asarray(data)
     except Exception as exc:  # ragged lists etc.
@@ -477,23 +617,37 @@ def _as_frame(data) -> pd.DataFrame:
         raise ReliabilityError("ratings array must be 2-D (units x raters); got 1-D")
     if arr.ndim != 2:
         raise ReliabilityError(f"ratings array must be 2-D (units x raters); got {arr.ndim}-D")
-    return pd.DataFrame(arr)
+    return replace_missing(pd.DataFrame(arr), where="the data")[0]
 
 
-def _count_array(arr, what: str) -> np.ndarray:
+def _count_array(arr, what: str, rows=None, cols=None) -> np.ndarray:
+    """Counts as int64; refuse a missing, infinite, negative or fractional cell, naming it."""
+    def cell(i):
+        if len(i) == 2 and rows is not None and cols is not None:
+            return f"row {show(rows[i[0]])}, column {show(cols[i[1]])}"
+        return "position " + ", ".join(str(int(k) + 1) for k in i)
+
     try:
         values = np.asarray(arr, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ReliabilityError(f"{what} must hold non-negative whole-number counts: {exc}") from exc
     if values.size and not np.isfinite(values).all():
         i = np.argwhere(~np.isfinite(values))[0]
-        raise ReliabilityError(f"{what} has a missing or infinite count at position {tuple(i)}")
+        v = values[tuple(i)]
+        kind = "missing" if np.isnan(v) else "infinite"
+        raise ReliabilityError(f"{what} has a {kind} count at {cell(i)}: counts must be "
+                               "non-negative whole numbers")
     if values.size and (values < 0).any():
         i = np.argwhere(values < 0)[0]
-        raise ReliabilityError(f"{what} has a negative count at position {tuple(i)}")
+        raise ReliabilityError(f"{what} has a negative count {show(values[tuple(i)])} at "
+                               f"{cell(i)}: counts must be non-negative whole numbers")
     if values.size and (values != np.round(values)).any():
         i = np.argwhere(values != np.round(values))[0]
-        raise ReliabilityError(f"{what} has a non-integer count at position {tuple(i)}")
+        raise ReliabilityError(f"{what} has a non-integer count {show(values[tuple(i)])} at "
+                               f"{cell(i)}: counts must be non-negative whole numbers")
+    if values.size and values.max() >= 2.0 ** 62:
+        i = np.argwhere(values >= 2.0 ** 62)[0]
+        raise ReliabilityError(f"{what} has a count too large to tally at {cell(i)}")
     return values.astype(np.int64)
 
 
@@ -512,7 +666,8 @@ def _common_categorical(frame: pd.DataFrame):
     return None
 
 
-def _categories_values(categories, level):
+def category_values(categories, level):
+    """``(labels, values)`` of categories given in order (numbers as numbers, text 1..q)."""
     cats = list(categories)
     if len(set(map(_key, cats))) != len(cats):
         raise ReliabilityError(f"categories contain duplicates: {cats}")
@@ -556,9 +711,15 @@ def _tidy_number(x: float):
     return int(x) if float(x).is_integer() else float(x)
 
 
-def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=None,
+def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=None,
                  dtype_hint=None):
-    """Integer-code observed rating values; return (codes, categories, values)."""
+    """Integer-code observed rating values; return ``(codes, categories, values)``.
+
+    The one coder of rating values (in memory, streamed and Dask input): missing values
+    must already be removed; ``rows`` / ``cols`` locate each value for error messages.
+    Text labels are merged by :func:`normalise_labels`; numbers sort numerically, with
+    integers above 2**53 kept exact.
+    """
     def where(i):
         if col_names is not None and cols is not None:
             return f"row {int(rows[i]) + 1}, column {col_names[int(cols[i])]!r}"
@@ -574,13 +735,13 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
     if categories is None and dtype_hint is not None:
         categories = dtype_hint
     if categories is not None:
-        cats, values = _categories_values(categories, level)
+        cats, values = category_values(categories, level)
         if numeric is not None and _maybe_numeric(cats) is not None:
             lookup = {float(v): j for j, v in enumerate(values)}
             keys = numeric
         else:
-            lookup = {str(c): j for j, c in enumerate(cats)}
-            keys = np.array([_label_str(x) for x in raw], dtype=object)
+            lookup = {label_key(c): j for j, c in enumerate(cats)}
+            keys = np.array([label_key(x) for x in raw], dtype=object)
         uniq, inverse = np.unique(keys, return_inverse=True)
         map_codes = np.empty(len(uniq), dtype=np.int32)
         for j, u in enumerate(uniq):
@@ -601,15 +762,22 @@ def _code_values(raw, level, categories, *, column, rows, cols=None, col_names=N
                 "ordinal ratings are text, so their order is unknown: give the categories in "
                 f"order (e.g. categories=[...] or --categories a,b,c); values seen: "
                 f"{sorted(set(map(str, raw)))[:8]}")
-        labels = np.array([_label_str(x) for x in raw], dtype=object)
-        uniq, inverse = np.unique(labels, return_inverse=True)
+        labels, _ = normalise_labels(raw, what=f"column {column!r}" if column else "rating")
+        inverse, uniq = pd.factorize(pd.Series(labels, dtype=object).astype(str), sort=True)
+        uniq = np.asarray(uniq, dtype=object)
         cats = tuple(uniq.tolist())
         return inverse.astype(np.int32), cats, np.arange(1, len(cats) + 1, dtype=float)
     if level == "ratio" and (numeric < 0).any():
         i = int(np.flatnonzero(numeric < 0)[0])
         raise ReliabilityError(f"negative rating {show(raw[i])} at {where(i)}: level 'ratio' "
                                "needs non-negative values")
-    uniq, inverse = np.unique(numeric, return_inverse=True)
+    if np.abs(numeric).max() >= 2.0 ** 53:
+        exact = _exact_ints(raw)
+        if exact is not None:
+            uniq, inverse = np.unique(exact, return_inverse=True)
+            return inverse.astype(np.int32), tuple(int(x) for x in uniq), uniq.astype(float)
+    # Hash-based factorize is O(n); np.unique sorts all n values.
+    inverse, uniq = pd.factorize(numeric, sort=True)
     cats = tuple(_tidy_number(x) for x in uniq)
     return inverse.astype(np.int32), cats, uniq.astype(float)
 
@@ -641,14 +809,22 @@ def _first_non_numeric(raw) -> int:
     return int(bad[0]) if len(bad) else 0
 
 
-def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
-            min_ratings) -> Ratings:
+def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
+                  min_ratings) -> Ratings:
+    """:class:`Ratings` from coded arrays, dropping units with fewer than ``min_ratings``."""
     unit = np.asarray(unit, dtype=np.int64)
     rater = np.asarray(rater, dtype=np.int32)
     code = np.asarray(code, dtype=np.int32)
     per_unit = np.bincount(unit, minlength=len(unit_labels))
     keep_units = per_unit >= min_ratings
     notes = []
+    sparse = None
+    if min_ratings > 1 and ((per_unit > 0) & ~keep_units).any():
+        # Remembered for analyses that use units rated once (see Ratings.with_min_ratings).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            sparse = build_ratings(unit, rater, code, cats, values, level, unit_labels,
+                             rater_labels, shape, 1)
     if not keep_units.all():
         dropped = int((~keep_units).sum())
         if not keep_units.any():
@@ -671,4 +847,4 @@ def _finish(unit, rater, code, cats, values, level, unit_labels, rater_labels, s
         rater = new_index[rater].astype(np.int32)
         rater_labels = rater_labels[used_raters]
     return Ratings(unit, rater, code, tuple(cats), np.asarray(values, dtype=float), level,
-                   unit_labels, rater_labels, shape, tuple(notes))
+                   unit_labels, rater_labels, shape, tuple(notes), None, sparse)

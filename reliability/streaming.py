@@ -19,7 +19,6 @@ the other columns are raters; units keep file order.
 
 from __future__ import annotations
 
-import codecs
 import os
 from pathlib import Path
 
@@ -27,13 +26,11 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
-from reliability.data import (Ratings, _categories_values, _check_level, _code_values,
-                              _finish, _refuse_duplicate_pairs)
+from reliability.data import (Ratings, build_ratings, category_values, check_level,
+                              code_ratings, normalise_ids, open_text, refuse_duplicate_pairs,
+                              replace_missing)
 
 __all__ = ["read_ratings", "iter_chunks"]
-
-_FALLBACK_ENCODINGS = ("utf-8-sig", "cp1252")
-
 
 def _format(path, fmt):
     if fmt is not None:
@@ -48,7 +45,8 @@ def iter_chunks(path, *, chunksize: int = 200_000, format: str | None = None,
                 encoding: str | None = None, columns=None):
     """Yield DataFrames of at most ``chunksize`` rows from a CSV or Parquet file.
 
-    CSV is decoded as UTF-8 then Windows-1252 (like :func:`reliability._io.read_csv`);
+    CSV is decoded as :func:`reliability._io.read_csv` decodes it (cells kept as text,
+    missing codes as NaN);
     Parquet is read by row batches with pyarrow. The file is only opened for reading.
     """
     p = Path(os.fspath(path))
@@ -63,16 +61,18 @@ def iter_chunks(path, *, chunksize: int = 200_000, format: str | None = None,
         for batch in pf.iter_batches(batch_size=int(chunksize), columns=columns):
             yield batch.to_pandas()
         return
-    if p.stat().st_size == 0:
-        raise ReliabilityError(f"file is empty: {p}")
-    enc = encoding or _detect_encoding(p)
+    # One decoder for every reader (BOMs, UTF-16/32, compression, mixed encodings), decided
+    # before the first chunk because a chunked reader cannot switch encoding afterwards.
+    # Cells stay text so that ids such as 007 and missing codes such as "." are read as
+    # as_ratings reads them.
     try:
-        yield from pd.read_csv(p, encoding=enc, chunksize=int(chunksize), usecols=columns)
+        with open_text(p, encoding=encoding) as fh:
+            for chunk in pd.read_csv(fh, chunksize=int(chunksize), usecols=columns, dtype=str,
+                                     keep_default_na=False, na_filter=False):
+                yield replace_missing(chunk, where=str(p), warn=False)[0]
     except UnicodeDecodeError as exc:
         raise ReliabilityError(
-            f"cannot decode {p} as {enc}: {exc.reason}; pass the file's encoding") from exc
-    except LookupError as exc:
-        raise ReliabilityError(f"unknown encoding {enc!r} for {p}") from exc
+            f"cannot decode {p}: {exc.reason}; pass the file's encoding") from exc
     except pd.errors.EmptyDataError as exc:
         raise ReliabilityError(f"file has no columns: {p}") from exc
     except pd.errors.ParserError as exc:
@@ -80,28 +80,11 @@ def iter_chunks(path, *, chunksize: int = 200_000, format: str | None = None,
         raise ReliabilityError(f"cannot parse {p}: {first}") from exc
 
 
-def _detect_encoding(p: Path) -> str:
-    """UTF-8 if the whole file decodes as UTF-8, else Windows-1252 (as ``_io.read_csv``).
-
-    Decided up front, in one pass over the raw bytes in 1 MiB blocks, because a chunked
-    reader cannot fall back to another encoding after it has handed out chunks.
-    """
-    decoder = codecs.getincrementaldecoder(_FALLBACK_ENCODINGS[0])()
-    with open(p, "rb") as fh:
-        try:
-            while block := fh.read(1 << 20):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return _FALLBACK_ENCODINGS[1]
-    return _FALLBACK_ENCODINGS[0]
-
-
 def _infer_categories(values: list, level: str, column) -> tuple:
-    """Categories exactly as :func:`reliability.data._code_values` infers them."""
+    """Categories exactly as :func:`reliability.data.code_ratings` infers them."""
     raw = pd.unique(pd.Series(values, dtype=object) if any(isinstance(v, str) for v in values)
                     else pd.Series(values))
-    _, cats, _ = _code_values(np.asarray(raw), level, None, column=column,
+    _, cats, _ = code_ratings(np.asarray(raw), level, None, column=column,
                               rows=np.arange(len(raw)))
     return cats
 
@@ -132,14 +115,14 @@ class _LongCoder:
             if na.any():
                 row = self.offset + int(np.flatnonzero(na)[0])
                 raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
-        uc, uu = pd.factorize(frame[unit])
-        rc, ru = pd.factorize(frame[rater])
+        uc, uu = pd.factorize(normalise_ids(frame[unit], numeric=False))
+        rc, ru = pd.factorize(normalise_ids(frame[rater], numeric=False))
         u = self._global(self.units, list(uu))[uc]
         r = self._global(self.raters, list(ru))[rc].astype(np.int32)
         observed = frame[rating].notna().to_numpy()
         code = np.full(len(frame), -1, dtype=np.int32)
         if observed.any():
-            code[observed], _, _ = _code_values(
+            code[observed], _, _ = code_ratings(
                 frame[rating].to_numpy()[observed], self.level, self.categories, column=rating,
                 rows=self.offset + np.flatnonzero(observed))
         self.parts.append((u, r, code))
@@ -154,16 +137,16 @@ class _LongCoder:
         code = np.concatenate([p[2] for p in self.parts])
         self.parts = []
         # Renumber in sorted label order, as pandas.factorize(sort=True) does in memory.
-        unit_new, unit_labels = pd.factorize(pd.Index(list(self.units)), sort=True)
-        rater_new, rater_labels = pd.factorize(pd.Index(list(self.raters)), sort=True)
+        unit_new, unit_labels = pd.factorize(normalise_ids(list(self.units)), sort=True)
+        rater_new, rater_labels = pd.factorize(normalise_ids(list(self.raters)), sort=True)
         u = unit_new.astype(np.int64)[u]
         r = rater_new.astype(np.int32)[r]
-        _refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
+        refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
         observed = code >= 0
         if not observed.any():
             raise ReliabilityError("no ratings: every value is missing")
         cats, values = _cats_values(self.categories, self.level)
-        return _finish(u[observed], r[observed], code[observed], cats, values, self.level,
+        return build_ratings(u[observed], r[observed], code[observed], cats, values, self.level,
                        pd.Index(unit_labels, name=unit_col),
                        pd.Index(rater_labels, name=rater_col), "long", min_ratings)
 
@@ -194,9 +177,9 @@ class _WideCoder:
         u, r = np.nonzero(observed)
         code = np.empty(0, dtype=np.int32)
         if len(u):
-            code, _, _ = _code_values(matrix[u, r], self.level, self.categories, column=None,
+            code, _, _ = code_ratings(matrix[u, r], self.level, self.categories, column=None,
                                       rows=self.offset + u, cols=r, col_names=self.columns)
-        self.ids.append(ids.to_numpy())
+        self.ids.append(normalise_ids(ids, numeric=False).to_numpy(dtype=object))
         self.parts.append((u.astype(np.int64) + self.offset, r.astype(np.int32),
                            np.asarray(code, dtype=np.int32)))
         self.offset += len(frame)
@@ -204,7 +187,7 @@ class _WideCoder:
     def finish(self, min_ratings: int) -> Ratings:
         if self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no units")
-        ids = pd.Index(np.concatenate(self.ids), name=self.unit)
+        ids = normalise_ids(pd.Index(np.concatenate(self.ids), dtype=object, name=self.unit))
         if ids.duplicated().any():
             row = int(np.flatnonzero(ids.duplicated())[0])
             raise ReliabilityError(
@@ -215,12 +198,12 @@ class _WideCoder:
         r = np.concatenate([p[1] for p in self.parts])
         code = np.concatenate([p[2] for p in self.parts])
         cats, values = _cats_values(self.categories, self.level)
-        return _finish(u, r, code, cats, values, self.level, ids,
+        return build_ratings(u, r, code, cats, values, self.level, ids,
                        pd.Index(self.columns, name="rater"), "wide", min_ratings)
 
 
 def _cats_values(categories, level):
-    return _categories_values(categories, level)
+    return category_values(categories, level)
 
 
 def _first_pass_categories(chunks, shape, level, unit, rating):
@@ -270,7 +253,7 @@ def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categor
         Identical to ``as_ratings`` on the whole file (``pandas.read_csv`` /
         ``pandas.read_parquet``), so results are exactly the in-memory results.
     """
-    level = _check_level(level)
+    level = check_level(level)
     if shape not in ("wide", "long"):
         raise ReliabilityError(f"shape must be 'wide' or 'long' for streaming; got {shape!r}")
     kw = {"chunksize": chunksize, "format": format, "encoding": encoding}

@@ -21,6 +21,9 @@ def resolve(ratings, *, level=None, categories=None, shape=None, unit=None, rate
             rating="rating", encoding=None) -> Ratings:
     """Ratings with units of a single rating kept (Gwet's marginals use them)."""
     if isinstance(ratings, Ratings):
+        # Units rated once that as_ratings' default min_ratings=2 dropped come back, so
+        # agreement(as_ratings(path)) == agreement(path) (issue 15).
+        ratings = ratings.with_min_ratings(1)
         return ratings.with_level(level) if level is not None else ratings
     return as_ratings(ratings, shape=shape, level=level, categories=categories, unit=unit,
                       rater=rater, rating=rating, encoding=encoding, min_ratings=1)

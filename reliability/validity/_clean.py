@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError, show
+from reliability.data import label_key
 
 
 def _norm(x) -> str:
-    """Case-insensitive, whitespace-trimmed key; 2.0 and '2' both become '2'."""
-    if isinstance(x, (float, np.floating)) and float(x).is_integer():
-        x = int(x)
-    return " ".join(str(x).split()).casefold()
+    """The input layer's label key (spaces, case, Unicode form), so grades and ratings agree."""
+    return label_key(x)
 
 
 def _keys(raw: pd.Series) -> pd.Series:
