@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from reliability._errors import ReliabilityError, require_columns
+from reliability._errors import ReliabilityError, require_columns, show
 from reliability._validation import Integer, check_option
 from reliability.areas._polychoric import PolychoricCorrelation, polychoric
 
@@ -40,6 +40,8 @@ def code_areas(frame: pd.DataFrame, areas, *, categories=None) -> tuple[np.ndarr
     from reliability.scales import label_key, recognise_scale
 
     require_columns(frame, list(areas))
+    if len(frame) == 0:
+        raise ReliabilityError("no rows: the input has a header but no schools")
     if len(set(areas)) != len(areas):
         raise ReliabilityError(f"an area is listed twice in {list(areas)}")
     out = np.full((len(frame), len(areas)), -1, dtype=np.int64)
@@ -49,11 +51,12 @@ def code_areas(frame: pd.DataFrame, areas, *, categories=None) -> tuple[np.ndarr
         present = s.notna().to_numpy() & (s.astype(str).str.strip() != "").to_numpy()
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             v = s.to_numpy(dtype=float)
-            bad = present & ((v != np.round(v)) | (v < 1))
+            with np.errstate(invalid="ignore"):
+                bad = present & (~np.isfinite(v) | (v != np.round(v)) | (v < 1) | (v > 1000))
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise ReliabilityError(f"column {col!r} row {i + 1} has {v[i]!r}: numeric grades "
-                                       "are codes 1 (best), 2, ...")
+                raise ReliabilityError(f"column {col!r} row {i + 1} has {show(v[i])}: numeric "
+                                       "grades are codes 1 (best), 2, ...")
             out[present, j] = v[present].astype(np.int64) - 1
             continue
         values = s[present].astype(str)
