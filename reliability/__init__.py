@@ -19,32 +19,51 @@ Public API (see README.md for a tour; each subpackage documents its conventions)
   :class:`ConvergenceWarning`. Results: :class:`Estimate`, :class:`EstimateTable`.
 """
 
-__version__ = "0.1.0"
+from reliability._version import __version__
 
-from reliability._errors import ConvergenceWarning, DataWarning, ReliabilityError
-from reliability._results import Estimate, EstimateTable
-from reliability.data import Ratings, as_ratings
-from reliability import agreement, icc  # callable subpackages: agreement(...), icc(...)
-from reliability.agreement import (bias_index, bowker_test, brennan_prediger,
-                                   cohen_kappa, conger_kappa, fleiss_category_kappas,
-                                   fleiss_kappa, gwet_ac1, gwet_ac2, krippendorff_alpha,
-                                   max_kappa, pabak, percent_agreement, prevalence_index,
-                                   scott_pi, stuart_maxwell_test, weight_matrix)
-from reliability.icc import ICCResult
-from reliability.gtheory import GStudy, g_study
-from reliability.models import MixedResult, binomial_mixed, linear_mixed, ordinal_mixed
-from reliability.validity import grade_context, ordinal_associations
-from reliability.consistency import agreement_range, latent_consistency, parallel_consistency
-from reliability.streaming import read_ratings
-from reliability import consistency, datasets, validity  # noqa: F401  (subpackages)
+# Public names are resolved on first use (PEP 562): ``import reliability`` and the CLI's
+# ``--version``/``--help`` do not load numpy, pandas, scipy or formulaic.
+_LAZY = {
+    "ConvergenceWarning": "reliability._errors", "DataWarning": "reliability._errors",
+    "ReliabilityError": "reliability._errors",
+    "Estimate": "reliability._results", "EstimateTable": "reliability._results",
+    "Ratings": "reliability.data", "as_ratings": "reliability.data",
+    **{name: "reliability.agreement" for name in (
+        "bias_index", "bowker_test", "brennan_prediger", "cohen_kappa", "conger_kappa",
+        "fleiss_category_kappas", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha",
+        "max_kappa", "pabak", "percent_agreement", "prevalence_index", "scott_pi",
+        "stuart_maxwell_test", "weight_matrix")},
+    **{name: "reliability.agreement._classic" for name in (
+        "light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b")},
+    "ICCResult": "reliability.icc",
+    "GStudy": "reliability.gtheory", "g_study": "reliability.gtheory",
+    "MixedResult": "reliability.models", "binomial_mixed": "reliability.models",
+    "linear_mixed": "reliability.models", "ordinal_mixed": "reliability.models",
+    "grade_context": "reliability.validity", "ordinal_associations": "reliability.validity",
+    "agreement_range": "reliability.consistency",
+    "latent_consistency": "reliability.consistency",
+    "parallel_consistency": "reliability.consistency",
+    "read_ratings": "reliability.streaming",
+    "polychoric": "reliability.areas", "area_structure": "reliability.areas",
+}
+# subpackages (``agreement`` and ``icc`` are also callable: ``rl.agreement(...)``)
+_SUBPACKAGES = ("agreement", "icc", "areas", "consistency", "datasets", "validity", "scales",
+                "models", "plots")
 
-__all__ = [
-    "ConvergenceWarning", "DataWarning", "Estimate", "EstimateTable", "GStudy", "ICCResult",
-    "MixedResult", "Ratings", "ReliabilityError", "__version__", "agreement", "agreement_range",
-    "as_ratings", "bias_index", "binomial_mixed", "bowker_test", "brennan_prediger",
-    "cohen_kappa", "conger_kappa", "consistency", "datasets", "fleiss_category_kappas",
-    "fleiss_kappa", "g_study", "grade_context", "gwet_ac1", "gwet_ac2", "icc",
-    "krippendorff_alpha", "latent_consistency", "linear_mixed", "max_kappa", "ordinal_associations",
-    "ordinal_mixed", "pabak", "parallel_consistency", "percent_agreement", "prevalence_index",
-    "read_ratings", "scott_pi", "stuart_maxwell_test", "validity", "weight_matrix",
-]
+__all__ = sorted(["__version__", *_LAZY, *_SUBPACKAGES])
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"reliability.{name}")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'reliability' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

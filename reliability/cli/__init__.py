@@ -28,40 +28,76 @@ COMMANDS = [
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """Argument errors as one line on stderr and exit code 2 (no usage dump)."""
+    """Argument errors as one line on stderr and exit code 2 (no usage dump), with a
+    "did you mean" for a misspelt command or flag."""
 
     def error(self, message):  # noqa: D401
-        _fail(f"{self.prog}: {message}")
+        _fail(_with_suggestion(self, message))
+
+
+def _with_suggestion(parser, message: str) -> str:
+    import re
+
+    from reliability._errors import suggest
+
+    m = re.search(r"invalid choice: '([^']*)'", message)
+    if m:
+        choices = [c for a in parser._actions for c in (a.choices or [])
+                   if isinstance(a, argparse._SubParsersAction)]
+        hint = suggest(m.group(1), choices)
+        return f"unknown command {m.group(1)!r}{hint}; commands: {', '.join(choices)}"
+    m = re.search(r"unrecognized arguments: (.*)", message)
+    if m:
+        flags = [o for a in parser._actions for o in a.option_strings]
+        for a in parser._actions:      # the top parser reports its subcommand's leftovers
+            if isinstance(a, argparse._SubParsersAction):
+                flags += [o for sp in a.choices.values() for b in sp._actions
+                          for o in b.option_strings]
+        parts = []
+        for arg in m.group(1).split():
+            flag = arg.split("=", 1)[0]
+            hint = suggest(flag, flags) if flag.startswith("-") else ""
+            parts.append(f"{arg!r}{hint}")
+        return f"{_where(parser)}unrecognized argument(s) " + ", ".join(parts)
+    return f"{_where(parser)}{message}"
+
+
+def _where(parser) -> str:
+    """``"agree: "`` for a subcommand's parser, nothing for the top one (no double prefix)."""
+    sub = parser.prog.split(" ", 1)[1] if " " in parser.prog else ""
+    return f"{sub}: " if sub else ""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reliability import __version__
+    from reliability._version import __version__
 
     parser = OneLineParser(
         prog="reliability",
         description="Reliability and validity of school-inspection judgements.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=OneLineParser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"reliability.cli.{name}")
-        except ModuleNotFoundError as exc:  # command not built yet in this checkout
-            if exc.name == f"reliability.cli.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"reliability.cli.{name}").register(sub)
     return parser
 
 
 def main(argv=None) -> int:
-    from reliability._errors import ReliabilityError
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in (["--version"], ["-V"]):
+        # answered before any parser or library module is imported
+        from reliability._version import __version__
 
+        print(f"reliability {__version__}")
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from reliability._errors import ReliabilityError
+
     with warnings.catch_warnings():
         # Library warnings (rows dropped, etc.) are shown as one line each, without source lines.
         warnings.simplefilter("default")
@@ -76,13 +112,21 @@ def main(argv=None) -> int:
             _fail(f"is a directory, not a file: {exc.filename or exc}")
         except PermissionError as exc:
             _fail(f"permission denied: {exc.filename or exc}")
-        except UnicodeDecodeError as exc:
-            _fail(f"cannot decode input ({exc.encoding}): {exc.reason} at byte {exc.start}; "
-                  "pass --encoding (e.g. cp1252)")
+        except UnicodeError as exc:
+            _fail(f"cannot decode input: {exc}; pass --encoding (e.g. cp1252)")
+        except MemoryError:
+            _fail("out of memory: the data do not fit; read large files in chunks with "
+                  "reliability.read_ratings or a Dask DataFrame")
         except KeyboardInterrupt:
             _fail("interrupted")
         except BrokenPipeError:
             return 0
+        except OSError as exc:
+            _fail(f"cannot read or write {exc.filename or ''}: {exc.strerror or exc}")
+        except Exception as exc:  # a bug: one line, exit 1, never a traceback
+            print(f"reliability: internal error ({type(exc).__name__}): {' '.join(str(exc).split())}"
+                  " -- please report it with the command you ran", file=sys.stderr)
+            return 1
     return 2
 
 

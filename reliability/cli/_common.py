@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-from reliability._results import json_safe
 
 
 def emit_json(obj) -> None:
     """Print ``obj`` as one JSON object (NaN/inf as null)."""
+    from reliability._results import json_safe
+
     json.dump(json_safe(obj), sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
