@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,19 @@ def _fmt(x: Any, digits: int = 4) -> str:
     if xf != 0 and (abs(xf) < 10 ** (-digits) or abs(xf) >= 1e6):
         return f"{xf:.{digits - 1}e}"
     return f"{xf:.{digits}f}"
+
+
+class ConfidenceInterval(NamedTuple):
+    """A confidence interval ``(low, high)``; a tuple, so ``lo, hi = est.ci`` keeps working."""
+
+    low: float
+    high: float
+
+
+def _html_table(frame: pd.DataFrame, caption: str = "") -> str:
+    cap = f"<caption>{caption}</caption>" if caption else ""
+    return frame.to_html(float_format=lambda x: _fmt(x), na_rep="NaN").replace(
+        "<table", "<table", 1).replace("<thead>", cap + "<thead>", 1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,62 @@ class Estimate:
     reason: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self):
+        object.__setattr__(self, "ci", ConfidenceInterval(*map(float, self.ci)))
+
+    @property
+    def confidence(self) -> float:
+        """The confidence level of ``ci`` (the same as ``ci_level``)."""
+        return self.ci_level
+
+    def confidence_interval(self, confidence: float = 0.95) -> ConfidenceInterval:
+        """The interval at another level, recomputed from ``estimate`` and ``se``.
+
+        The stored interval is first matched against its formula (``estimate +/- z SE``, or
+        ``+/- t(df) SE`` when ``extra`` holds ``df``; bounds clipped to [-1, 1] as stored), so
+        an interval of another kind (bootstrap, Wilson, exact F, Fisher z) is never silently
+        replaced by a Wald one: those raise and say to rerun with ``confidence=``.
+        """
+        from scipy import stats
+
+        from reliability._errors import ReliabilityError
+        from reliability._validation import check_option
+
+        check_option("confidence", confidence)
+        if confidence == self.ci_level:
+            return self.ci
+        est, se = float(self.estimate), float(self.se)
+        if not (math.isfinite(est) and math.isfinite(se)) or se <= 0:
+            return ConfidenceInterval(float("nan"), float("nan"))
+        old = 0.5 + self.ci_level / 2
+        candidates = [("normal", stats.norm.ppf(old), lambda c: stats.norm.ppf(0.5 + c / 2))]
+        df = self.extra.get("df") if isinstance(self.extra, Mapping) else None
+        if df is None and isinstance(self.extra, Mapping):
+            df = self.extra.get("n_units")
+            df = df - 1 if isinstance(df, (int, float)) and df > 1 else None
+        if df is not None and df > 0:
+            candidates.insert(0, ("t", stats.t.ppf(old, df),
+                                  lambda c: stats.t.ppf(0.5 + c / 2, df)))
+        for _, q_old, q_new in candidates:
+            lo, hi = est - q_old * se, est + q_old * se
+            # a bound may have been clipped (kappa's upper bound at 1): match the other one
+            if math.isclose(self.ci[0], lo, rel_tol=1e-7, abs_tol=1e-10) or math.isclose(
+                    self.ci[1], hi, rel_tol=1e-7, abs_tol=1e-10):
+                q = q_new(confidence)
+                new_lo, new_hi = est - q * se, est + q * se
+                if self.ci[1] < hi - 1e-12:
+                    new_hi = min(new_hi, self.ci[1]) if new_hi > self.ci[1] else new_hi
+                if self.ci[0] > lo + 1e-12:
+                    new_lo = max(new_lo, self.ci[0]) if new_lo < self.ci[0] else new_lo
+                return ConfidenceInterval(float(new_lo), float(new_hi))
+        raise ReliabilityError(
+            f"the interval of {self.name} ({self.method or 'its method'}) is not a Wald/t "
+            "interval and cannot be recomputed here: call the function again with "
+            f"confidence={confidence}")
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.to_frame(), self.method)
+
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
         out["ci"] = list(self.ci)
@@ -102,6 +171,10 @@ class Estimate:
         row = {
             "estimate": self.estimate,
             "se": self.se,
+            "ci_low": self.ci[0],
+            "ci_high": self.ci[1],
+            "confidence": self.ci_level,
+            # the first spellings, kept for scripts written against 0.1
             "ci_lower": self.ci[0],
             "ci_upper": self.ci[1],
             "ci_level": self.ci_level,
@@ -152,6 +225,12 @@ class EstimateTable:
     def keys(self):
         return self.estimates.keys()
 
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        cols = [c for c in ("estimate", "se", "ci_low", "ci_high", "confidence", "p_value",
+                            "reason") if c in frame.columns]
+        return _html_table(frame[cols] if cols else frame)
+
     def to_frame(self) -> pd.DataFrame:
         if not self.estimates:
             return pd.DataFrame()
@@ -179,3 +258,45 @@ class EstimateTable:
                 lines.append(f"{name} undefined: {est.reason}")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A hypothesis test: ``statistic`` on ``df`` degrees of freedom with its ``p_value``.
+
+    Tests (Bowker, Stuart-Maxwell, likelihood ratio, trend) are not estimates: they have no
+    SE or interval, so they are not :class:`Estimate` objects with NaN intervals.
+    """
+
+    __test__ = False      # not a pytest test class
+
+    name: str
+    statistic: float
+    df: float = float("nan")
+    p_value: float = float("nan")
+    method: str = ""
+    reason: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out.update(self.extra)
+        return json_safe(out)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"statistic": self.statistic, "df": self.df,
+                              "p_value": self.p_value, "method": self.method,
+                              "reason": self.reason}],
+                            index=pd.Index([self.name], name="test"))
+
+    def summary(self) -> str:
+        text = (f"{self.name}: statistic {_fmt(self.statistic)} on {_fmt(self.df, 0)} df, "
+                f"p = {_fmt(self.p_value)}")
+        if self.reason:
+            text += f"\n  undefined: {self.reason}"
+        if self.method:
+            text += f"\n  method: {self.method}"
+        return text
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.to_frame(), self.method)
