@@ -211,7 +211,13 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
         return np.asarray(statistic(resampling_weights(n_units, blocks[i], rng_i)), dtype=float)
 
     if n_jobs is None or n_jobs == 1:
-        parts = [run_block(i) for i in range(len(blocks))]
+        from reliability._progress import progress
+
+        # Only long runs get a bar (it appears on a terminal's stderr only, never in pipes).
+        show = None if len(blocks) > 1 and n_resamples * n_units >= 2_000_000 else False
+        parts = [run_block(i) for i in progress(range(len(blocks)), total=len(blocks),
+                                                  desc=f"bootstrap B={n_resamples}",
+                                                  enabled=show, unit="block")]
     else:
         from joblib import Parallel, delayed
 
