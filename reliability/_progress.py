@@ -9,15 +9,32 @@ Progress bars only report; they never change a result.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import sys
 
-__all__ = ["progress", "progress_enabled"]
+__all__ = ["progress", "progress_enabled", "progress_scope"]
+
+# Set by a caller that knows better than the TTY test (the CLI with --json: no bar at all).
+_SCOPE: contextvars.ContextVar = contextvars.ContextVar("reliability_progress", default=None)
+
+
+@contextlib.contextmanager
+def progress_scope(enabled: bool | None):
+    """Within the block, bars follow ``enabled`` (False: never; None: the TTY test)."""
+    token = _SCOPE.set(None if enabled else False) if enabled is not True else _SCOPE.set(None)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def progress_enabled(enabled: bool | None = None) -> bool:
     """Whether a bar would be shown: ``enabled`` if given, else stderr is a TTY and
     ``RELIABILITY_PROGRESS`` is not ``0``."""
+    if _SCOPE.get() is False:
+        return False
     if enabled is not None:
         return bool(enabled)
     if os.environ.get("RELIABILITY_PROGRESS", "") == "0":

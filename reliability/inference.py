@@ -51,27 +51,72 @@ def t_interval(estimate: float, se: float, df: float, confidence: float = 0.95) 
     return (float(estimate - t * se), float(estimate + t * se))
 
 
-def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson (1927) score interval for a binomial proportion."""
-    if n <= 0:
-        return (float("nan"), float("nan"))
+def _binomial_args(successes, n):
+    k = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    # n <= 0 is a data property (nothing observed): NaN below; k outside [0, n] is a bug.
+    if np.any(((k < 0) | (k > m) | ~np.isfinite(k)) & (m > 0)):
+        raise ReliabilityError("successes must lie between 0 and n")
+    return k, m
+
+
+def _as_interval(lo, hi, scalar):
+    if scalar:
+        return (float(lo), float(hi))
+    return (lo, hi)
+
+
+def wilson_interval(successes, n, confidence: float = 0.95):
+    """Wilson (1927) score interval for a binomial proportion ``successes / n``.
+
+    Parameters
+    ----------
+    successes, n : float or array_like
+        Number of successes and of trials (broadcast together; ``n <= 0`` gives NaN).
+    confidence : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    (low, high)
+        Floats for scalar input, arrays otherwise. This is the one implementation of the
+        Wilson interval in the library (agreement, consistency, validity and reports use it).
+    """
     z = stats.norm.ppf(0.5 + check_confidence(confidence) / 2)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    scalar = np.ndim(successes) == 0 and np.ndim(n) == 0
+    k, m = _binomial_args(successes, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mm = np.where(m > 0, m, np.nan)
+        p = k / mm
+        denom = 1 + z * z / mm
+        centre = (p + z * z / (2 * mm)) / denom
+        half = z * np.sqrt(p * (1 - p) / mm + z * z / (4 * mm * mm)) / denom
+    return _as_interval(np.maximum(0.0, centre - half), np.minimum(1.0, centre + half), scalar)
 
 
-def clopper_pearson_interval(successes: float, n: float,
-                             confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper & Pearson 1934) interval for a binomial proportion."""
-    if n <= 0:
-        return (float("nan"), float("nan"))
+def exact_interval(successes, n, confidence: float = 0.95):
+    """Exact (Clopper & Pearson 1934) interval for a binomial proportion ``successes / n``.
+
+    Same arguments and return as :func:`wilson_interval` (arrays broadcast; ``n <= 0``
+    gives NaN). The one implementation of the exact binomial interval in the library.
+    """
     alpha = 1 - check_confidence(confidence)
-    lo = 0.0 if successes <= 0 else stats.beta.ppf(alpha / 2, successes, n - successes + 1)
-    hi = 1.0 if successes >= n else stats.beta.ppf(1 - alpha / 2, successes + 1, n - successes)
-    return (float(lo), float(hi))
+    scalar = np.ndim(successes) == 0 and np.ndim(n) == 0
+    k, m = _binomial_args(successes, n)
+    k, m = np.broadcast_arrays(k, m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = m > 0
+        lo = np.where(k <= 0, 0.0, stats.beta.ppf(alpha / 2, np.maximum(k, 1e-300),
+                                                  np.maximum(m - k + 1, 1e-300)))
+        hi = np.where(k >= m, 1.0, stats.beta.ppf(1 - alpha / 2, k + 1,
+                                                  np.maximum(m - k, 1e-300)))
+    lo = np.where(ok, lo, np.nan)
+    hi = np.where(ok, hi, np.nan)
+    return _as_interval(lo, hi, scalar)
+
+
+#: Former name of :func:`exact_interval` (kept: same function).
+clopper_pearson_interval = exact_interval
 
 
 @dataclass(frozen=True)
@@ -166,7 +211,13 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
         return np.asarray(statistic(resampling_weights(n_units, blocks[i], rng_i)), dtype=float)
 
     if n_jobs is None or n_jobs == 1:
-        parts = [run_block(i) for i in range(len(blocks))]
+        from reliability._progress import progress
+
+        # Only long runs get a bar (it appears on a terminal's stderr only, never in pipes).
+        show = None if len(blocks) > 1 and n_resamples * n_units >= 2_000_000 else False
+        parts = [run_block(i) for i in progress(range(len(blocks)), total=len(blocks),
+                                                  desc=f"bootstrap B={n_resamples}",
+                                                  enabled=show, unit="block")]
     else:
         from joblib import Parallel, delayed
 

@@ -9,14 +9,17 @@ from reliability.agreement._functions import (bias_index, bowker_test, brennan_p
                                               fleiss_kappa, gwet_ac1, gwet_ac2,
                                               krippendorff_alpha, max_kappa, pabak,
                                               percent_agreement, prevalence_index, scott_pi,
-                                              stuart_maxwell_test)
+                                              stuart_maxwell_test, weighted_agreement)
+from reliability.agreement._tables import (cohen_kappa_table, gwet_ac1_table, kappa_many,
+                                           kappa_variance)
 from reliability.agreement._weights import weight_matrix
 from reliability.agreement.table import agreement
 
-__all__ = ["agreement", "percent_agreement", "cohen_kappa", "conger_kappa", "scott_pi",
+__all__ = ["agreement", "percent_agreement", "weighted_agreement", "cohen_kappa", "conger_kappa", "scott_pi",
            "fleiss_kappa", "brennan_prediger", "gwet_ac1", "gwet_ac2", "krippendorff_alpha",
            "pabak", "prevalence_index", "bias_index", "max_kappa", "fleiss_category_kappas",
-           "bowker_test", "stuart_maxwell_test", "weight_matrix"]
+           "bowker_test", "stuart_maxwell_test", "weight_matrix", "cohen_kappa_table",
+           "gwet_ac1_table", "kappa_many", "kappa_variance"]
 
 from reliability._callable import make_callable  # noqa: E402
 

@@ -29,6 +29,60 @@ def resolve(ratings, *, level=None, categories=None, shape=None, unit=None, rate
                       rater=rater, rating=rating, encoding=encoding, min_ratings=1)
 
 
+#: Grade scales whose order is known (best first); text labels of one of them need no
+#: ``categories=`` for ordinal statistics. Compared after trimming and case folding.
+KNOWN_SCALES = (("Outstanding", "Good", "Requires improvement", "Inadequate"),
+                ("Outstanding", "Good", "Satisfactory", "Inadequate"))
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+def _ordered_input(ratings) -> bool:
+    import pandas as pd
+
+    return isinstance(ratings, pd.DataFrame) and any(
+        isinstance(d, pd.CategoricalDtype) and d.ordered for d in ratings.dtypes)
+
+
+def order_for_weights(rt: Ratings, ratings, weights, categories) -> Ratings:
+    """Ratings whose category order is known, for statistics that use the order.
+
+    Linear/quadratic weights use the category values; for text labels sorted
+    alphabetically those are meaningless ("Good" < "Inadequate" < "Outstanding"), so text
+    categories at the nominal level without a given order are refused, unless the labels
+    are a known grade scale (:data:`KNOWN_SCALES`), which is then used (best first).
+    """
+    if not (isinstance(weights, str) and weights in ("linear", "quadratic")):
+        return rt
+    # A table's rows / a counts file's columns list the categories in the user's order.
+    if (rt.level != "nominal" or categories is not None or _ordered_input(ratings)
+            or rt.shape in ("table", "counts")
+            or all(_is_number(c) for c in rt.categories)):
+        return rt
+    norm = [str(c).strip().casefold() for c in rt.categories]
+    for scale in KNOWN_SCALES:
+        rank = {g.casefold(): i for i, g in enumerate(scale)}
+        if all(c in rank for c in norm):
+            order = np.argsort([rank[c] for c in norm], kind="stable")
+            pos = np.empty(len(order), dtype=np.int32)
+            pos[order] = np.arange(len(order), dtype=np.int32)
+            import dataclasses
+
+            cats = tuple(rt.categories[i] for i in order)
+            note = f"text grades ordered as the known scale {', '.join(map(str, cats))}"
+            return dataclasses.replace(rt, code=pos[rt.code], categories=cats,
+                                       values=np.arange(1, len(cats) + 1, dtype=float),
+                                       notes=tuple(rt.notes) + (note,),
+                                       _counts=None if rt._counts is None
+                                       else rt._counts[:, order])
+    raise ReliabilityError(
+        f"weights={weights!r} need the order of the categories, but the ratings are text "
+        f"({', '.join(map(repr, list(rt.categories)[:6]))}) with no order given: pass "
+        "categories=[...] in order (CLI --categories a,b,c) or use weights='identity'")
+
+
 def interval(est, se, n, confidence, ci_method):
     """Gwet/irrCAC: est +/- t(n-1) se with the upper bound capped at 1 (``"t"``);
     vcd: est +/- z se clipped to [-1, 1] (``"normal"``)."""
@@ -57,7 +111,7 @@ def ratio(num, den):
 
 
 def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null=NAN,
-          extra=None, stat=None, bootstrap=0, seed=None, bootstrap_method="percentile",
+          extra=None, stat=None, n_resamples=0, seed=None, bootstrap_method="percentile",
           n_units=None) -> Estimate:
     """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``."""
     confidence = check_confidence(confidence)
@@ -72,13 +126,13 @@ def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null
     if math.isfinite(se_null) and se_null > 0 and math.isfinite(est):
         extra["z_null"] = est / se_null
         p_value = float(2 * stats.norm.sf(abs(est / se_null)))
-    if bootstrap and stat is not None:
+    if n_resamples and stat is not None:
         if not math.isfinite(est):
             extra["bootstrap"] = {"se": None, "ci": [None, None], "method": "not run: "
-                                  "estimate undefined", "n_resamples": int(bootstrap),
+                                  "estimate undefined", "n_resamples": int(n_resamples),
                                   "seed": seed}
         else:
-            res = bootstrap_units(stat, n_units, n_resamples=bootstrap, seed=seed,
+            res = bootstrap_units(stat, n_units, n_resamples=n_resamples, seed=seed,
                                   confidence=confidence, method=bootstrap_method, estimate=est)
             extra["bootstrap"] = res.to_dict()
     return Estimate(name=name, estimate=est, se=se, ci=ci, ci_level=confidence,

@@ -14,9 +14,10 @@ confidence : float
 ci_method : {"t", "normal"}
     ``"t"`` (default, irrCAC): est +/- t(n-1) se, upper bound capped at 1.
     ``"normal"`` (vcd): est +/- z se, clipped to [-1, 1].
-bootstrap : int
-    Number of bootstrap resamples over units (0 = none). Results go to
-    ``extra["bootstrap"]`` (se, ci, method, n_resamples, seed); analytic se/ci unchanged.
+n_resamples : int
+    Number of bootstrap resamples over units (0 = none; otherwise 2 to 1,000,000). Results
+    go to ``extra["bootstrap"]`` (se, ci, method, n_resamples, seed); analytic se/ci
+    unchanged. ``bootstrap=`` is the deprecated former name.
 seed : int, optional
     Seed of the bootstrap.
 bootstrap_method : {"percentile", "bca"}
@@ -34,8 +35,9 @@ import numpy as np
 
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, EstimateTable
+from reliability._validation import OPTIONS, AnyOf, Choice, Constraint, validate_params
 from reliability.agreement import _fleiss
-from reliability.agreement._common import NAN, build, resolve, undefined
+from reliability.agreement._common import NAN, build, order_for_weights, resolve, undefined
 from reliability.agreement._gwet import RaterFamily, counts_family
 from reliability.agreement._krippendorff import MAX_CATEGORIES, Krippendorff, fixed_delta, ordinal_delta
 from reliability.agreement._two_raters import (TableFamily, bowker, max_kappa as _max_kappa,
@@ -43,6 +45,68 @@ from reliability.agreement._two_raters import (TableFamily, bowker, max_kappa as
 from reliability.agreement._weights import weight_matrix, weights_label
 
 _INPUT = ("level", "categories", "shape", "unit", "rater", "rating", "encoding")
+_BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method")
+
+
+class WeightsOption(Constraint):
+    """None, a named weighting, or a square matrix (its size is checked against the data)."""
+
+    NAMES = ("identity", "unweighted", "linear", "quadratic")
+
+    def accepts(self, value) -> bool:
+        if value is None:
+            return True
+        if isinstance(value, str):
+            return value in self.NAMES
+        try:
+            w = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        return w.ndim == 2 and w.shape[0] == w.shape[1]
+
+    def describe(self) -> str:
+        return "None, " + ", ".join(map(repr, self.NAMES)) + " or a square q x q matrix"
+
+
+#: Constraints of the agreement options (shared ones from ``reliability._validation``).
+CONSTRAINTS = {
+    "confidence": "shared", "n_resamples": "shared", "seed": "shared",
+    "bootstrap": AnyOf((None, OPTIONS["n_resamples"])),
+    "level": AnyOf((None, OPTIONS["level"])),
+    "ci_method": Choice(("t", "normal")),
+    "bootstrap_method": Choice(("percentile", "bca")),
+    "weights": WeightsOption(),
+    "shape": AnyOf((None, Choice(("long", "wide", "table", "counts")))),
+}
+
+
+def options(*extra):
+    """``validate_params`` with the agreement constraints of the parameters a function has."""
+    def decorate(func):
+        import inspect
+
+        names = inspect.signature(func).parameters
+        return validate_params({k: v for k, v in CONSTRAINTS.items() if k in names})(func)
+    return decorate
+
+
+def resamples(n_resamples, bootstrap, stacklevel=4):
+    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias (with a warning)."""
+    if bootstrap is None:
+        return int(n_resamples)
+    import warnings
+
+    warnings.warn("bootstrap= is deprecated; use n_resamples=", DeprecationWarning,
+                  stacklevel=stacklevel)
+    return int(bootstrap)
+
+
+def _split(loc):
+    """Input options and interval/bootstrap options from a public function's ``locals()``."""
+    inp = {k: loc[k] for k in _INPUT if k in loc}
+    o = {k: loc[k] for k in _BOOT}
+    o["n_resamples"] = resamples(loc["n_resamples"], loc.get("bootstrap"), stacklevel=5)
+    return inp, o
 
 
 def _check_q(rt):
@@ -53,24 +117,13 @@ def _check_q(rt):
             "krippendorff_alpha(level='interval') or the ICC")
 
 
-def _prep(ratings, kw, default_weights="identity"):
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
+def _prep(ratings, inp, weights, default_weights="identity"):
+    rt = resolve(ratings, **inp)
     _check_q(rt)
-    w = kw.pop("weights", None)
-    if w is None:
-        w = default_weights
+    w = default_weights if weights is None else weights
+    rt = order_for_weights(rt, ratings, w, inp.get("categories"))
     W = weight_matrix(w, rt.values)
     return rt, W, weights_label(w)
-
-
-def _opts(kw):
-    out = dict(confidence=kw.pop("confidence", 0.95), ci_method=kw.pop("ci_method", "t"),
-               bootstrap=int(kw.pop("bootstrap", 0) or 0), seed=kw.pop("seed", None),
-               bootstrap_method=kw.pop("bootstrap_method", "percentile"))
-    if kw:
-        raise TypeError(f"unexpected keyword argument(s): {', '.join(kw)}")
-    return out
 
 
 def _one_rater(rt, name, o):
@@ -83,6 +136,7 @@ def _one_rater(rt, name, o):
 
 
 _GWET_NAMES = {"percent_agreement": "percent agreement (Gwet 2014)",
+               "weighted_agreement": "weighted agreement (Gwet 2014)",
                "brennan_prediger": "Brennan & Prediger (1981)",
                "gwet_ac": "Gwet (2008) AC1/AC2",
                "fleiss": "Fleiss (1971) kappa / Scott's pi",
@@ -111,48 +165,97 @@ def _family(name, kind, rt, W, wlabel, o, *, se_null=NAN, extra=None):
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"{_GWET_NAMES[kind]}, {wlabel} weights, {how}; "
                         "Gwet (2014) non-null SE", reason=reason, se_null=se_null, extra=ex,
-                 stat=stat, n_units=n_units, bootstrap=o["bootstrap"], seed=o["seed"],
+                 stat=stat, n_units=n_units, n_resamples=o["n_resamples"], seed=o["seed"],
                  bootstrap_method=o["bootstrap_method"])
 
 
 # ------------------------------------------------------------------ Gwet family
-def percent_agreement(ratings, **kw) -> Estimate:
-    """Percent (weighted) agreement: mean over units of the proportion of agreeing rating pairs.
+@options()
+def percent_agreement(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
+    """Percent agreement: mean over units of the proportion of rating pairs that agree *exactly*.
 
-    Gwet (2014) eq. 2.x; SE as irrCAC ``pa.coeff.raw`` / table form. See module docs for options.
+    Gwet (2014) ch. 2; SE as irrCAC ``pa.coeff.raw`` / table form. Always exact agreement:
+    for credit to near misses use :func:`weighted_agreement`. ``weights`` other than
+    identity are deprecated here (a DeprecationWarning; the result stays exact agreement).
+    See the module docs for the other options.
     """
-    rt, W, wl = _prep(ratings, kw)
-    return _family("percent_agreement", "percent_agreement", rt, W, wl, _opts(kw))
+    inp, o = _split(locals())
+    if weights is not None and weights_label(weights) != "identity":
+        import warnings
+
+        warnings.warn("percent_agreement is exact agreement; weights= is ignored and "
+                      "deprecated here: use weighted_agreement(..., weights=...)",
+                      DeprecationWarning, stacklevel=3)
+    rt, W, wl = _prep(ratings, inp, None)
+    return _family("percent_agreement", "percent_agreement", rt, W, wl, o)
 
 
-def brennan_prediger(ratings, **kw) -> Estimate:
+@options()
+def weighted_agreement(ratings, *, weights="quadratic", level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
+    """Weighted percent agreement: mean agreement weight of the rating pairs (Gwet 2014 ch. 3).
+
+    With identity weights this equals :func:`percent_agreement`; default quadratic weights.
+    Needs ordered categories for linear/quadratic weights (text labels need ``categories=``).
+    """
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
+    e = _family("weighted_agreement", "percent_agreement", rt, W, wl, o)
+    return Estimate(**{**e.__dict__, "name": "weighted_agreement",
+                       "method": e.method.replace("percent agreement", "weighted agreement")})
+
+
+@options()
+def brennan_prediger(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Brennan & Prediger (1981) coefficient, ``p_e = sum(W) / q^2`` over the *declared* categories."""
-    rt, W, wl = _prep(ratings, kw)
-    return _family("brennan_prediger", "brennan_prediger", rt, W, wl, _opts(kw))
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
+    return _family("brennan_prediger", "brennan_prediger", rt, W, wl, o)
 
 
-def gwet_ac1(ratings, **kw) -> Estimate:
+@options()
+def gwet_ac1(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Gwet's (2008) AC1 (unweighted; pass ``weights`` for AC2). Checked vs irrCAC."""
-    rt, W, wl = _prep(ratings, kw)
-    return _family("gwet_ac1" if wl == "identity" else "gwet_ac2", "gwet_ac", rt, W, wl,
-                   _opts(kw))
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
+    return _family("gwet_ac1" if wl == "identity" else "gwet_ac2", "gwet_ac", rt, W, wl, o)
 
 
-def gwet_ac2(ratings, **kw) -> Estimate:
+@options()
+def gwet_ac2(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Gwet's AC2 (weighted AC1, Gwet 2014 ch. 4); default quadratic weights."""
-    rt, W, wl = _prep(ratings, kw, default_weights="quadratic")
-    return _family("gwet_ac2", "gwet_ac", rt, W, wl, _opts(kw))
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights, default_weights="quadratic")
+    return _family("gwet_ac2", "gwet_ac", rt, W, wl, o)
 
 
-def fleiss_kappa(ratings, **kw) -> Estimate:
+@options()
+def fleiss_kappa(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Fleiss' (1971) kappa (multi-rater Scott's pi), optionally weighted.
 
     ``se`` is Gwet's (2014) non-null SE (irrCAC ``fleiss.kappa.raw``); ``se_null`` the
     Fleiss, Nee & Landis (1979) SE under H0 (irr ``kappam.fleiss``; unweighted, equal
     raters per unit only) and ``p_value`` its two-sided z test.
     """
-    rt, W, wl = _prep(ratings, kw)
-    o = _opts(kw)
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
     se_null, extra = NAN, {}
     if wl == "identity":
         counts = rt.counts[rt.ratings_per_unit >= 1]
@@ -166,14 +269,23 @@ def fleiss_kappa(ratings, **kw) -> Estimate:
     return _family(name, "fleiss", rt, W, wl, o, se_null=se_null, extra=extra)
 
 
-def scott_pi(ratings, **kw) -> Estimate:
+@options()
+def scott_pi(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Scott's (1955) pi; for more than two raters this is Fleiss' kappa (Gwet's raw SE)."""
-    rt, W, wl = _prep(ratings, kw)
-    return _family("scott_pi", "fleiss", rt, W, wl, _opts(kw))
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
+    return _family("scott_pi", "fleiss", rt, W, wl, o)
 
 
 # ------------------------------------------------------------------ kappas with raters
-def cohen_kappa(ratings, *, raters=None, **kw) -> Estimate:
+@options()
+def cohen_kappa(ratings, *, raters=None, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Cohen's (1960) kappa / weighted kappa (Cohen 1968) of two raters.
 
     Uses the units rated by both raters (``raters`` picks two columns if there are more).
@@ -181,8 +293,8 @@ def cohen_kappa(ratings, *, raters=None, **kw) -> Estimate:
     ``se_null``: FCE SE under H0: kappa = 0, with ``p_value``. Identity weights give
     exactly the unweighted kappa. Use ``ci_method="normal"`` for vcd's intervals.
     """
-    rt, W, wl = _prep(ratings, kw)
-    o = _opts(kw)
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
     name = "cohen_kappa"
     if not rt.has_raters:
         raise ReliabilityError("cohen_kappa needs rater identities; counts input has none "
@@ -208,18 +320,22 @@ def cohen_kappa(ratings, *, raters=None, **kw) -> Estimate:
                  reason=reason, se_null=se_null,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "weights": wl},
-                 stat=fam.statistic("cohen"), n_units=fam.n, bootstrap=o["bootstrap"],
+                 stat=fam.statistic("cohen"), n_units=fam.n, n_resamples=o["n_resamples"],
                  seed=o["seed"], bootstrap_method=o["bootstrap_method"])
 
 
-def conger_kappa(ratings, **kw) -> Estimate:
+@options()
+def conger_kappa(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Conger's (1980) multi-rater kappa (irr ``kappam.fleiss(exact=TRUE)``), Gwet (2014) SE.
 
     Needs rater identities (not counts input). For contingency-table input (2 raters)
     it equals Cohen's kappa with the FCE-1969 SE.
     """
-    rt, W, wl = _prep(ratings, kw)
-    o = _opts(kw)
+    inp, o = _split(locals())
+    rt, W, wl = _prep(ratings, inp, weights)
     name = "conger_kappa"
     if not rt.has_raters:
         raise ReliabilityError("conger_kappa needs rater identities; counts input has none "
@@ -238,12 +354,16 @@ def conger_kappa(ratings, **kw) -> Estimate:
                         "(irrCAC conger.kappa.raw)", reason=reason,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "weights": wl},
-                 stat=fam.statistic(), n_units=fam.n, bootstrap=o["bootstrap"], seed=o["seed"],
+                 stat=fam.statistic(), n_units=fam.n, n_resamples=o["n_resamples"], seed=o["seed"],
                  bootstrap_method=o["bootstrap_method"])
 
 
 # ------------------------------------------------------------------ Krippendorff
-def krippendorff_alpha(ratings, *, weights=None, **kw) -> Estimate:
+@options()
+def krippendorff_alpha(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
+        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None, bootstrap=None) -> Estimate:
     """Krippendorff's alpha with the level's difference function (Krippendorff 2011).
 
     ``level`` (nominal, ordinal, interval, ratio; default the data's level) chooses the
@@ -258,14 +378,14 @@ def krippendorff_alpha(ratings, *, weights=None, **kw) -> Estimate:
     Passing ``weights`` instead gives Gwet's weighted alpha (irrCAC ``weights=``),
     e.g. ``weights="linear"``.
     """
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
-    o = _opts(kw)
+    inp, o = _split(locals())
+    rt = resolve(ratings, **inp)
     name = "krippendorff_alpha"
     if rt.has_raters and rt.n_raters < 2:
         return undefined(name, "only one rater: agreement needs at least 2",
                          confidence=o["confidence"])
     if weights is not None:
+        rt = order_for_weights(rt, ratings, weights, categories)
         W = weight_matrix(weights, rt.values)
         return _family(name, "krippendorff", rt, W, weights_label(weights), o,
                        extra={"level": rt.level})
@@ -295,7 +415,7 @@ def krippendorff_alpha(ratings, *, weights=None, **kw) -> Estimate:
                  method=f"Krippendorff (2011) alpha, {level} metric{note}", reason=reason,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "level": level, "weights": level + " metric"},
-                 stat=kr.statistic(), n_units=rt.n_units, bootstrap=o["bootstrap"],
+                 stat=kr.statistic(), n_units=rt.n_units, n_resamples=o["n_resamples"],
                  seed=o["seed"], bootstrap_method=o["bootstrap_method"])
 
 
@@ -308,10 +428,8 @@ def _table_of(rt, name):
     return rt.pair_table(0, 1)
 
 
-def _two_by_two_estimate(ratings, key, label, kw):
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
-    o = _opts(kw)
+def _two_by_two_estimate(ratings, key, label, inp, o):
+    rt = resolve(ratings, **inp)
     t = _table_of(rt, key)
     if t.shape != (2, 2):
         raise ReliabilityError(f"{key} is defined for 2 categories (a 2x2 table); "
@@ -325,33 +443,49 @@ def _two_by_two_estimate(ratings, key, label, kw):
                  ci_method=o["ci_method"], method=label, extra={"n_units": int(n)})
 
 
-def pabak(ratings, **kw) -> Estimate:
+def _small(loc):
+    inp = {k: loc[k] for k in _INPUT if k in loc}
+    return inp, {"confidence": loc["confidence"], "ci_method": loc.get("ci_method", "t")}
+
+
+@options()
+def pabak(ratings, *, confidence=0.95, ci_method="t", level=None, categories=None,
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> Estimate:
     """Prevalence- and bias-adjusted kappa ``2 p_o - 1`` (Byrt, Bishop & Carlin 1993), 2x2 only.
 
     SE ``2 sqrt(p_o (1 - p_o) / n)``.
     """
     return _two_by_two_estimate(ratings, "pabak",
-                                "PABAK = 2 p_o - 1 (Byrt et al. 1993); multinomial SE", kw)
+                                "PABAK = 2 p_o - 1 (Byrt et al. 1993); multinomial SE", *_small(locals()))
 
 
-def prevalence_index(ratings, **kw) -> Estimate:
+@options()
+def prevalence_index(ratings, *, confidence=0.95, ci_method="t", level=None, categories=None,
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> Estimate:
     """Prevalence index ``(a - d) / n`` (Byrt et al. 1993; signed: positive when the first
     category is more prevalent), 2x2 only; multinomial SE."""
     return _two_by_two_estimate(ratings, "prevalence_index",
-                                "prevalence index (a - d)/n (Byrt et al. 1993)", kw)
+                                "prevalence index (a - d)/n (Byrt et al. 1993)", *_small(locals()))
 
 
-def bias_index(ratings, **kw) -> Estimate:
+@options()
+def bias_index(ratings, *, confidence=0.95, ci_method="t", level=None, categories=None,
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> Estimate:
     """Bias index ``(b - c) / n`` (Byrt et al. 1993; signed), 2x2 only; multinomial SE."""
     return _two_by_two_estimate(ratings, "bias_index",
-                                "bias index (b - c)/n (Byrt et al. 1993)", kw)
+                                "bias index (b - c)/n (Byrt et al. 1993)", *_small(locals()))
 
 
-def max_kappa(ratings, **kw) -> Estimate:
+@options()
+def max_kappa(ratings, *, confidence=0.95, level=None, categories=None,
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> Estimate:
     """Maximum kappa attainable given the two raters' margins (Cohen 1960), any q."""
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
-    o = _opts(kw)
+    inp, o = _small(locals())
+    rt = resolve(ratings, **inp)
     _check_q(rt)
     t = _table_of(rt, "max_kappa")
     if t.sum() < 1:
@@ -362,13 +496,15 @@ def max_kappa(ratings, **kw) -> Estimate:
                     reason=reason, extra={"chance_agreement": pe, "n_units": int(t.sum())})
 
 
-def fleiss_category_kappas(ratings, **kw) -> EstimateTable:
+@options()
+def fleiss_category_kappas(ratings, *, confidence=0.95, ci_method="t", level=None, categories=None,
+        shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> EstimateTable:
     """Fleiss' (1971) kappa for each category (category vs the rest) with the null SE
     ``sqrt(2 / (n m (m - 1)))``, z and p (as irr ``kappam.fleiss(detail=TRUE)``)."""
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
+    inp, o = _small(locals())
+    rt = resolve(ratings, **inp)
     _check_q(rt)
-    o = _opts(kw)
     counts = rt.counts
     k, se0, reason = _fleiss.category_kappas(counts)
     out = {}
@@ -389,21 +525,21 @@ def _test(name, stat, df, p, method, reason=""):
                     ci_level=float("nan"))
 
 
-def bowker_test(ratings, **kw) -> Estimate:
+@options()
+def bowker_test(ratings, *, level=None, categories=None, shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> Estimate:
     """Bowker (1948) test of symmetry of the two raters' table (chi-square, df = used pairs)."""
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
-    _opts(kw)
+    rt = resolve(ratings, **_small({**locals(), "confidence": 0.95})[0])
     stat, df, p = bowker(_table_of(rt, "bowker_test"))
     return _test("bowker_test", stat, df, p, "Bowker (1948) symmetry test",
                  "" if df else "no off-diagonal counts: test undefined")
 
 
-def stuart_maxwell_test(ratings, **kw) -> Estimate:
+@options()
+def stuart_maxwell_test(ratings, *, level=None, categories=None, shape=None, unit=None, rater="rater", rating="rating",
+        encoding=None) -> Estimate:
     """Stuart-Maxwell test of marginal homogeneity (Stuart 1955; Maxwell 1970), df = q - 1."""
-    opts = {k: kw.pop(k) for k in _INPUT if k in kw}
-    rt = resolve(ratings, **opts)
-    _opts(kw)
+    rt = resolve(ratings, **_small({**locals(), "confidence": 0.95})[0])
     stat, df, p, reason = stuart_maxwell(_table_of(rt, "stuart_maxwell_test"))
     return _test("stuart_maxwell_test", stat, df, p,
                  "Stuart-Maxwell marginal homogeneity test", reason)

@@ -26,6 +26,37 @@ TABLE_KINDS = ("cohen", "scott", "gwet_ac", "brennan_prediger", "percent_agreeme
                "krippendorff")
 
 
+def pa_pe_tables(counts, W, kind):
+    """Observed and chance agreement ``(pa, pe)`` of a stack of ``(B, q, q)`` tables.
+
+    The one formula of each table coefficient's chance agreement (``kind`` in
+    :data:`TABLE_KINDS`), used for estimates, the bootstrap and :func:`kappa_many`.
+    """
+    B = counts.shape[0]
+    n = counts.sum(axis=(1, 2))
+    P = counts / n[:, None, None]
+    W = np.asarray(W, dtype=float)
+    q = W.shape[0]
+    pa = np.einsum("kl,bkl->b", W, P)
+    pr, pc = P.sum(axis=2), P.sum(axis=1)
+    pi = (pr + pc) / 2
+    if kind == "cohen":
+        pe = np.einsum("bk,kl,bl->b", pr, W, pc)
+    elif kind in ("scott", "krippendorff"):
+        pe = np.einsum("bk,kl,bl->b", pi, W, pi)
+        if kind == "krippendorff":
+            eps = 1 / (2 * n)
+            pa = (1 - eps) * pa + eps
+    elif kind == "gwet_ac":
+        pe = (W.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1
+              else np.full(B, NAN))
+    elif kind == "brennan_prediger":
+        pe = np.full(B, W.sum() / q ** 2)
+    else:
+        pe = np.zeros(B)
+    return pa, pe
+
+
 class TableFamily:
     """Paired ratings of two raters (units rated by both), as cells of a q x q table."""
 
@@ -54,28 +85,7 @@ class TableFamily:
         return self._pa_pe_counts(kind, wsum(u, self.S).reshape(B, self.q, self.q))
 
     def _pa_pe_counts(self, kind, counts):
-        B = counts.shape[0]
-        n = counts.sum(axis=(1, 2))
-        P = counts / n[:, None, None]
-        W, q = self.W, self.q
-        pa = np.einsum("kl,bkl->b", W, P)
-        pr, pc = P.sum(axis=2), P.sum(axis=1)
-        pi = (pr + pc) / 2
-        if kind == "cohen":
-            pe = np.einsum("bk,kl,bl->b", pr, W, pc)
-        elif kind in ("scott", "krippendorff"):
-            pe = np.einsum("bk,kl,bl->b", pi, W, pi)
-            if kind == "krippendorff":
-                eps = 1 / (2 * n)
-                pa = (1 - eps) * pa + eps
-        elif kind == "gwet_ac":
-            pe = (W.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1
-                  else np.full(B, NAN))
-        elif kind == "brennan_prediger":
-            pe = np.full(B, W.sum() / q ** 2)
-        else:
-            pe = np.zeros(B)
-        return pa, pe
+        return pa_pe_tables(counts, self.W, kind)
 
     def statistic(self, kind):
         return chance_corrected_statistic(self.pa_pe, kind)
@@ -98,12 +108,9 @@ class TableFamily:
         elif kind == "brennan_prediger":
             coef, g = (pa - pe) / (1 - pe), np.zeros((q, q))
         elif kind == "cohen":
-            coef = (pa - pe) / (1 - pe)
-            wr, wc = W @ pc, W.T @ pr
-            g = wr[:, None] + wc[None, :]
-            h0 = W - g
-            var0 = ((np.outer(pr, pc) * h0 ** 2).sum() - pe ** 2) / (n * (1 - pe) ** 2)
-            se_null = float(np.sqrt(max(var0, 0.0)))
+            v, v0 = kappa_variance(P, W)
+            return (float((pa - pe) / (1 - pe)), float(np.sqrt(max(float(v), 0.0) / n)), pa,
+                    pe, n, "", float(np.sqrt(max(float(v0), 0.0) / n)))
         elif kind in ("scott", "krippendorff"):
             # irrCAC gives Krippendorff's table alpha the SE of Scott's pi.
             pa0 = (W * P).sum()
@@ -119,6 +126,33 @@ class TableFamily:
         mean = (P * h).sum()
         var = ((P * h ** 2).sum() - mean ** 2) / (n * (1 - pe) ** 2)
         return est, float(np.sqrt(max(var, 0.0))), pa, pe, n, "", se_null
+
+
+def kappa_variance(p, W=None):
+    """Per-observation variances ``(v, v0)`` of Cohen's (weighted) kappa at cell proportions.
+
+    Fleiss, Cohen & Everitt (1969): non-null ``v`` (for intervals) and ``v0`` under
+    H0: kappa = 0 with the observed margins; the SE for ``n`` pairs is ``sqrt(v / n)``.
+    ``p`` is a ``(q, q)`` table of proportions or a stack ``(..., q, q)``; ``W`` agreement
+    weights (default identity). NaN where chance agreement is 1.
+    """
+    p = np.asarray(p, dtype=float)
+    q = p.shape[-1]
+    W = np.eye(q) if W is None else np.asarray(W, dtype=float)
+    pr, pc = p.sum(axis=-1), p.sum(axis=-2)
+    pa = np.einsum("kl,...kl->...", W, p)
+    pe = np.einsum("...k,kl,...l->...", pr, W, pc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = (pa - pe) / (1 - pe)
+        g = (pc @ W.T)[..., :, None] + (pr @ W)[..., None, :]
+        h = W - (1 - coef)[..., None, None] * g
+        mean = (p * h).sum(axis=(-2, -1))
+        v = ((p * h ** 2).sum(axis=(-2, -1)) - mean ** 2) / (1 - pe) ** 2
+        h0 = W - g
+        indep = pr[..., :, None] * pc[..., None, :]
+        v0 = ((indep * h0 ** 2).sum(axis=(-2, -1)) - pe ** 2) / (1 - pe) ** 2
+    bad = np.abs(1 - pe) <= _EPS
+    return np.where(bad, np.nan, v), np.where(bad, np.nan, v0)
 
 
 def two_by_two(table):

@@ -5,14 +5,16 @@ from __future__ import annotations
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, EstimateTable
 from reliability.agreement import _functions as F
-from reliability.agreement._common import resolve
+from reliability.agreement._common import order_for_weights, resolve
+from reliability.agreement._functions import options, resamples
 from reliability.agreement._weights import weight_matrix, weights_label
 
 
+@options()
 def agreement(ratings, *, level=None, weights=None, categories=None, confidence=0.95,
-              bootstrap=0, seed=None, bootstrap_method="percentile", ci_method="t",
+              n_resamples=0, seed=None, bootstrap_method="percentile", ci_method="t",
               shape=None, unit=None, rater="rater", rating="rating",
-              encoding=None) -> EstimateTable:
+              encoding=None, bootstrap=None) -> EstimateTable:
     """Every applicable agreement coefficient with SEs and confidence intervals.
 
     Parameters
@@ -29,28 +31,37 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
     confidence : float
         Confidence level. Default intervals: est +/- t(n-1) * se, upper bound capped at 1
         (Gwet 2014 / irrCAC); ``ci_method="normal"`` for z intervals clipped to [-1, 1].
-    bootstrap : int
-        Bootstrap resamples over units (0 = none); results in each estimate's
-        ``extra["bootstrap"]``. ``seed`` and ``bootstrap_method`` ("percentile", "bca").
+    n_resamples : int
+        Bootstrap resamples over units (0 = none, else 2 to 1,000,000); results in each
+        estimate's ``extra["bootstrap"]`` (shown as "bootstrap CI" by ``summary()``).
+        ``seed`` (None or an integer >= 0) and ``bootstrap_method`` ("percentile", "bca").
+        ``bootstrap=`` is the deprecated former name.
+    ci_method : {"t", "normal"}
+        Analytic interval (see ``confidence``).
+    shape, unit, rater, rating, encoding
+        Passed to :func:`reliability.data.as_ratings`.
 
     Returns
     -------
     EstimateTable
-        Keys: percent_agreement, cohen_kappa (2 raters; NaN with a reason for counts
+        Keys: percent_agreement (exact agreement, always), weighted_agreement (when
+        weights are not identity), cohen_kappa (2 raters; NaN with a reason for counts
         input with 2 ratings per unit), conger_kappa (NaN with a reason for counts input),
         scott_pi, fleiss_kappa, brennan_prediger, gwet_ac1 or gwet_ac2,
         krippendorff_alpha; with 2 raters bowker_test and stuart_maxwell_test; with 2
         raters and 2 categories pabak, prevalence_index, bias_index, max_kappa.
         ``info``: n_units, n_raters, categories, level, weights.
     """
+    n_resamples = resamples(n_resamples, bootstrap)
     rt = resolve(ratings, level=level, categories=categories, shape=shape, unit=unit,
                  rater=rater, rating=rating, encoding=encoding)
     if weights is None:
         weights = "identity" if rt.level == "nominal" else "quadratic"
+    rt = order_for_weights(rt, ratings, weights, categories)
     wl = weights_label(weights)
     if wl == "user":
         W = weight_matrix(weights, rt.values)   # validated once, echoed in info
-    common = dict(confidence=confidence, ci_method=ci_method, bootstrap=bootstrap, seed=seed,
+    common = dict(confidence=confidence, ci_method=ci_method, n_resamples=n_resamples, seed=seed,
                   bootstrap_method=bootstrap_method)
     out: dict[str, Estimate] = {}
 
@@ -60,7 +71,9 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
         except ReliabilityError as exc:
             out[name] = Estimate(name, float("nan"), ci_level=confidence, reason=str(exc))
 
-    add("percent_agreement", F.percent_agreement, rt, weights=weights, **common)
+    add("percent_agreement", F.percent_agreement, rt, **common)
+    if wl != "identity":
+        add("weighted_agreement", F.weighted_agreement, rt, weights=weights, **common)
     two = rt.has_raters and rt.n_raters == 2
     if two:
         add("cohen_kappa", F.cohen_kappa, rt, weights=weights, **common)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reliability._progress import progress_scope
 from reliability.cli._common import add_confidence, add_encoding, add_json, emit_json
 
 
@@ -42,17 +43,19 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from reliability.agreement import agreement
-    from reliability.data import as_ratings
 
     categories = None
     if args.categories:
         categories = [c.strip() for c in args.categories.split(",")]
-    ratings = as_ratings(args.path, shape=args.shape, level=args.level, categories=categories,
-                         unit=args.unit, rater=args.rater, rating=args.rating,
-                         encoding=args.encoding, min_ratings=1)
-    result = agreement(ratings, weights=args.weights, confidence=args.confidence,
-                       ci_method=args.ci_method, bootstrap=args.bootstrap, seed=args.seed,
-                       bootstrap_method=args.bootstrap_method)
+    # The path goes to agreement() itself so that its options are validated before the file
+    # is read (a bad --confidence is reported without touching the data).
+    with progress_scope(not args.json):
+        result = agreement(args.path, shape=args.shape, level=args.level, categories=categories,
+                           unit=args.unit, rater=args.rater, rating=args.rating,
+                           encoding=args.encoding, weights=args.weights,
+                           confidence=args.confidence, ci_method=args.ci_method,
+                           n_resamples=args.bootstrap, seed=args.seed,
+                           bootstrap_method=args.bootstrap_method)
     if args.json:
         emit_json(result.to_dict())
     else:

@@ -259,4 +259,5 @@ def test_agreement_info_and_user_weights():
         A.gwet_ac2(x, weights="linear").estimate)       # w is the linear matrix for 3 values
     assert {"n_units", "n_raters", "categories", "level", "weights"} <= set(t.info)
     frame = t.to_frame()
-    assert list(frame.index[:2]) == ["percent_agreement", "conger_kappa"]
+    # exact agreement first, the user-weighted one under its own name beside it
+    assert list(frame.index[:3]) == ["percent_agreement", "weighted_agreement", "conger_kappa"]

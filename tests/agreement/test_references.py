@@ -96,7 +96,7 @@ def test_krippendorff_data_gwet_family():
     v, tol = ref["values"], ref["tolerance"]
     p = path("krippendorff_reliability_data")
     for key, fn, w in [("percent_agreement", A.percent_agreement, None),
-                       ("percent_agreement_quadratic", A.percent_agreement, "quadratic"),
+                       ("percent_agreement_quadratic", A.weighted_agreement, "quadratic"),
                        ("gwet_ac1", A.gwet_ac1, None),
                        ("gwet_ac2_quadratic", A.gwet_ac2, "quadratic"),
                        ("fleiss_kappa", A.fleiss_kappa, None),
@@ -151,6 +151,8 @@ def test_irrcac_tables(name):
             if stem.endswith("_" + w):
                 stem, weights = stem[: -len(w) - 1], w
         fn = TABLE_FUNCS[stem]
+        if stem == "percent_agreement" and weights:
+            fn = A.weighted_agreement      # irrCAC's weighted pa; percent_agreement is exact
         kw = {"shape": "table"}
         if weights:
             kw["weights"] = weights
