@@ -203,6 +203,7 @@ class Design:
     fixed_rhs: str
     frame: pd.DataFrame        # the rows used (for profiles / predictions)
     spec: object = None        # formulaic ModelSpec (to build rows for predictions)
+    rows: np.ndarray = None    # 1-based row number in the input of each row used (errors)
 
 
 def parse_formula(formula: str):
@@ -240,7 +241,7 @@ def build_design(formula: str, data, *, require_group: bool = True,
                  response_kind: str = "numeric") -> Design:
     """Parse ``formula`` against ``data`` (DataFrame or CSV path) into a :class:`Design`.
 
-    ``response_kind``: "ordinal" (numbers, or an ordered Categorical), "numeric". Rows are
+    ``response_kind``: "ordinal" (numbers or labels), "numeric". Rows are
     named 1-based in errors, as elsewhere in the library.
     """
     from formulaic import model_matrix
@@ -255,6 +256,14 @@ def build_design(formula: str, data, *, require_group: bool = True,
     if require_group and not groups:
         raise ReliabilityError(f"formula {formula!r} needs a random intercept such as (1|inspector_id)")
     needed = check_fixed_part(fixed, data.columns)
+    # A response that is also a grouping factor or a predictor explains itself: the fit is
+    # perfect (or degenerate) and its numbers mean nothing.
+    if response in group_cols:
+        raise ReliabilityError(f"response {response!r} is also a grouping factor in {formula!r}: "
+                               "group by another column (e.g. (1|inspector_id))")
+    if response in needed:
+        raise ReliabilityError(f"response {response!r} is also a predictor in {formula!r}: "
+                               "drop it from the right of '~'")
     cols = [response] + [c for c in needed if c in data.columns] + group_cols
     cols = list(dict.fromkeys(cols))
     require_columns(data, cols)
@@ -304,7 +313,8 @@ def build_design(formula: str, data, *, require_group: bool = True,
     return Design(response=response, y=frame[response].to_numpy(), X=X, names=names,
                   has_intercept=has_intercept, groups=tuple(groups), codes=tuple(codes),
                   levels=tuple(levels),
-                  n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec)
+                  n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec,
+                  rows=positions + 1)
 
 
 def _is_text(col) -> bool:
@@ -327,25 +337,22 @@ def _check_mostly_numeric(col, name):
 
 
 def _check_response(y, name, kind, positions):
-    """Validate the response once: numbers (finite) or, for ordinal models, an ordered set."""
+    """Validate the response once: numbers (finite) or, for ``kind="ordinal"``, also labels.
+
+    Labels (text, or a Categorical) are returned as they are; the models order them from
+    their ``categories`` option (``models._api._ordered_response``).
+    """
     if isinstance(y.dtype, pd.CategoricalDtype):
-        if kind == "ordinal" and y.cat.ordered:
-            return y
         if kind == "ordinal":
-            raise ReliabilityError(
-                f"response {name!r} is an unordered Categorical: make it ordered "
-                "(pd.Categorical(..., categories=[best, ..., worst], ordered=True))")
+            return y
         y = y.astype(object)
     if _is_text(y):
         num = pd.to_numeric(y, errors="coerce")
         bad = num.isna().to_numpy()
         if bad.all():
-            values = ", ".join(map(show, pd.unique(y)[:4]))
             if kind == "ordinal":
-                raise ReliabilityError(
-                    f"response {name!r} is text without an order ({values}, ...): pass an "
-                    "ordered pandas Categorical or numeric codes (e.g. 1 = Outstanding ... "
-                    "4 = Inadequate)")
+                return y
+            values = ", ".join(map(show, pd.unique(y)[:4]))
             raise ReliabilityError(f"response {name!r} must be numeric; it holds text ({values})")
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
