@@ -13,7 +13,7 @@ from reliability._reml import limit_blas_threads
 from reliability._validation import AnyOf, Boolean, Choice, Constraint, Integer, validate_params
 from reliability.models._ordinal import CumulativeLinkGLMM
 from reliability.models._quadrature import column_scale
-from reliability.models.formula import build_design
+from reliability.models.formula import build_design, warn_at_caller as _warn
 from reliability.models.results import MixedResult
 
 _GRAD_TOL = 1e-3   # max |gradient| of -loglik (optimiser scale) to call a fit converged
@@ -52,6 +52,60 @@ def _method(nagq):
 def _boundary_note(group):
     return (f"random-effect SD of {group!r} estimated as 0 (on the boundary: a singular fit); "
             "its variance is not identified from these data, so its SE and CI are NaN")
+
+
+def _warn_note(notes, message, category=DataWarning):
+    notes.append(message)
+    _warn(message, category)
+
+
+def _single_row_groups(design, kind, notes):
+    """Flag a random term whose every group has one row.
+
+    A linear model cannot then tell the group variance from the residual variance (both
+    are per-row variation: only their sum is identified, so any VPC is arbitrary); a GLMM
+    separates them only through the assumed latent distribution.
+    """
+    for k, g in enumerate(design.groups):
+        if np.bincount(design.codes[k]).max() > 1:
+            continue
+        why = ("the group variance is not identifiable from the residual variance (only "
+               "their sum is), so its SD and VPC are arbitrary"
+               if kind == "linear" else
+               "the group variance is identified only through the assumed latent "
+               "distribution, so its SD and VPC are not trustworthy")
+        _warn_note(notes, f"random term (1|{g}) has one row per group ({len(design.levels[k])} "
+                          f"groups of 1): {why}; group by a coarser column")
+
+
+def _level_separation(design, y, K, notes):
+    """Flag a level of a categorical (or two-valued) predictor whose rows all share the same
+    extreme response: (quasi-)separation, so that level's coefficient has no finite ML
+    estimate. The coefficient test on the fitted scale catches only large drifts; a rare
+    level can stop short of it with a plausible-looking estimate."""
+    frame = design.frame
+    lo, hi = (y == 0).astype(float), (y == K - 1).astype(float)
+    found = []
+    for c in design.predictors:
+        if c not in frame.columns:
+            continue
+        col = frame[c]
+        codes, levels = pd.factorize(col, sort=True)
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        if len(levels) < 2 or (numeric and len(levels) > 2) or len(levels) > 100:
+            continue
+        n = np.bincount(codes, minlength=len(levels))
+        all_lo = np.bincount(codes, lo, len(levels)) == n
+        all_hi = np.bincount(codes, hi, len(levels)) == n
+        for j in np.flatnonzero(all_lo | all_hi):
+            found.append(f"{c} = {show(levels[j])} ({int(n[j])} row(s), all "
+                         f"{'lowest' if all_lo[j] else 'highest'} response)")
+    if found:
+        _warn_note(notes, "separation through a factor level: every row with "
+                   + "; ".join(found) + ". The coefficient of that level has no finite "
+                   "maximum-likelihood estimate (it drifts towards +-infinity) and its SE is "
+                   "meaningless: merge the level with a neighbour or drop its rows",
+                   ConvergenceWarning)
 
 
 def _split_terms(design, full, offsets):
@@ -94,6 +148,8 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
     ll_null = null.loglik(par0)
     p = design.X.shape[1]
     notes = []
+    _single_row_groups(design, kind, notes)
+    _level_separation(design, y, K, notes)
     if nagq > 1:
         G = sizes[0]
         model = CumulativeLinkGLMM(y, design.X, design.codes[0], G, K, link=link, nagq=nagq)
@@ -177,11 +233,10 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
                      + ", ".join(map(repr, separated)) + ": the likelihood has no finite "
                      "maximum in that direction, so its estimate and SE are meaningless "
                      "(drop or merge the predictor, or collapse categories)")
-        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
+        _warn(notes[-1], ConvergenceWarning)
     if not converged:
-        warnings.warn(f"{kind} mixed model did not converge: max|grad| = {maxg:.3g}, Hessian "
-                      f"positive definite = {pd_ok}; estimates are not reliable",
-                      ConvergenceWarning, stacklevel=3)
+        _warn(f"{kind} mixed model did not converge: max|grad| = {maxg:.3g}, Hessian "
+              f"positive definite = {pd_ok}; estimates are not reliable", ConvergenceWarning)
         notes.append("NOT CONVERGED")
     theta, th_se = nat[:K - 1], se_all[:K - 1]
     beta, b_se = nat[K - 1:K - 1 + p], se_all[K - 1:K - 1 + p]
@@ -267,9 +322,8 @@ def _ordered_response(design, categories):
         code = code.to_numpy().astype(int)
         used = np.bincount(code, minlength=len(cats)) > 0
         if not used.all():
-            warnings.warn(f"categories of {name!r} with no rows dropped: "
-                          f"{[c for c, u in zip(cats, used) if not u]}", DataWarning,
-                          stacklevel=4)
+            _warn(f"categories of {name!r} with no rows dropped: "
+                  f"{[c for c, u in zip(cats, used) if not u]}", DataWarning)
         remap = np.cumsum(used) - 1
         return remap[code], [c for c, u in zip(cats, used) if u]
     if isinstance(col.dtype, pd.CategoricalDtype) and not col.cat.ordered:
@@ -279,8 +333,8 @@ def _ordered_response(design, categories):
         present = np.bincount(col.cat.codes, minlength=len(cats_all)) > 0
         cats = [c for c, u in zip(cats_all, present) if u]
         if len(cats) < len(cats_all):
-            warnings.warn(f"empty categories of {name!r} dropped: "
-                          f"{[c for c in cats_all if c not in cats]}", DataWarning, stacklevel=4)
+            _warn(f"empty categories of {name!r} dropped: "
+                  f"{[c for c in cats_all if c not in cats]}", DataWarning)
         return (np.cumsum(present) - 1)[col.cat.codes.to_numpy()], cats
     if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
         from reliability.datasets._ofsted import GRADES
@@ -477,14 +531,15 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     if np.ptp(y) == 0:
         raise ReliabilityError(f"response {design.response!r} is constant ({y[0]:g}): there is "
                                "no variance to partition")
+    notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
+    _single_row_groups(design, "linear", notes)
     fit = _linear_fit(y, X, design.codes, sizes, reml)
     converged = bool(fit["grad"] < 1e-3 and fit["curv_ok"])
-    notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
     for k in np.flatnonzero(fit["boundary"]):
         notes.append(_boundary_note(design.groups[k]) if m > 1 else
                      "random-effect SD at the boundary (0)")
     if not converged and not fit["boundary"].any():
-        warnings.warn("linear mixed model did not converge", ConvergenceWarning, stacklevel=2)
+        _warn("linear mixed model did not converge", ConvergenceWarning)
     reduced = []
     for k in range(m):
         if m == 1:

@@ -17,7 +17,9 @@ only context. See ``docs/models.md``.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -184,6 +186,19 @@ def formula_context():
     return {"sqrt": np.sqrt, "abs": np.abs, "log1p": np.log1p, "__builtins__": {}}
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def warn_at_caller(message, category):
+    """Warn at the caller's line: the first frame outside the library (decorators and
+    helpers make a fixed ``stacklevel`` point inside it)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 _RE_TERM = re.compile(r"\(\s*([^|()]+?)\s*\|\s*([^()]+?)\s*\)")
 
 
@@ -204,6 +219,7 @@ class Design:
     frame: pd.DataFrame        # the rows used (for profiles / predictions)
     spec: object = None        # formulaic ModelSpec (to build rows for predictions)
     rows: np.ndarray = None    # 1-based row number in the input of each row used (errors)
+    predictors: tuple = ()     # data columns the fixed part uses
 
 
 def parse_formula(formula: str):
@@ -275,8 +291,8 @@ def build_design(formula: str, data, *, require_group: bool = True,
     n_dropped = int((~keep).sum())
     if n_dropped:
         bad = [c for c in cols if frame[c].isna().any()]
-        warnings.warn(f"dropped {n_dropped} of {len(frame)} rows with a missing value in "
-                      f"{', '.join(map(repr, bad))}", DataWarning, stacklevel=3)
+        warn_at_caller(f"dropped {n_dropped} of {len(frame)} rows with a missing value in "
+                       f"{', '.join(map(repr, bad))}", DataWarning)
         frame = frame.loc[keep]
     if len(frame) == 0:
         raise ReliabilityError("no complete rows left after dropping missing values")
@@ -314,7 +330,7 @@ def build_design(formula: str, data, *, require_group: bool = True,
                   has_intercept=has_intercept, groups=tuple(groups), codes=tuple(codes),
                   levels=tuple(levels),
                   n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec,
-                  rows=positions + 1)
+                  rows=positions + 1, predictors=tuple(c for c in needed if c != response))
 
 
 def _is_text(col) -> bool:
