@@ -302,6 +302,16 @@ class MixedResult:
         cum = np.column_stack([np.zeros(len(eta)), cum, np.ones(len(eta))])
         return pd.DataFrame(np.diff(cum, axis=1), columns=[str(c) for c in self.categories])
 
+    # -- plots -------------------------------------------------------------------------------
+    def plot(self, *, group=None, ax=None, top=None):
+        """Caterpillar plot of one term's effects (default the first, e.g. the inspectors).
+
+        See :func:`reliability.plots.caterpillar`; returns the matplotlib Figure.
+        """
+        from reliability.plots import caterpillar
+
+        return caterpillar(self, group=group, ax=ax, top=top)
+
     # -- output ----------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """JSON-ready dict; its shape does not depend on the number of random terms.
