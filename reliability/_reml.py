@@ -40,6 +40,7 @@ optimisation tolerance (stated in ``RemlFit.message``).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -52,6 +53,30 @@ from scipy.sparse.linalg import splu
 from reliability._errors import ConvergenceWarning, ReliabilityError
 
 _DENSE_MAX = 500
+
+#: BLAS threads used inside the variance-component and mixed-model kernels (``None``: leave
+#: the BLAS library's own setting). The kernels factorise many small dense systems (a few
+#: hundred to a few thousand rows) in a loop; OpenBLAS threading on such sizes costs more in
+#: synchronisation than it gains, and on a loaded machine its spinning threads made one
+#: crossed fit 2.5x (reported: 50x) slower than with a single thread. See docs/models.md.
+BLAS_THREADS = 1
+
+
+def limit_blas_threads(func):
+    """Run ``func`` with at most :data:`BLAS_THREADS` BLAS threads (threadpoolctl).
+
+    The limit is set on entry and restored on exit (also on error), so the caller's own BLAS
+    setting holds outside the library's kernels; nested calls cost one look-up each.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if BLAS_THREADS is None:
+            return func(*args, **kwargs)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -247,6 +272,7 @@ def _outer_products(C, m):
     return sp.csr_matrix((vals, (flat, rows_l)), shape=(m * m, C.shape[0]))
 
 
+@limit_blas_threads
 def fit_reml(y, factors, names, *, start=None, maxiter=500) -> RemlFit:
     """REML variance components of crossed/nested random factors (see module docstring).
 

@@ -8,20 +8,41 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from reliability._errors import ConvergenceWarning, DataWarning, ReliabilityError
+from reliability._errors import ConvergenceWarning, DataWarning, ReliabilityError, show, suggest
+from reliability._reml import limit_blas_threads
+from reliability._validation import AnyOf, Boolean, Choice, Constraint, Integer, validate_params
 from reliability.models._ordinal import CumulativeLinkGLMM
 from reliability.models._quadrature import column_scale
-from reliability.models.formula import build_design
+from reliability.models.formula import build_design, warn_at_caller as _warn
 from reliability.models.results import MixedResult
 
 _GRAD_TOL = 1e-3   # max |gradient| of -loglik (optimiser scale) to call a fit converged
 
 
-def _check_common(confidence, nagq):
-    if not (0 < confidence < 1):
-        raise ReliabilityError(f"confidence must be in (0, 1), got {confidence!r}")
-    if int(nagq) != nagq or nagq < 1 or nagq > 50:
-        raise ReliabilityError(f"nagq must be an integer from 1 to 50, got {nagq!r}")
+class ListOf(Constraint):
+    """A non-empty list or tuple of distinct labels (the ``categories`` option, best first)."""
+
+    def accepts(self, value) -> bool:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, pd.Index,
+                                                                      np.ndarray)):
+            return False
+        vals = list(value)
+        try:
+            return len(vals) >= 2 and len(set(vals)) == len(vals)
+        except TypeError:
+            return False
+
+    def describe(self) -> str:
+        return "a list of at least 2 distinct labels, best first"
+
+
+#: Options of the mixed models, checked at the public boundary (reliability._validation).
+_LINK = Choice(("logit", "probit"))
+_NAGQ = Integer(1, 50)          # quadrature nodes; 1 = Laplace
+_CATEGORIES = AnyOf((None, ListOf()))
+_GLMM_OPTIONS = {"link": _LINK, "nagq": _NAGQ, "confidence": "shared",
+                 "categories": _CATEGORIES}
+_LINEAR_OPTIONS = {"reml": Boolean(), "confidence": "shared", "categories": _CATEGORIES}
 
 
 def _method(nagq):
@@ -31,6 +52,60 @@ def _method(nagq):
 def _boundary_note(group):
     return (f"random-effect SD of {group!r} estimated as 0 (on the boundary: a singular fit); "
             "its variance is not identified from these data, so its SE and CI are NaN")
+
+
+def _warn_note(notes, message, category=DataWarning):
+    notes.append(message)
+    _warn(message, category)
+
+
+def _single_row_groups(design, kind, notes):
+    """Flag a random term whose every group has one row.
+
+    A linear model cannot then tell the group variance from the residual variance (both
+    are per-row variation: only their sum is identified, so any VPC is arbitrary); a GLMM
+    separates them only through the assumed latent distribution.
+    """
+    for k, g in enumerate(design.groups):
+        if np.bincount(design.codes[k]).max() > 1:
+            continue
+        why = ("the group variance is not identifiable from the residual variance (only "
+               "their sum is), so its SD and VPC are arbitrary"
+               if kind == "linear" else
+               "the group variance is identified only through the assumed latent "
+               "distribution, so its SD and VPC are not trustworthy")
+        _warn_note(notes, f"random term (1|{g}) has one row per group ({len(design.levels[k])} "
+                          f"groups of 1): {why}; group by a coarser column")
+
+
+def _level_separation(design, y, K, notes):
+    """Flag a level of a categorical (or two-valued) predictor whose rows all share the same
+    extreme response: (quasi-)separation, so that level's coefficient has no finite ML
+    estimate. The coefficient test on the fitted scale catches only large drifts; a rare
+    level can stop short of it with a plausible-looking estimate."""
+    frame = design.frame
+    lo, hi = (y == 0).astype(float), (y == K - 1).astype(float)
+    found = []
+    for c in design.predictors:
+        if c not in frame.columns:
+            continue
+        col = frame[c]
+        codes, levels = pd.factorize(col, sort=True)
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        if len(levels) < 2 or (numeric and len(levels) > 2) or len(levels) > 100:
+            continue
+        n = np.bincount(codes, minlength=len(levels))
+        all_lo = np.bincount(codes, lo, len(levels)) == n
+        all_hi = np.bincount(codes, hi, len(levels)) == n
+        for j in np.flatnonzero(all_lo | all_hi):
+            found.append(f"{c} = {show(levels[j])} ({int(n[j])} row(s), all "
+                         f"{'lowest' if all_lo[j] else 'highest'} response)")
+    if found:
+        _warn_note(notes, "separation through a factor level: every row with "
+                   + "; ".join(found) + ". The coefficient of that level has no finite "
+                   "maximum-likelihood estimate (it drifts towards +-infinity) and its SE is "
+                   "meaningless: merge the level with a neighbour or drop its rows",
+                   ConvergenceWarning)
 
 
 def _split_terms(design, full, offsets):
@@ -73,6 +148,8 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
     ll_null = null.loglik(par0)
     p = design.X.shape[1]
     notes = []
+    _single_row_groups(design, kind, notes)
+    _level_separation(design, y, K, notes)
     if nagq > 1:
         G = sizes[0]
         model = CumulativeLinkGLMM(y, design.X, design.codes[0], G, K, link=link, nagq=nagq)
@@ -156,11 +233,10 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
                      + ", ".join(map(repr, separated)) + ": the likelihood has no finite "
                      "maximum in that direction, so its estimate and SE are meaningless "
                      "(drop or merge the predictor, or collapse categories)")
-        warnings.warn(notes[-1], ConvergenceWarning, stacklevel=3)
+        _warn(notes[-1], ConvergenceWarning)
     if not converged:
-        warnings.warn(f"{kind} mixed model did not converge: max|grad| = {maxg:.3g}, Hessian "
-                      f"positive definite = {pd_ok}; estimates are not reliable",
-                      ConvergenceWarning, stacklevel=3)
+        _warn(f"{kind} mixed model did not converge: max|grad| = {maxg:.3g}, Hessian "
+              f"positive definite = {pd_ok}; estimates are not reliable", ConvergenceWarning)
         notes.append("NOT CONVERGED")
     theta, th_se = nat[:K - 1], se_all[:K - 1]
     beta, b_se = nat[K - 1:K - 1 + p], se_all[K - 1:K - 1 + p]
@@ -184,24 +260,126 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
         notes=tuple(notes), _spec=design.spec)
 
 
-def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95):
+def _key(value) -> str:
+    """Matching key of a response label: numbers by value ("1" = 1 = 1.0), text trimmed,
+    NFC-normalised, whitespace-collapsed and case-folded ("Good", "Good " and "good" agree)."""
+    import unicodedata
+
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).casefold()
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):.15g}"
+    text = " ".join(unicodedata.normalize("NFC", str(value)).split())
+    try:
+        return f"{float(text):.15g}"
+    except ValueError:
+        return text.casefold()
+
+
+def _is_number(value) -> bool:
+    return _key(value) != " ".join(str(value).split()).casefold() or \
+        isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _ordered_response(design, categories):
+    """Integer codes 0..K-1 (best first) and the K labels of the response.
+
+    The order comes from ``categories`` (labels best first), else an ordered Categorical,
+    else the known Ofsted grade labels, else numeric values in increasing order (1 =
+    Outstanding ... 4 = Inadequate). Text without an order is refused: an alphabetical order
+    would be silently wrong.
+    """
+    name = design.response
+    col = design.frame[name]
+    rows = design.rows
+    if categories is not None:
+        cats = list(categories)
+        keys = [_key(c) for c in cats]
+        if len(set(keys)) < len(keys):
+            dup = next(c for c, k in zip(cats, keys) if keys.count(k) > 1)
+            raise ReliabilityError(f"categories {cats!r} name {dup!r} twice (labels are compared "
+                                   "ignoring case and surrounding spaces)")
+        values = col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col
+        data_keys = pd.Series(values).map(_key)
+        code = data_keys.map({k: i for i, k in enumerate(keys)})
+        bad = code.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            v = values.iloc[i]
+            if all(_is_number(x) for x in pd.unique(values)) and \
+                    not any(_is_number(c) for c in cats):
+                codes = sorted(pd.unique(values).tolist())
+                raise ReliabilityError(
+                    f"response {name!r} holds numeric codes ({', '.join(map(show, codes[:6]))}) "
+                    f"but categories are labels {cats!r}: numeric codes are already ordered by "
+                    "value (smallest = best), so leave categories out, or recode the column "
+                    "to labels first (e.g. "
+                    + ", ".join(f"{show(c)} -> {lab!r}" for c, lab in zip(codes, cats)) + ")")
+            raise ReliabilityError(
+                f"response {name!r} row {int(rows[i])} has {show(v)}, which is not one of the "
+                f"categories {cats!r}{suggest(str(v), [str(c) for c in cats])} "
+                f"({int(bad.sum())} such row(s))")
+        code = code.to_numpy().astype(int)
+        used = np.bincount(code, minlength=len(cats)) > 0
+        if not used.all():
+            _warn(f"categories of {name!r} with no rows dropped: "
+                  f"{[c for c, u in zip(cats, used) if not u]}", DataWarning)
+        remap = np.cumsum(used) - 1
+        return remap[code], [c for c, u in zip(cats, used) if u]
+    if isinstance(col.dtype, pd.CategoricalDtype) and not col.cat.ordered:
+        col = col.astype(object)        # an unordered Categorical's order is no order
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats_all = list(col.cat.categories)
+        present = np.bincount(col.cat.codes, minlength=len(cats_all)) > 0
+        cats = [c for c, u in zip(cats_all, present) if u]
+        if len(cats) < len(cats_all):
+            _warn(f"empty categories of {name!r} dropped: "
+                  f"{[c for c in cats_all if c not in cats]}", DataWarning)
+        return (np.cumsum(present) - 1)[col.cat.codes.to_numpy()], cats
+    if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+        from reliability.datasets._ofsted import GRADES
+
+        data_keys = col.map(_key)
+        known = {_key(g): i for i, g in enumerate(GRADES)}
+        if data_keys.isin(list(known)).all():
+            code = data_keys.map(known).to_numpy().astype(int)
+            used = np.bincount(code, minlength=len(GRADES)) > 0
+            return (np.cumsum(used) - 1)[code], [g for g, u in zip(GRADES, used) if u]
+        values = ", ".join(map(show, pd.unique(col)[:4]))
+        raise ReliabilityError(
+            f"response {name!r} is text without a known order ({values}, ...): pass "
+            "categories=[best, ..., worst] (CLI: --categories 'A,B,C'), or numeric codes "
+            "(e.g. 1 = Outstanding ... 4 = Inadequate)")
+    cats = sorted(pd.unique(col).tolist())
+    return np.searchsorted(np.asarray(cats), col.to_numpy()), cats
+
+
+@validate_params(_GLMM_OPTIONS)
+@limit_blas_threads
+def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categories=None):
     """Cumulative-link (proportional odds) model with a random intercept, by maximum likelihood.
 
     ``P(Y <= j | u) = F(theta_j - x'beta - u)``, ``u ~ N(0, sd^2)`` per group (ordinal::clmm's
-    parametrisation: positive beta shifts towards higher categories). Laplace approximation
-    (``nagq=1``) or adaptive Gauss-Hermite quadrature with ``nagq`` nodes.
+    parametrisation: positive beta shifts towards higher categories, i.e. towards the later
+    labels of ``categories``). Laplace approximation (``nagq=1``) or adaptive Gauss-Hermite
+    quadrature with ``nagq`` nodes.
 
     Parameters
     ----------
     formula : str
         lme4-style, e.g. ``"grade ~ female + hmi + fsm_pct + phase + (1|inspector_id)"``.
-        The response's categories are ordered by value (or by an ordered Categorical's order);
-        empty categories are dropped with a DataWarning.
     data : DataFrame or CSV path
     link : {"logit", "probit"}
     nagq : int
-        1 = Laplace; >1 = adaptive Gauss-Hermite quadrature nodes.
+        1 = Laplace; >1 = adaptive Gauss-Hermite quadrature nodes (one random term only).
     confidence : float
+        Level of the intervals, in (0, 1).
+    categories : list, optional
+        The response's labels, best first (``["Outstanding", "Good", "Requires
+        improvement", "Inadequate"]``); labels match ignoring case and surrounding spaces.
+        Without it the order is an ordered Categorical's, the Ofsted grade labels' (those four
+        labels need no ``categories``), or increasing numeric value; other text is refused.
+        Categories with no rows are dropped with a DataWarning.
 
     Returns
     -------
@@ -212,48 +390,53 @@ def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95):
     Checked against R ordinal::clmm (Laplace and nAGQ = 5) on
     ``tests/data/inspections_synthetic`` (Christensen 2019, ordinal package; Liu & Pierce 1994).
     """
-    _check_common(confidence, nagq)
     design = build_design(formula, data, response_kind="ordinal")
-    yv = design.y
-    if isinstance(design.frame[design.response].dtype, pd.CategoricalDtype) and \
-            design.frame[design.response].cat.ordered:
-        cats_all = list(design.frame[design.response].cat.categories)
-        cats = [c for c in cats_all if (yv == c).any()]
-        if len(cats) < len(cats_all):
-            warnings.warn(f"empty categories of {design.response!r} dropped: "
-                          f"{[c for c in cats_all if c not in cats]}", DataWarning, stacklevel=2)
-        y = pd.Categorical(yv, categories=cats).codes
-    else:
-        cats = sorted(pd.unique(yv).tolist())
-        y = np.searchsorted(np.asarray(cats), yv)
+    y, cats = _ordered_response(design, categories)
     if len(cats) < 2:
         raise ReliabilityError(f"response {design.response!r} has a single category {cats!r}")
     return _fit_clm(y, design, len(cats), link, nagq, formula, confidence, "ordinal", cats)
 
 
-def binomial_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95):
+@validate_params(_GLMM_OPTIONS)
+@limit_blas_threads
+def binomial_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categories=None):
     """Binomial GLMM (logit/probit) with a random intercept, Laplace or adaptive quadrature.
 
-    ``g(P(y = 1 | u)) = b0 + x'beta + u``. The response must be 0/1 (or boolean).
-    Checked against R lme4::glmer (Laplace and nAGQ = 10) on tests/data/inspections_synthetic.
-    Same interface and outputs as :func:`ordinal_mixed`.
+    ``g(P(y = 1 | u)) = b0 + x'beta + u``. The response must be 0/1 (or boolean), or two
+    labels given by ``categories`` best first (``["remain", "convert"]``: y = 1 is the second,
+    as 1 = below good). Checked against R lme4::glmer (Laplace and nAGQ = 10) on
+    tests/data/inspections_synthetic. Same options and outputs as :func:`ordinal_mixed`.
     """
-    _check_common(confidence, nagq)
-    design = build_design(formula, data)
+    design = build_design(formula, data, response_kind="ordinal")
     if not design.has_intercept:
         raise ReliabilityError(f"binomial_mixed needs an intercept in {formula!r}")
-    yv = pd.Series(design.y)
-    if yv.dtype == bool:
-        yv = yv.astype(int)
-    bad = ~yv.isin([0, 1])
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ReliabilityError(f"response {design.response!r} must be 0/1; row {i} has "
-                               f"{yv.iloc[i]!r}")
-    y = yv.to_numpy().astype(int)
+    col = design.frame[design.response]
+    text = pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col) or \
+        isinstance(col.dtype, pd.CategoricalDtype)
+    if categories is not None or text:
+        if categories is None:
+            values = ", ".join(map(show, pd.unique(col)[:4]))
+            raise ReliabilityError(
+                f"response {design.response!r} holds labels ({values}): pass categories="
+                "[first, second] (CLI: --categories A,B); y = 1 is the second label")
+        y, cats = _ordered_response(design, categories)
+        if len(cats) != 2:
+            raise ReliabilityError(f"binomial_mixed needs 2 categories of {design.response!r} "
+                                   f"with rows; got {cats!r}")
+    else:
+        yv = pd.Series(design.y)
+        if yv.dtype == bool:
+            yv = yv.astype(int)
+        bad = ~yv.isin([0, 1])
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ReliabilityError(f"response {design.response!r} must be 0/1; row "
+                                   f"{int(design.rows[i])} has {show(yv.iloc[i])}")
+        y = yv.to_numpy().astype(int)
+        cats = [0, 1]
     if y.min() == y.max():
-        raise ReliabilityError(f"response {design.response!r} is constant ({y[0]})")
-    return _fit_clm(y, design, 2, link, nagq, formula, confidence, "binomial", [0, 1])
+        raise ReliabilityError(f"response {design.response!r} is constant ({show(cats[y[0]])})")
+    return _fit_clm(y, design, 2, link, nagq, formula, confidence, "binomial", cats)
 
 
 def _linear_fit(y, X, codes, sizes, reml):
@@ -295,7 +478,9 @@ def _linear_fit(y, X, codes, sizes, reml):
                 curv_ok=curv_ok, boundary=~free)
 
 
-def linear_mixed(formula, data, *, reml=True, confidence=0.95):
+@validate_params(_LINEAR_OPTIONS)
+@limit_blas_threads
+def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     """Linear mixed model with one or more random intercepts, REML (default) or ML.
 
     One factor: profiled criterion over the variance ratio with per-group closed forms.
@@ -305,12 +490,33 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95):
     ``vcov``; z tests (normal reference). Checked against R lme4::lmer (REML and ML) on
     tests/data/inspections_synthetic, and (several factors) against statsmodels MixedLM with
     variance components.
+
+    Parameters
+    ----------
+    formula : str
+        lme4-style, e.g. ``"grade ~ female + fsm_pct + (1|inspector_id) + (1|school_id)"``.
+    data : DataFrame or CSV path
+    reml : bool
+        REML (default) or ML.
+    confidence : float
+        Level of the intervals, in (0, 1).
+    categories : list, optional
+        For a response of labels: the labels best first, scored 1..K (the Ofsted grade labels
+        need no ``categories``; see :func:`ordinal_mixed`).
+
+    Returns
+    -------
+    MixedResult
     """
     from reliability.models._linear import lm_loglik
 
-    _check_common(confidence, 1)
-    design = build_design(formula, data)
-    y = np.asarray(design.y, dtype=float)
+    design = build_design(formula, data, response_kind="ordinal")
+    col = design.frame[design.response]
+    if categories is not None or not pd.api.types.is_numeric_dtype(col):
+        # labels scored 1..K best first (Ofsted's 1 = Outstanding ... 4 = Inadequate)
+        y = _ordered_response(design, categories)[0].astype(float) + 1.0
+    else:
+        y = np.asarray(design.y, dtype=float)
     X = design.X
     names = list(design.names)
     if design.has_intercept:
@@ -325,14 +531,15 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95):
     if np.ptp(y) == 0:
         raise ReliabilityError(f"response {design.response!r} is constant ({y[0]:g}): there is "
                                "no variance to partition")
+    notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
+    _single_row_groups(design, "linear", notes)
     fit = _linear_fit(y, X, design.codes, sizes, reml)
     converged = bool(fit["grad"] < 1e-3 and fit["curv_ok"])
-    notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
     for k in np.flatnonzero(fit["boundary"]):
         notes.append(_boundary_note(design.groups[k]) if m > 1 else
                      "random-effect SD at the boundary (0)")
     if not converged and not fit["boundary"].any():
-        warnings.warn("linear mixed model did not converge", ConvergenceWarning, stacklevel=2)
+        _warn("linear mixed model did not converge", ConvergenceWarning)
     reduced = []
     for k in range(m):
         if m == 1:

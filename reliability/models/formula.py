@@ -17,7 +17,9 @@ only context. See ``docs/models.md``.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -184,6 +186,19 @@ def formula_context():
     return {"sqrt": np.sqrt, "abs": np.abs, "log1p": np.log1p, "__builtins__": {}}
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def warn_at_caller(message, category):
+    """Warn at the caller's line: the first frame outside the library (decorators and
+    helpers make a fixed ``stacklevel`` point inside it)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 _RE_TERM = re.compile(r"\(\s*([^|()]+?)\s*\|\s*([^()]+?)\s*\)")
 
 
@@ -203,6 +218,8 @@ class Design:
     fixed_rhs: str
     frame: pd.DataFrame        # the rows used (for profiles / predictions)
     spec: object = None        # formulaic ModelSpec (to build rows for predictions)
+    rows: np.ndarray = None    # 1-based row number in the input of each row used (errors)
+    predictors: tuple = ()     # data columns the fixed part uses
 
 
 def parse_formula(formula: str):
@@ -240,7 +257,7 @@ def build_design(formula: str, data, *, require_group: bool = True,
                  response_kind: str = "numeric") -> Design:
     """Parse ``formula`` against ``data`` (DataFrame or CSV path) into a :class:`Design`.
 
-    ``response_kind``: "ordinal" (numbers, or an ordered Categorical), "numeric". Rows are
+    ``response_kind``: "ordinal" (numbers or labels), "numeric". Rows are
     named 1-based in errors, as elsewhere in the library.
     """
     from formulaic import model_matrix
@@ -255,6 +272,14 @@ def build_design(formula: str, data, *, require_group: bool = True,
     if require_group and not groups:
         raise ReliabilityError(f"formula {formula!r} needs a random intercept such as (1|inspector_id)")
     needed = check_fixed_part(fixed, data.columns)
+    # A response that is also a grouping factor or a predictor explains itself: the fit is
+    # perfect (or degenerate) and its numbers mean nothing.
+    if response in group_cols:
+        raise ReliabilityError(f"response {response!r} is also a grouping factor in {formula!r}: "
+                               "group by another column (e.g. (1|inspector_id))")
+    if response in needed:
+        raise ReliabilityError(f"response {response!r} is also a predictor in {formula!r}: "
+                               "drop it from the right of '~'")
     cols = [response] + [c for c in needed if c in data.columns] + group_cols
     cols = list(dict.fromkeys(cols))
     require_columns(data, cols)
@@ -266,8 +291,8 @@ def build_design(formula: str, data, *, require_group: bool = True,
     n_dropped = int((~keep).sum())
     if n_dropped:
         bad = [c for c in cols if frame[c].isna().any()]
-        warnings.warn(f"dropped {n_dropped} of {len(frame)} rows with a missing value in "
-                      f"{', '.join(map(repr, bad))}", DataWarning, stacklevel=3)
+        warn_at_caller(f"dropped {n_dropped} of {len(frame)} rows with a missing value in "
+                       f"{', '.join(map(repr, bad))}", DataWarning)
         frame = frame.loc[keep]
     if len(frame) == 0:
         raise ReliabilityError("no complete rows left after dropping missing values")
@@ -304,7 +329,8 @@ def build_design(formula: str, data, *, require_group: bool = True,
     return Design(response=response, y=frame[response].to_numpy(), X=X, names=names,
                   has_intercept=has_intercept, groups=tuple(groups), codes=tuple(codes),
                   levels=tuple(levels),
-                  n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec)
+                  n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec,
+                  rows=positions + 1, predictors=tuple(c for c in needed if c != response))
 
 
 def _is_text(col) -> bool:
@@ -327,25 +353,22 @@ def _check_mostly_numeric(col, name):
 
 
 def _check_response(y, name, kind, positions):
-    """Validate the response once: numbers (finite) or, for ordinal models, an ordered set."""
+    """Validate the response once: numbers (finite) or, for ``kind="ordinal"``, also labels.
+
+    Labels (text, or a Categorical) are returned as they are; the models order them from
+    their ``categories`` option (``models._api._ordered_response``).
+    """
     if isinstance(y.dtype, pd.CategoricalDtype):
-        if kind == "ordinal" and y.cat.ordered:
-            return y
         if kind == "ordinal":
-            raise ReliabilityError(
-                f"response {name!r} is an unordered Categorical: make it ordered "
-                "(pd.Categorical(..., categories=[best, ..., worst], ordered=True))")
+            return y
         y = y.astype(object)
     if _is_text(y):
         num = pd.to_numeric(y, errors="coerce")
         bad = num.isna().to_numpy()
         if bad.all():
-            values = ", ".join(map(show, pd.unique(y)[:4]))
             if kind == "ordinal":
-                raise ReliabilityError(
-                    f"response {name!r} is text without an order ({values}, ...): pass an "
-                    "ordered pandas Categorical or numeric codes (e.g. 1 = Outstanding ... "
-                    "4 = Inadequate)")
+                return y
+            values = ", ".join(map(show, pd.unique(y)[:4]))
             raise ReliabilityError(f"response {name!r} must be numeric; it holds text ({values})")
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

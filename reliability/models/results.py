@@ -177,15 +177,20 @@ class MixedResult:
             return (float(t.sd * np.exp(-q * t.log_sd_se)), float(t.sd * np.exp(q * t.log_sd_se)))
 
     def to_frame(self) -> pd.DataFrame:
-        """Fixed effects (and thresholds) with SE, z, p and the confidence interval."""
+        """Fixed effects (and thresholds) with SE, z, p_value and the confidence interval.
+
+        The column ``p`` duplicates ``p_value`` (the name used before the keys were unified).
+        """
         ci = self.ci
         df = pd.DataFrame({"estimate": self.coef, "se": self.se, "z": self.z,
-                           "p": self.p_value, "ci_low": ci[:, 0], "ci_high": ci[:, 1]},
+                           "p_value": self.p_value, "p": self.p_value,
+                           "ci_low": ci[:, 0], "ci_high": ci[:, 1]},
                           index=pd.Index(list(self.names), name="term"))
         if len(self.thresholds):
             q = stats.norm.ppf(0.5 + self.confidence / 2)
             th = pd.DataFrame({"estimate": self.thresholds, "se": self.threshold_se,
-                               "z": self.thresholds / self.threshold_se, "p": np.nan,
+                               "z": self.thresholds / self.threshold_se, "p_value": np.nan,
+                               "p": np.nan,
                                "ci_low": self.thresholds - q * self.threshold_se,
                                "ci_high": self.thresholds + q * self.threshold_se},
                               index=pd.Index(list(self.threshold_names), name="term"))
@@ -201,7 +206,7 @@ class MixedResult:
         keep = [i for i, n in enumerate(self.names) if n != "(Intercept)"]
         return pd.DataFrame({"odds_ratio": np.exp(self.coef[keep]),
                              "ci_low": np.exp(ci[keep, 0]), "ci_high": np.exp(ci[keep, 1]),
-                             "p": self.p_value[keep]},
+                             "p_value": self.p_value[keep], "p": self.p_value[keep]},
                             index=pd.Index([self.names[i] for i in keep], name="term"))
 
     # -- random effects ----------------------------------------------------------------------
@@ -297,29 +302,52 @@ class MixedResult:
         cum = np.column_stack([np.zeros(len(eta)), cum, np.ones(len(eta))])
         return pd.DataFrame(np.diff(cum, axis=1), columns=[str(c) for c in self.categories])
 
+    # -- plots -------------------------------------------------------------------------------
+    def plot(self, *, group=None, ax=None, top=None):
+        """Caterpillar plot of one term's effects (default the first, e.g. the inspectors).
+
+        See :func:`reliability.plots.caterpillar`; returns the matplotlib Figure.
+        """
+        from reliability.plots import caterpillar
+
+        return caterpillar(self, group=group, ax=ax, top=top)
+
     # -- output ----------------------------------------------------------------------------
     def to_dict(self) -> dict:
+        """JSON-ready dict; its shape does not depend on the number of random terms.
+
+        ``random`` is keyed by grouping column (one entry per term, also for one term) with
+        ``sd``, ``sd_se``, ``sd_ci``, ``log_sd_se``, ``n_groups``, ``vpc`` and ``lr_test``; the
+        top-level ``n_groups`` (int), ``vpc`` (float) and ``lr_test`` (object) are the FIRST
+        term's, whatever the number of terms. P-values are ``p_value`` (``p`` is kept as a
+        deprecated duplicate in ``fixed``).
+        """
         ci = self.ci
         out = {
             "model": self.kind, "formula": self.formula, "link": self.link,
             "method": self.method,
+            # "p" duplicates "p_value" for scripts written before the keys were unified
             "fixed": {n: {"estimate": self.coef[i], "se": self.se[i], "z": self.z[i],
-                          "p": self.p_value[i], "ci": [ci[i, 0], ci[i, 1]]}
+                          "p_value": self.p_value[i], "p": self.p_value[i],
+                          "ci": [ci[i, 0], ci[i, 1]]}
                       for i, n in enumerate(self.names)},
             "random": {t.group: {"sd": t.sd, "sd_se": self.sd_se(t.group),
                                  "sd_ci": list(self.sd_ci(t.group)), "log_sd_se": t.log_sd_se,
                                  "n_groups": t.n_groups, "vpc": self.vpc(t.group),
                                  "lr_test": self.lr_test(t.group)}
                        for t in self.random},
+            "groups": list(self.groups),
             "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
-            "nobs": self.nobs, "n_groups": self.n_groups, "n_dropped": self.n_dropped,
+            "nobs": self.nobs, "n_dropped": self.n_dropped,
+            # the first random term's, as with one term (all terms: "random")
+            "n_groups": self.random[0].n_groups, "vpc": self.vpc(), "lr_test": self.lr_test(),
             "converged": self.converged, "max_gradient": self.max_gradient,
             "hessian_positive_definite": self.hessian_pd,
-            # one random term: a number / an object; several: keyed by grouping column
-            "vpc": self._per_term(self.vpc), "lr_test": self._per_term(self.lr_test),
             "confidence": self.confidence,
             "notes": list(self.notes),
         }
+        if self.categories:
+            out["categories"] = list(self.categories)
         if self.kind == "ordinal":
             out["thresholds"] = {n: {"estimate": self.thresholds[i], "se": self.threshold_se[i]}
                                  for i, n in enumerate(self.threshold_names)}
@@ -327,11 +355,6 @@ class MixedResult:
             out["residual_sd"] = self.residual_sd
             out["reml"] = self.reml
         return json_safe(out)
-
-    def _per_term(self, fn):
-        if len(self.random) == 1:
-            return fn()
-        return {t.group: fn(t.group) for t in self.random}
 
     def summary(self) -> str:
         titles = {"ordinal": f"Cumulative {self.link} mixed model",
