@@ -104,6 +104,9 @@ def run(args) -> int:
     else:
         if not args.first or not args.second:
             raise ReliabilityError("give --first and --second (the two teams' grade columns)")
+        if args.first == args.second:
+            raise ReliabilityError(f"--first and --second are the same column {args.first!r}: "
+                                   "give the two teams' columns")
         frame = read_csv(args.path, encoding=args.encoding)
         require_columns(frame, [args.first, args.second])
         table, cats, n_dropped = pairs_table(_drop_missing(frame[args.first], missing),

@@ -5,8 +5,8 @@
   and Cohen's kappa.
 * :func:`agreement_range` - when only "n_agree of n agreed" is published, every table
   consistent with the report is enumerated and the range of kappa reported (Ofsted 2017:
-  22 of 24 agreed; kappa from about -0.04 to about 0.83, see
-  /work/shared/reference/published_figures.md).
+  22 of 24 agreed; this enumeration gives kappa from about -0.04 to about 0.83, a figure
+  derived here, not published by Ofsted).
 """
 
 from __future__ import annotations
@@ -158,9 +158,11 @@ def pairs_table(first, second, *, categories=None):
 
     f = pd.Series(first).reset_index(drop=True)
     s = pd.Series(second).reset_index(drop=True)
+    names = f"{f.name or 'first'}/{s.name or 'second'}"
     if categories is None:
+        # agreement and kappa need no order: nominal text outcomes (remain / convert) are kept
         both = pd.concat([f, s], ignore_index=True)
-        _, cats, _ = code_grades(both, column="grades")
+        _, cats, _ = code_grades(both, column=names, ordered=False)
     else:
         cats = list(categories)
     cf, cats, _ = code_grades(f, categories=cats, column=str(f.name or "first"))

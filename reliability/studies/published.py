@@ -7,8 +7,8 @@ Tolerances for printed figures are half a unit in the last printed decimal. Entr
 ``kind="context"`` are published figures for a different population (national vs
 regional, another period): they are shown beside ours and never pass or fail.
 
-Sources are restated in ``/work/shared/reference/published_figures.md`` of the project
-and in ``tests/data/*.expected.json`` (``published`` fields).
+Each target carries its original citation (``source``, ``where``); values printed in the
+reference data sets are also in ``tests/data/*.expected.json`` (``published`` fields).
 """
 
 from __future__ import annotations

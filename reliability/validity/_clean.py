@@ -39,7 +39,8 @@ def _tidy(x):
     return x
 
 
-def code_grades(values, *, categories=None, missing=(), column: str = "grade"):
+def code_grades(values, *, categories=None, missing=(), column: str = "grade",
+                ordered: bool = True):
     """Integer-code grades 0..K-1 in the order of ``categories``.
 
     Parameters
@@ -55,6 +56,11 @@ def code_grades(values, *, categories=None, missing=(), column: str = "grade"):
         Values meaning "not judged" (e.g. ``[9]``): dropped and counted, not an error.
     column : str
         Column name used in messages.
+    ordered : bool
+        Whether the analysis needs an order. Text grades of a known scale
+        (:func:`reliability.scales.recognise_scale`) take the scale's order; other text is an
+        error when ``ordered`` (it has no known order) and kept in first-seen order when not
+        (agreement and kappa need no order).
 
     Returns
     -------
@@ -90,22 +96,44 @@ def code_grades(values, *, categories=None, missing=(), column: str = "grade"):
                                    f"in column {column!r} (row {row + 1}): grades must be "
                                    "finite codes or labels")
         if num.isna().any():
+            from reliability.scales import recognise_scale
+
+            scale = recognise_scale(pd.unique(present[num.isna()].astype(str)))
+            if scale is not None and num.notna().sum() == 0:
+                categories = list(scale.labels)
+            elif not ordered and num.notna().sum() == 0:
+                categories = list(dict.fromkeys(present.astype(str).map(str.strip)))
+        if categories is None and num.isna().any():
             bad = present[num.isna()].iloc[0]
             raise ReliabilityError(
                 f"column {column!r} holds text grades such as {show(bad)}, whose order is "
                 "unknown: give the categories in order, best first (e.g. --categories "
                 "Outstanding,Good,\"Requires Improvement\",Inadequate)")
-        cats = sorted(set(num.tolist()))
-        cats = [_tidy(c) for c in cats]
-        if len(cats) > 1 and all(float(c).is_integer() for c in cats):
-            steps = np.diff(np.asarray(cats, dtype=float))
-            if (steps > 1).any():
-                warnings.warn(
-                    f"column {column!r}: grade values {cats} are not consecutive; if a "
-                    f"value such as {cats[-1]} means 'not judged', declare it missing "
-                    f"(--missing {cats[-1]})", DataWarning, stacklevel=3)
-    else:
+        if categories is None:
+            cats = [_tidy(c) for c in sorted(set(num.tolist()))]
+            if len(cats) > 1 and all(float(c).is_integer() for c in cats):
+                steps = np.diff(np.asarray(cats, dtype=float))
+                if (steps > 1).any():
+                    warnings.warn(
+                        f"column {column!r}: grade values {cats} are not consecutive; if a "
+                        f"value such as {cats[-1]} means 'not judged', declare it missing "
+                        f"(--missing {cats[-1]})", DataWarning, stacklevel=3)
+    if categories is not None:
         cats = [_tidy(c) for c in categories]
+        present = raw[keep]
+        num = pd.to_numeric(present, errors="coerce")
+        text_cats = all(pd.isna(pd.to_numeric(pd.Series([c]), errors="coerce")).all()
+                        for c in cats)
+        if (text_cats and len(present) and num.notna().all()
+                and set(num.astype(float)) <= set(range(1, len(cats) + 1))):
+            # codes 1..K with labels given: code k is the k-th label (Ofsted's own coding),
+            # rather than refusing every code as "not a category"
+            warnings.warn(f"column {column!r} holds codes 1-{len(cats)}: read as "
+                          + ", ".join(f"{k} = {c}" for k, c in enumerate(cats, 1)),
+                          DataWarning, stacklevel=3)
+            raw = raw.astype(object)
+            raw[keep] = [cats[int(v) - 1] for v in num.astype(float)]
+            keys = _keys(raw)
     lookup = {}
     for j, c in enumerate(cats):
         key = _norm(c)

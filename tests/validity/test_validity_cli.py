@@ -12,7 +12,7 @@ from scipy import stats
 
 from reliability.cli import main
 
-# The real CSVs shipped unchanged in the repository (copies of ../shared/datasets).
+# The real CSVs shipped unchanged in the repository (byte-for-byte; provenance in datasets/README.md).
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 WM = DATASETS / "ofsted_outcomes_2023-08-31_west_midlands.csv"
 KS2 = DATASETS / "ks2_2019_progress_with_ofsted_rating.csv"

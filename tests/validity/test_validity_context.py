@@ -77,8 +77,11 @@ def test_not_judged_code_error_and_missing_option():
 
 
 def test_text_grades_need_order():
+    # text of no known scale has no order; a known scale (reliability.scales) has one
     with pytest.raises(ReliabilityError, match="order is unknown"):
-        grade_context(["Good", "Outstanding", "Good", "Inadequate"], [1, 2, 3, 4])
+        grade_context(["fine", "great", "fine", "poor"], [1, 2, 3, 4])
+    res = grade_context(["Good", "Outstanding", "Good", "Inadequate"], [1, 2, 3, 4])
+    assert res.categories == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 
 
 def test_non_consecutive_codes_warn():

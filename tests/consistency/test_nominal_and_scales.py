@@ -1,0 +1,74 @@
+"""Issue 15: nominal outcomes need no order; known scales are ordered; codes map to labels."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import reliability as rl
+from reliability.consistency import pairs_table, parallel_consistency
+from reliability.validity._clean import code_grades
+
+
+def cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "reliability", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.fixture
+def remain_convert(tmp_path):
+    frame = pd.DataFrame({"school": range(8),
+                          "team_a": ["remain", "convert", "remain", "convert", "Remain ",
+                                     "remain", "remain", "convert"],
+                          "team_b": ["remain", "remain", "remain", "convert", "remain",
+                                     "convert", "remain", "convert"]})
+    frame.to_csv(tmp_path / "rc.csv", index=False)
+    return frame
+
+
+def test_two_category_text_outcome_works_and_matches_cohen_kappa(remain_convert, tmp_path):
+    out = cli("consistency", "rc.csv", "--first", "team_a", "--second", "team_b", "--json",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["agreement"]["count"] == 6 and doc["n_pairs"] == 8
+    # the same kappa as the agreement module on the same pairs (one implementation)
+    from sklearn.metrics import cohen_kappa_score
+
+    a = remain_convert.team_a.str.strip().str.lower()
+    b = remain_convert.team_b.str.strip().str.lower()
+    assert doc["kappa"]["estimate"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+
+
+def test_unknown_nominal_labels_need_no_order():
+    table, cats, dropped = pairs_table(pd.Series(["x", "y", "x"], name="a"),
+                                       pd.Series(["x", "y", "y"], name="b"))
+    assert cats == ["x", "y"] and table.sum() == 3 and dropped == 0
+    assert parallel_consistency(table, categories=cats).to_dict()["agreement"]["count"] == 2
+
+
+def test_ordinal_use_still_asks_for_an_order_naming_the_column():
+    with pytest.raises(rl.ReliabilityError, match="'grade_col'.*order"):
+        code_grades(pd.Series(["hi", "lo"]), column="grade_col")
+
+
+def test_same_column_twice_refused(remain_convert, tmp_path):
+    out = cli("consistency", "rc.csv", "--first", "team_a", "--second", "team_a", cwd=tmp_path)
+    assert out.returncode == 2 and "same column" in out.stderr
+
+
+def test_known_scale_ordered_without_categories():
+    codes, cats, _ = code_grades(pd.Series(["good", "Inadequate", "Outstanding ", None]))
+    assert cats == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    assert codes.tolist() == [1, 3, 0, -1]
+
+
+def test_codes_with_labels_map_by_position_not_to_missing():
+    with pytest.warns(rl.DataWarning, match="1 = Outstanding"):
+        codes, cats, dropped = code_grades(pd.Series([1, 2, 2, 4]),
+                                           categories=["Outstanding", "Good",
+                                                       "Requires improvement", "Inadequate"])
+    assert codes.tolist() == [0, 1, 1, 3] and not dropped
