@@ -62,6 +62,31 @@ def _with_suggestion(parser, message: str) -> str:
     return f"{_where(parser)}{message}"
 
 
+def _check_common_options(args) -> None:
+    """The options every command shares, checked once by the one validator before any data
+    are read (a command's own options are checked by the library function it calls)."""
+    from pathlib import Path
+
+    from reliability._errors import ReliabilityError
+    from reliability._validation import check_option
+
+    for name, option in (("confidence", "confidence"), ("seed", "seed"),
+                         ("bootstrap", "n_resamples")):
+        value = getattr(args, name, None)
+        if value is not None:
+            try:
+                check_option(option, value)
+            except ReliabilityError:
+                from reliability._validation import OPTIONS
+
+                raise ReliabilityError(f"--{name} {value!r} is not allowed: must be "
+                                       f"{OPTIONS[option].describe()}") from None
+    out = getattr(args, "out", None)
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise ReliabilityError(f"--out {out!r} is an existing file: give a folder for the "
+                               "outputs")
+
+
 def _where(parser) -> str:
     """``"agree: "`` for a subcommand's parser, nothing for the top one (no double prefix)."""
     sub = parser.prog.split(" ", 1)[1] if " " in parser.prog else ""
@@ -103,6 +128,7 @@ def main(argv=None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
+            _check_common_options(args)
             return int(args.func(args) or 0)
         except ReliabilityError as exc:
             _fail(str(exc))

@@ -88,6 +88,9 @@ def data_report(path_or_frame, *, grade: str, context: str | None = None,
         df, where = path_or_frame, "data frame"
     else:
         df, where = read_csv(path_or_frame, encoding=encoding), str(path_or_frame)
+        if inspector and inspector in df.columns:
+            # ids are text: '007' and '7', or ids above 2^53, are different inspectors
+            df[inspector] = read_csv(path_or_frame, encoding=encoding, text=True)[inspector]
     cols = [grade] + ([context] if context else []) + ([inspector] if inspector else [])
     require_columns(df, cols)
     if inspector and key is None:

@@ -94,3 +94,37 @@ def test_bad_paths_and_flags_exit_2_one_line(command, kind, tmp_path):
     assert out.returncode == 2, (out.stdout, out.stderr)
     assert "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+_COMMANDS_WITH = {"agree": [], "icc": [], "areas": ["--areas", "r1,r2"],
+                  "validity": ["--grade", "r1", "--context", "r2"]}
+_BAD = [["--confidence", "1.5"], ["--confidence", "95"], ["--bootstrap", "1"],
+        ["--bootstrap", "-1"], ["--bootstrap", "1000000000"], ["--seed", "-1"]]
+BAD_OPTION_CASES = [(c, e, o) for c, e in _COMMANDS_WITH.items() for o in _BAD
+                    if not (c == "areas" and o[0] == "--bootstrap")]   # areas: no bootstrap
+
+
+@pytest.mark.parametrize("command, extra, option", BAD_OPTION_CASES)
+def test_bad_options_exit_2_before_reading(command, extra, option, tmp_path):
+    # the file does not exist: a bad option must be reported first
+    out = run(command, str(tmp_path / "never-read.csv"), *extra, *option)
+    assert out.returncode == 2 and option[0] in out.stderr, out.stderr
+    assert "not found" not in out.stderr
+
+
+def test_out_at_an_existing_file_is_refused(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    out = run("study", "run", "textbook", "--out", str(tmp_path / "afile"))
+    assert out.returncode == 2 and "existing file" in out.stderr
+
+
+def test_report_pseudonyms_keep_ids_as_text(tmp_path):
+    from reliability.report.user import data_report
+
+    path = tmp_path / "r.csv"
+    path.write_text("grade,inspector\n" + "1,007\n2,7\n2,007\n3,7\n" * 5
+                    + "1,9007199254740993\n2,9007199254740992\n" * 5)
+    outcome = data_report(str(path), grade="grade", inspector="inspector",
+                          key="a-long-enough-key", min_cell=1)
+    rows = next(t for t in outcome.tables if t.name == "inspectors").rows
+    assert len(rows) == 4          # 007 != 7, and two ids above 2^53 stay apart
