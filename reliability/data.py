@@ -734,6 +734,23 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
         raise ReliabilityError(f"infinite rating {show(raw[i])} at {where(i)}")
     if categories is None and dtype_hint is not None:
         categories = dtype_hint
+    if categories is None and numeric is None and level == "ordinal":
+        # a known grading scale carries its own order (and its full set of categories, so
+        # an unused middle grade still spaces the weights)
+        from reliability.scales import recognise_scale
+
+        codes_, uniques = pd.factorize(pd.Series(raw, dtype=object).astype(str))
+        scale = recognise_scale(list(uniques))
+        if scale is not None and scale.ordered:
+            canon = [scale.canonical(u) for u in uniques]
+            merged = {u: c for u, c in zip(uniques, canon) if u != c}
+            if merged:
+                shown = ", ".join(f"{k!r} -> {v!r}" for k, v in list(merged.items())[:6])
+                warnings.warn(f"{'column ' + repr(column) if column else 'rating'} labels read "
+                              f"as the {scale.description or scale.name} scale: {shown}"
+                              f"{' ...' if len(merged) > 6 else ''}", DataWarning, stacklevel=3)
+            raw = np.asarray(canon, dtype=object)[codes_]
+            categories = list(scale.labels)
     if categories is not None:
         cats, values = category_values(categories, level)
         if numeric is not None and _maybe_numeric(cats) is not None:

@@ -152,10 +152,20 @@ CASES = {
     "zero_at_ratio": (_csv(_set(_frame(), 3, "rating", 0)),
                       {"default": "ok", "agree_categories": "error", "areas": "error"},
                       r"\b0\b"),
-    "unordered_text": (_csv(_frame().assign(rating=lambda d: d["rating"].map(
+    # a known grading scale (reliability.scales) carries its own order: no error
+    "known_scale_text": (_csv(_frame().assign(rating=lambda d: d["rating"].map(
         {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}))),
-        {"default": "either", "ratings": "ok", **_all(NEEDS_ORDER, "error")},
-        r"order|numer|Outstanding|Good|Inadequate|Requires"),
+        {"default": "either", "ratings": "ok", **_all(MODELS, "ok"),
+         "validity": "ok", "api_grade_context": "ok",
+         # interval-level analyses need numbers; "--categories 1,2,3,4" are not the labels
+         **_all(("icc", "api_icc", "gstudy", "api_g_study", "agree_ratio", "agree_categories"),
+                "error")}, r"numer|categories"),
+    # text of no known scale: whatever needs an order must ask for it
+    "unordered_text": (_csv(_frame().assign(rating=lambda d: d["rating"].map(
+        {1: "great", 2: "fine", 3: "meh", 4: "poor"}))),
+        {"default": "either", "ratings": "ok", **_all(NEEDS_ORDER, "error"),
+         "consistency": "ok"},     # agreement of two teams needs no order
+        r"order|numer|great|fine|meh|poor|categories"),
     "one_unit": (_csv(_frame(n_units=1)), {"default": "either"}, None),
     "one_row": (_csv(_frame(n_units=1, raters=("r1",))), {"default": "either"}, None),
     "one_rater": (_csv(_frame(raters=("r1",))), {"default": "either", **_all(MODELS, "error")},
