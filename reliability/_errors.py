@@ -53,3 +53,24 @@ def show(value) -> str:
         except (ValueError, TypeError):
             pass
     return repr(value)
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for :func:`warnings.warn` called here that points at the caller's line:
+    the first frame outside the ``reliability`` package (whatever wrappers - the option
+    validator, callable modules - lie between)."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_deprecated(message: str) -> None:
+    """A :class:`DeprecationWarning` pointing at the first line outside the package."""
+    import warnings
+
+    warnings.warn(message, DeprecationWarning, stacklevel=user_stacklevel())

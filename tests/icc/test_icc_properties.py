@@ -85,15 +85,18 @@ def test_vectorised_bootstrap_statistic_equals_explicit_resamples():
 def test_bootstrap_option():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(60, 1)) + rng.normal(size=(60, 3))
-    res = icc(x, bootstrap=500, seed=7)
-    again = icc(x, bootstrap=500, seed=7)
+    res = icc(x, n_resamples=500, seed=7)
+    again = icc(x, n_resamples=500, seed=7)
     analytic = icc(x)
     for form in FORMS:
         f = res[form]
-        assert f.ci == again[form].ci
-        assert f.ci_level == 0.95 and f.se > 0
-        assert f.extra["ci_F"] == pytest.approx(list(analytic[form].ci))
+        boot = f.extra["bootstrap"]
+        assert boot["ci"] == again[form].extra["bootstrap"]["ci"]
+        assert f.ci_level == 0.95 and f.se > 0 and f.se == boot["se"]
+        assert f.se_kind == "bootstrap" and boot["n_resamples"] == 500
+        # complete data: the interval stays the exact F one, labelled as such
+        assert f.ci == analytic[form].ci and f.ci_method == "exact F"
         assert f.estimate == analytic[form].estimate
         # with 60 units the percentile interval is close to the exact F interval
-        assert f.ci[0] == pytest.approx(analytic[form].ci[0], abs=0.15)
-        assert f.ci[1] == pytest.approx(analytic[form].ci[1], abs=0.15)
+        assert boot["ci"][0] == pytest.approx(analytic[form].ci[0], abs=0.15)
+        assert boot["ci"][1] == pytest.approx(analytic[form].ci[1], abs=0.15)
