@@ -475,25 +475,16 @@ def _sf(F, df1, df2):
     return stats.f.sf(F, df1, df2)
 
 
-def _one_seed(seed):
-    """An integer seed shared by the six forms' bootstraps (so they use the same resamples)."""
-    if seed is None:
-        return int(np.random.SeedSequence().entropy % (2 ** 63))
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(2 ** 63))
-    return int(seed)
-
-
 def _boot_dict(b) -> dict:
     return {"se": b.se, "ci": list(b.ci), "ci_level": b.ci_level, "method": b.method,
             "n_resamples": b.n_resamples, "n_valid": b.n_valid, "seed": b.seed}
 
 
 def _bootstrap_anova(terms, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units
+    from reliability.inference import bootstrap_units, shared_seed
 
     # One seed for the six calls, so every form uses the same resamples.
-    seed = _one_seed(seed)
+    seed = shared_seed(seed)
 
     def make(name):
         def statistic(w):
@@ -588,9 +579,9 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
 
 
 def _bootstrap_reml(y, unit, rater, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units
+    from reliability.inference import bootstrap_units, shared_seed
 
-    seed = _one_seed(seed)
+    seed = shared_seed(seed)
     order = np.argsort(unit, kind="stable")
     y_s, unit_s, rater_s = y[order], unit[order], rater[order]
     starts = np.searchsorted(unit_s, np.arange(n + 1))

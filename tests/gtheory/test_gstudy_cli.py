@@ -28,10 +28,10 @@ def _two_facet_csv(tmp_path, nested=False):
 def test_brennan_json(capsys):
     ref = load_reference("brennan_synthetic1_pxi")
     sizes = ",".join(str(row["n_prime"]) for row in ref["d_study"])
-    assert main(["gstudy", str(DATA / "brennan_synthetic1_pxi.csv"), "--object", "unit",
+    assert main(["gstudy", str(DATA / "brennan_synthetic1_pxi.csv"), "--unit", "unit",
                  "--facets", "item", "--d-study", f"item={sizes}", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["design"] == "p x r" and out["n_objects"] == 10
+    assert out["design"] == "p x r" and out["n_units"] == 10
     variances = [c["variance"] for c in out["components"]]
     expected = [ref["values"][k]["estimate"] for k in ("sigma2_p", "sigma2_i", "sigma2_pi")]
     assert variances == pytest.approx(expected, abs=1e-6)
@@ -47,7 +47,7 @@ def test_brennan_json(capsys):
 @pytest.mark.parametrize("nested", [False, True])
 def test_two_facets_long(tmp_path, capsys, nested):
     path = _two_facet_csv(tmp_path, nested)
-    args = ["gstudy", str(path), "--object", "school", "--facets", "inspector,visit",
+    args = ["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit",
             "--score", "grade", "--d-study", "inspector=1,2,3,4", "visit=1,2", "--json"]
     if nested:
         args += ["--nested", "r:p"]
@@ -62,7 +62,7 @@ def test_two_facets_long(tmp_path, capsys, nested):
 def test_text_output_target_and_plot(tmp_path, capsys):
     path = _two_facet_csv(tmp_path)
     png = tmp_path / "d.png"
-    assert main(["gstudy", str(path), "--object", "school", "--facets", "inspector,visit",
+    assert main(["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit",
                  "--score", "grade", "--target", "0.8", "--plot", str(png)]) == 0
     text = capsys.readouterr().out
     assert "E rho^2" in text and "smallest design" in text
@@ -72,7 +72,7 @@ def test_text_output_target_and_plot(tmp_path, capsys):
 def test_bad_d_study_argument(tmp_path, capsys):
     path = _two_facet_csv(tmp_path)
     with pytest.raises(SystemExit) as exc:
-        main(["gstudy", str(path), "--object", "school", "--facets", "inspector,visit",
+        main(["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit",
               "--score", "grade", "--d-study", "grader=1,2"])
     assert exc.value.code == 2
     assert "grader" in capsys.readouterr().err

@@ -59,3 +59,32 @@ def test_errors_are_one_line(tmp_path, capsys):
         main(["icc", str(path), "--method", "anova"])
     err = capsys.readouterr().err
     assert "reml" in err and len(err.strip().splitlines()) == 2
+
+
+def test_bootstrap_is_labelled_and_never_replaces_the_exact_interval(capsys):
+    path = str(DATA / "pingouin_wine_icc.csv")
+    assert main(["icc", path, "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["icc", path, "--bootstrap", "3", "--seed", "1", "--json"]) == 0
+    boot = json.loads(capsys.readouterr().out)
+    assert plain["ci_method"] == boot["ci_method"] == "exact F"
+    for form in FORMS:
+        assert boot["icc"][form]["ci"] == plain["icc"][form]["ci"]
+        assert boot["icc"][form]["ci_method"] == "exact F"
+        assert boot["icc"][form]["bootstrap"]["n_resamples"] == 3
+        assert boot["icc"][form]["se_kind"] == "bootstrap"
+    assert main(["icc", path, "--bootstrap", "20", "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "exact F-based intervals" in text and "ANOVA" in text
+    assert "bootstrap over units (percentile, B=20)" in text
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--bootstrap", "1"], "--bootstrap"), (["--bootstrap", "-1"], "--bootstrap"),
+    (["--confidence", "95"], "--confidence"), (["--seed", "-1"], "--seed")])
+def test_bad_options_exit_2_with_one_line(flags, named, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["icc", str(DATA / "pingouin_wine_icc.csv"), *flags])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and named in err[0]
