@@ -887,7 +887,7 @@ def _anova_components(Y, effects, confidence):
     ok = (raw > 0) & np.isfinite(nu) & (nu > 0)
     lo = np.full(len(effects), np.nan)
     hi = np.full(len(effects), np.nan)
-    with np.errstate(divide="ignore"):   # a tiny nu: the upper bound is infinite
+    with np.errstate(divide="ignore", over="ignore"):   # tiny nu: an infinite upper bound
         lo[ok] = nu[ok] * raw[ok] / stats.chi2.ppf(1 - a / 2, nu[ok])
         hi[ok] = nu[ok] * raw[ok] / stats.chi2.ppf(a / 2, nu[ok])
     out = pd.DataFrame({

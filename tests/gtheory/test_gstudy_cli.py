@@ -100,3 +100,36 @@ def test_plot_function_returns_figure():
     np.testing.assert_allclose(g_line.get_ydata(), expected)
     fig_g = plot_d_study(res, coefficient="g")
     assert len(fig_g.axes[0].lines) == 3
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--score", "unit"], "'unit'"),                     # one column in two roles
+    (["--facets", "unit"], "'unit'"),
+    (["--plot", "x.unknown"], "unknown image format 'unknown'"),
+    (["--plot", "noext"], "unknown image format"),
+    (["--bootstrap", "1"], "--bootstrap"),
+    (["--confidence", "95"], "--confidence"),
+    (["--seed", "-1"], "--seed"),
+    (["--target", "1.5"], "--target"),
+    (["--method", "ols"], "method"),
+])
+def test_bad_options_exit_2_with_one_line_before_reading(flags, named, capsys, tmp_path):
+    # the file does not exist: the option is named first
+    with pytest.raises(SystemExit) as exc:
+        main(["gstudy", str(tmp_path / "absent.csv"), "--facets", "rater", *flags])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and named in err[0] and "absent.csv" not in err[0]
+
+
+def test_object_flag_is_a_deprecated_alias(capsys):
+    path = str(DATA / "brennan_synthetic1_pxi.csv")
+    assert main(["gstudy", path, "--unit", "unit", "--facets", "item", "--json"]) == 0
+    new = json.loads(capsys.readouterr().out)
+    assert main(["gstudy", path, "--object", "unit", "--facets", "item", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == new
+    assert "--object is deprecated; use --unit" in captured.err
+    with pytest.raises(SystemExit):
+        main(["gstudy", "--help"])
+    assert "--object" not in capsys.readouterr().out

@@ -100,3 +100,20 @@ def test_bootstrap_option():
         # with 60 units the percentile interval is close to the exact F interval
         assert boot["ci"][0] == pytest.approx(analytic[form].ci[0], abs=0.15)
         assert boot["ci"][1] == pytest.approx(analytic[form].ci[1], abs=0.15)
+
+
+def test_vectorised_statistic_on_jackknife_weights_equals_the_leave_one_out_icc():
+    # Bug: the weighted mean squares used the full n for every resample, so the BCa
+    # jackknife (weights summing to n - 1) computed a different statistic from the ICC of
+    # the data without that unit, and BCa intervals had a wrong acceleration.
+    from reliability.icc import _anova
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 1)) + rng.normal(size=(12, 3))
+    n, k = x.shape
+    w = np.ones((n, n)) - np.eye(n)
+    vec = _anova.icc_from_ms(_anova.mean_squares(w, _anova.per_unit_terms(x), n, k), n, k)
+    for i in range(n):
+        explicit = icc(np.delete(x, i, axis=0))
+        for form in FORMS:
+            assert vec[form][i] == pytest.approx(explicit[form].estimate, abs=1e-12)
