@@ -25,8 +25,8 @@ def inspector_table(codes: np.ndarray, pseud: np.ndarray, categories, disclosure
     """Per pseudonymised inspector: n, grade counts, mean grade; small rows suppressed.
 
     Returns the table (pseudonym order unless rankings are allowed), the between-inspector
-    share of grade variance (one-way ANOVA ICC(1), Shrout & Fleiss 1979, computed on all
-    inspectors) and the number of inspectors suppressed.
+    share of grade variance (:func:`between_group_icc1`, computed on all inspectors) and the
+    number of inspectors suppressed.
     """
     ok = (codes >= 0) & pd.notna(pseud)
     c, ids = codes[ok], pseud[ok]
@@ -37,17 +37,8 @@ def inspector_table(codes: np.ndarray, pseud: np.ndarray, categories, disclosure
     score = c + 1.0
     sums = np.bincount(inv, weights=score, minlength=len(labels))
     mean = sums / n
-    # One-way random-effects ICC(1) with unequal group sizes (n0 of Searle 1971).
-    g, N = len(labels), len(score)
-    grand = score.mean()
-    ssb = float(np.sum(n * (mean - grand) ** 2))
-    ssw = float(np.sum((score - mean[inv]) ** 2))
-    if g > 1 and N > g:
-        msb, msw = ssb / (g - 1), ssw / (N - g)
-        n0 = (N - np.sum(n**2) / N) / (g - 1)
-        icc1 = (msb - msw) / (msb + (n0 - 1) * msw) if (msb + (n0 - 1) * msw) > 0 else np.nan
-    else:
-        icc1 = np.nan
+    g = len(labels)
+    icc1 = between_group_icc1(inv, score)
     frame = pd.DataFrame({"inspector": labels, "n_inspections": n})
     for j, cat in enumerate(categories):
         frame[f"n_{cat}"] = counts[:, j]
@@ -65,6 +56,26 @@ def inspector_table(codes: np.ndarray, pseud: np.ndarray, categories, disclosure
     else:
         shown = shown.sort_values("inspector").reset_index(drop=True)
     return shown, float(icc1), int(small.sum()), int(g)
+
+
+def between_group_icc1(groups, score) -> float:
+    """ICC(1) of ``score`` between ``groups`` (integer codes): :func:`reliability.icc`'s
+    ICC1 with each group as a unit and each score as its own rating (the one-way random
+    model; REML for unequal group sizes). Groups with a single score are not used; NaN when
+    fewer than two groups have two scores."""
+    import warnings
+
+    from reliability._errors import DataWarning
+    from reliability.icc import icc
+
+    groups = np.asarray(groups)
+    if int((np.bincount(groups) >= 2).sum()) < 2:
+        return float("nan")
+    long = pd.DataFrame({"unit": groups, "rater": np.arange(len(groups)), "rating": score})
+    with warnings.catch_warnings():
+        # groups with one score are dropped by icc(); the report says so in its note
+        warnings.simplefilter("ignore", DataWarning)
+        return float(icc(long, shape="long")["ICC1"].estimate)
 
 
 def data_report(path_or_frame, *, grade: str, context: str | None = None,
@@ -159,9 +170,10 @@ def data_report(path_or_frame, *, grade: str, context: str | None = None,
                           + (", ranked as asked" if disc.allow_rankings else ""),
                   note=f"{n_small} of {n_insp} inspectors led fewer than {disc.min_cell} "
                        "inspections and are not shown; counts below that are suppressed.")
-        ctx.note(f"Between-inspector share of grade variance (one-way ICC(1) on grade "
-                 f"scores 1..{len(cats)}, schools not matched across inspectors, so school "
-                 f"differences are not removed): {icc1:.3f}.")
+        ctx.note(f"Between-inspector share of grade variance (one-way ICC(1) of rl.icc on "
+                 f"grade scores 1..{len(cats)}, inspectors with one inspection not used; "
+                 f"schools not matched across inspectors, so school differences are not "
+                 f"removed): {icc1:.3f}.")
         extra["inspectors"] = {"n_inspectors": n_insp, "n_suppressed": n_small,
                                "icc1_between_inspectors": icc1,
                                "rankings": disc.allow_rankings}
