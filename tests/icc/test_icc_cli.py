@@ -88,3 +88,13 @@ def test_bad_options_exit_2_with_one_line(flags, named, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0]
+
+
+def test_contingency_table_look_alike_is_refused_unless_shape_says(tmp_path, capsys):
+    path = tmp_path / "tab.csv"
+    path.write_text(",1,2,3\n1,10,2,1\n2,3,12,2\n3,1,2,9\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["icc", str(path)])
+    assert exc.value.code == 2 and "contingency table" in capsys.readouterr().err
+    assert main(["icc", str(path), "--shape", "table", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_units"] == 42
