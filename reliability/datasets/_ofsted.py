@@ -19,11 +19,13 @@ import pandas as pd
 from reliability.datasets._files import shipped_files
 from reliability._errors import ReliabilityError, suggest
 from reliability._io import read_csv
+from reliability.data import label_key
+from reliability.scales import OFSTED_GRADES
 
 __all__ = ["GRADES", "read_ofsted_inspections", "load_ofsted_outcomes_2023_west_midlands",
            "load_ks2_2019_progress", "OGL_ATTRIBUTION", "RATING_REFERENCE_DATE"]
 
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 GRADE_DTYPE = pd.CategoricalDtype(list(GRADES), ordered=True)
 OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government "
                    "Licence v3.0.")
@@ -31,9 +33,8 @@ OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open G
 #: ``rating_age_years`` (results were published in the autumn of 2019).
 RATING_REFERENCE_DATE = pd.Timestamp("2019-09-01")
 
-_TEXT_GRADES = {g.lower(): i + 1 for i, g in enumerate(GRADES)}
-_TEXT_GRADES.update({"requires improvement": 3, "satisfactory": 3, "special measures": 4,
-                     "serious weaknesses": 4})
+_TEXT_GRADES = {label_key(lab): OFSTED_GRADES.code_of(lab)
+                for lab in (*OFSTED_GRADES.labels, *(a for a, _ in OFSTED_GRADES.aliases))}
 
 # canonical name -> (regex on the lower-cased, whitespace-collapsed column name, kind)
 # Order matters: the first canonical name whose pattern matches a column claims it.
@@ -121,7 +122,7 @@ def _to_grade(series: pd.Series):
     text = series.astype("string").str.strip().str.lower()
     num = pd.to_numeric(text, errors="coerce")
     code = num.where(num.isin([1, 2, 3, 4]))
-    code = code.fillna(text.map(_TEXT_GRADES))
+    code = code.fillna(text.map({u: _TEXT_GRADES.get(label_key(u)) for u in text.dropna().unique()}))
     out = pd.Categorical.from_codes(code.fillna(0).astype(int).to_numpy() - 1, dtype=GRADE_DTYPE)
     not_judged = int((series.notna() & code.isna()).sum())
     return pd.Series(out, index=series.index), not_judged

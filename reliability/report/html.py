@@ -25,6 +25,7 @@ _STATUS_TEXT = {
     "pass": "every compared figure is within its tolerance",
     "fail": "some compared figures are outside their tolerance",
     "error": "the study could not run",
+    "descriptive": "the study compares nothing: published figures are shown only as background",
 }
 
 
@@ -83,6 +84,9 @@ def figures_html(figures) -> str:
             "<th class='l'>Kind</th><th class='l'>Source</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
             "<p class='small'>Kind: <b>published</b> = compared with a published figure; "
+            "<b>derived</b> = derived by this project from published counts (a check of our "
+            "arithmetic, not a published number); <b>calibration</b> = a published share the "
+            "synthetic data were calibrated to (checks the generator, reproduces nothing); "
             "<b>truth</b> = estimated from synthetic data and compared with the generator's "
             "known value; <b>context</b> = a published figure for a different population shown "
             "beside ours, never a pass or a fail.</p>")
