@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
-from reliability.cli._common import add_encoding
+from reliability.cli._common import add_encoding, emit_json
 
 
 def register(subparsers) -> None:
@@ -35,6 +34,8 @@ def register(subparsers) -> None:
     p.add_argument("--title", default=None, help="report title")
     p.add_argument("--out", default="report-output", help="output folder (default "
                                                           "./report-output)")
+    p.add_argument("--json", action="store_true",
+                   help="also print results.json to stdout")
     add_encoding(p)
     p.set_defaults(func=run)
 
@@ -49,10 +50,8 @@ def _split(values):
 
 
 def run(args) -> int:
-    from reliability._results import json_safe
-    from reliability.report.html import study_report_html
     from reliability.report.user import data_report
-    from reliability.studies.runner import SCHEMA, software_versions
+    from reliability.report.write import write_report
 
     key = args.key if args.key is not None else os.environ.get("RELIABILITY_KEY")
     missing = _split(args.missing) or ()
@@ -62,20 +61,9 @@ def run(args) -> int:
                      rankings=args.rank_inspectors, categories=_split(args.categories),
                      missing=missing, bands=args.bands, encoding=args.encoding,
                      title=args.title)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    software = software_versions()
-    import datetime as _dt
-
-    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for p in oc.plots:
-        (out / f"{p.name}.png").write_bytes(p.png)
-        (out / f"{p.name}.svg").write_text(p.svg, encoding="utf-8")
-    (out / "report.html").write_text(study_report_html(oc, software=software, created=created),
-                                     encoding="utf-8")
-    res = {"schema": SCHEMA, "created": created, "software": software,
-           "report": "report.html", **oc.to_dict(), **dict(oc.extra)}
-    (out / "results.json").write_text(json.dumps(json_safe(res), indent=2, allow_nan=False),
-                                      encoding="utf-8")
-    print(f"report written to {out / 'report.html'}", file=sys.stderr)
+    res = write_report(oc, args.out)
+    if args.json:
+        emit_json(res)
+    else:
+        print(f"report written to {Path(args.out) / 'report.html'}", file=sys.stderr)
     return 0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from reliability._errors import ReliabilityError
+from reliability.cli._common import emit_json
 
 
 def register(subparsers) -> None:
@@ -39,8 +39,7 @@ def run_list(args) -> int:
         rows.append({"name": name, "title": s.title, "description": s.description,
                      "data": s.data})
     if args.json:
-        json.dump({"studies": rows}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        emit_json({"studies": rows})
         return 0
     width = max(len(r["name"]) for r in rows)
     for r in rows:
@@ -122,8 +121,7 @@ def run_run(args) -> int:
         progress.stop()
     result = write_outputs(outcomes, args.out, seed=seed)
     if args.json:
-        json.dump(result, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        emit_json(result)
         return 0 if result["status"] in ("pass", "descriptive") else 1
     diff = differences_table(outcomes)
     s = result["summary"]

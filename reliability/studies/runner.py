@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from reliability._errors import ReliabilityError
-from reliability._results import json_safe
+from reliability._results import canonical_keys, json_safe
 from reliability.studies._core import Study, StudyContext, StudyOutcome
 
 SCHEMA = "reliability.study-results/1"
@@ -95,7 +95,7 @@ def write_outputs(outcomes, out_dir, *, seed: int, software: dict | None = None)
         for p in oc.plots:
             (d / f"{p.name}.png").write_bytes(p.png)
             (d / f"{p.name}.svg").write_text(p.svg, encoding="utf-8")
-        entry = oc.to_dict()
+        entry = canonical_keys(oc.to_dict())
         entry["report"] = f"{oc.name}/report.html"
         one = {"schema": SCHEMA, "created": created, "seed": int(seed), "software": software,
                "status": oc.status, "studies": [entry]}

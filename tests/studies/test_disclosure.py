@@ -123,3 +123,14 @@ def test_report_bad_column_named(tmp_path, capsys):
 def test_disclosure_rejects_bad_min_cell():
     with pytest.raises(ReliabilityError):
         Disclosure(min_cell=0)
+
+
+def test_report_json_equals_results_file(tmp_path, capsys):
+    p = _data(tmp_path)
+    out = tmp_path / "r"
+    rc = main(["report", str(p), "--grade", "grade", "--context", "idaci", "--out", str(out),
+               "--json"])
+    assert rc == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((out / "results.json").read_text())
+    assert printed["n"] == 800
