@@ -25,7 +25,7 @@ from reliability._version import __version__
 # ``--version``/``--help`` do not load numpy, pandas, scipy or formulaic.
 _LAZY = {
     "ConvergenceWarning": "reliability._errors", "DataWarning": "reliability._errors",
-    "ReliabilityError": "reliability._errors",
+    "ReliabilityError": "reliability._errors", "OptionError": "reliability._validation",
     "Estimate": "reliability._results", "EstimateTable": "reliability._results",
     "Ratings": "reliability.data", "as_ratings": "reliability.data",
     **{name: "reliability.agreement" for name in (
@@ -40,6 +40,7 @@ _LAZY = {
     "MixedResult": "reliability.models", "binomial_mixed": "reliability.models",
     "linear_mixed": "reliability.models", "ordinal_mixed": "reliability.models",
     "grade_context": "reliability.validity", "ordinal_associations": "reliability.validity",
+    "validity_analysis": "reliability.validity",
     "agreement_range": "reliability.consistency",
     "latent_consistency": "reliability.consistency",
     "parallel_consistency": "reliability.consistency",
