@@ -42,7 +42,7 @@ _LAZY = {
     "grade_context": "reliability.validity", "ordinal_associations": "reliability.validity",
     "validity_analysis": "reliability.validity",
     "agreement_range": "reliability.consistency",
-    "latent_consistency": "reliability.consistency",
+    "team_pairs": "reliability.consistency", "latent_consistency": "reliability.consistency",
     "parallel_consistency": "reliability.consistency",
     "read_ratings": "reliability.streaming",
     "polychoric": "reliability.areas", "area_structure": "reliability.areas",

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from reliability import DataWarning
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
@@ -106,8 +108,13 @@ def test_pairs_table_text_and_blanks():
     cats = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
     table, got, dropped = pairs_table(first, second, categories=cats)
     assert dropped == 2 and table.sum() == 3 and table[1, 1] == 1 and table[1, 0] == 1
-    with pytest.raises(ReliabilityError, match="'Satisfactory'"):
-        pairs_table(pd.Series(["Satisfactory"]), pd.Series(["Good"]), categories=cats)
+    with pytest.raises(ReliabilityError, match="'Excellent'"):
+        pairs_table(pd.Series(["Excellent"]), pd.Series(["Good"]), categories=cats)
+    # the scale's older wording is its grade 3, said aloud
+    with pytest.warns(DataWarning, match="'Satisfactory' read as 'Requires improvement'"):
+        table, _, _ = pairs_table(pd.Series(["Satisfactory"]), pd.Series(["Good"]),
+                                  categories=cats)
+    assert table[2, 1] == 1
 
 
 @given(st.lists(st.integers(0, 9), min_size=4, max_size=4))
