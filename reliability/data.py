@@ -296,30 +296,8 @@ class Ratings:
         Rows are rater 1's categories, columns rater 2's, in the same order.
         """
         level = check_level(level)
-        if isinstance(table, pd.DataFrame):
-            rows = [str(x) for x in table.index]
-            cols = [str(x) for x in table.columns]
-            if rows != cols:
-                raise ReliabilityError(
-                    "contingency table rows and columns must list the same categories in the "
-                    f"same order; rows {rows} vs columns {cols}")
-            if categories is None:
-                categories = list(table.index)
-            arr = table.to_numpy()
-            labels = (list(table.index), list(table.columns))
-        else:
-            arr = np.asarray(table)
-            labels = ()
-        arr = _count_array(arr, "contingency table", *labels)
-        if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-            raise ReliabilityError(f"contingency table must be square; got shape {arr.shape}")
-        q = arr.shape[0]
-        cats = list(categories) if categories is not None else list(range(1, q + 1))
-        if len(cats) != q:
-            raise ReliabilityError(f"{len(cats)} categories given for a {q}x{q} table")
-        n = int(arr.sum())
-        if n == 0:
-            raise ReliabilityError("contingency table is empty (all counts are 0)")
+        arr, cats = contingency_table(table, categories=categories)
+        q, n = arr.shape[0], int(arr.sum())
         cells = np.repeat(np.arange(q * q), arr.ravel())
         units = np.arange(n)
         unit = np.repeat(units, 2)
@@ -618,6 +596,37 @@ def _as_frame(data) -> pd.DataFrame:
     if arr.ndim != 2:
         raise ReliabilityError(f"ratings array must be 2-D (units x raters); got {arr.ndim}-D")
     return replace_missing(pd.DataFrame(arr), where="the data")[0]
+
+
+def contingency_table(table, *, categories=None, what: str = "contingency table"):
+    """A square two-rater table of counts, validated: ``(counts int64 (q, q), categories)``.
+
+    The one check of contingency tables (``Ratings.from_table``, ``parallel_consistency``,
+    the CLI's ``--shape table``): a DataFrame's rows and columns must list the same categories
+    in the same order; a missing, infinite, negative or fractional cell is refused, naming it;
+    an all-zero table is refused. ``categories`` default to a DataFrame's index, else 1..q.
+    """
+    if isinstance(table, pd.DataFrame):
+        rows = [str(x) for x in table.index]
+        cols = [str(x) for x in table.columns]
+        if rows != cols:
+            raise ReliabilityError(
+                f"{what} rows and columns must list the same categories in the "
+                f"same order; rows {rows} vs columns {cols}")
+        if categories is None:
+            categories = list(table.index)
+        arr = _count_array(table.to_numpy(), what, list(table.index), list(table.columns))
+    else:
+        arr = _count_array(np.asarray(table), what)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ReliabilityError(f"{what} must be square; got shape {arr.shape}")
+    q = arr.shape[0]
+    cats = list(categories) if categories is not None else list(range(1, q + 1))
+    if len(cats) != q:
+        raise ReliabilityError(f"{len(cats)} categories given for a {q}x{q} table")
+    if int(arr.sum()) == 0:
+        raise ReliabilityError(f"{what} is empty (all counts are 0)")
+    return arr, cats
 
 
 def _count_array(arr, what: str, rows=None, cols=None) -> np.ndarray:

@@ -45,8 +45,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    import numpy as np
-
     from reliability._errors import ReliabilityError
     from reliability._io import read_csv
     from reliability.consistency import agreement_range, parallel_consistency, team_pairs
@@ -66,10 +64,8 @@ def run(args) -> int:
     n_dropped = 0
     if args.shape == "table":
         frame = read_csv(args.path, encoding=args.encoding, index_col=0)
-        try:
-            table = np.asarray(frame.to_numpy(), dtype=float)
-        except ValueError as exc:
-            raise ReliabilityError(f"table {args.path} must hold counts: {exc}") from exc
+        # the header may spell the second team's grades differently: rows name the grades
+        table = frame.to_numpy()
         cats = categories or [str(c) for c in frame.index]
     else:
         frame = read_csv(args.path, encoding=args.encoding)

@@ -22,6 +22,7 @@ import pandas as pd
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, _fmt, json_safe
 from reliability.consistency._kappa import cohen_kappa_table, kappa_many
+from reliability.data import contingency_table
 from reliability.inference import check_confidence, clopper_pearson_interval, wilson_interval
 
 _MAX_TABLES = 5_000_000
@@ -114,19 +115,8 @@ def parallel_consistency(table, *, categories=None, confidence: float = 0.95
         Interval level.
     """
     confidence = check_confidence(confidence)
-    t = np.asarray(table)
-    if t.ndim != 2 or t.shape[0] != t.shape[1]:
-        raise ReliabilityError(f"the two-team table must be square; got shape {t.shape}")
-    if (t < 0).any() or (t != np.round(t)).any():
-        raise ReliabilityError("the two-team table must hold non-negative whole counts")
-    t = t.astype(np.int64)
-    q = t.shape[0]
-    cats = list(categories) if categories is not None else list(range(1, q + 1))
-    if len(cats) != q:
-        raise ReliabilityError(f"{len(cats)} categories for a {q}x{q} table")
+    t, cats = contingency_table(table, categories=categories, what="the two-team table")
     n = int(t.sum())
-    if n == 0:
-        raise ReliabilityError("no pairs of inspections")
     agree = int(np.trace(t))
     by_grade = []
     rows, cols = t.sum(axis=1), t.sum(axis=0)
