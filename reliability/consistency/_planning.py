@@ -22,6 +22,7 @@ from scipy import stats
 from reliability._errors import ReliabilityError
 from reliability.consistency._kappa import kappa_variance
 from reliability.inference import check_confidence
+from reliability._validation import MAX_RESAMPLES, Integer, validate_params
 
 
 def _z(confidence):
@@ -93,6 +94,7 @@ def n_for_kappa(kappa: float, prevalence, half_width: float, *,
                       "at the expected table (1-kappa) pi pi' + kappa diag(pi)"}
 
 
+@validate_params({"n_sim": Integer(2, MAX_RESAMPLES), "confidence": "shared", "seed": "shared"})
 def simulate_kappa_precision(kappa: float, prevalence, n_values, *, n_sim: int = 2000,
                              confidence: float = 0.95, seed=None) -> dict:
     """Monte Carlo precision of kappa for each n: mean Wald half-width and SD of kappa-hat.
@@ -119,6 +121,7 @@ def simulate_kappa_precision(kappa: float, prevalence, n_values, *, n_sim: int =
     return {"kappa": kappa, "n_sim": int(n_sim), "seed": seed, "results": out}
 
 
+@validate_params({"n_sim": Integer(2, MAX_RESAMPLES), "confidence": "shared", "seed": "shared"})
 def n_for_kappa_simulated(kappa: float, prevalence, half_width: float, *, n_sim: int = 2000,
                           confidence: float = 0.95, seed=None, grid=None) -> dict:
     """Smallest n on a grid (default around the analytic n) whose simulated mean Wald
@@ -132,6 +135,7 @@ def n_for_kappa_simulated(kappa: float, prevalence, half_width: float, *, n_sim:
     return {"n": int(min(ok)) if ok else None, "n_analytic": analytic, **sim}
 
 
+@validate_params({"n_sim": Integer(2, MAX_RESAMPLES), "confidence": "shared", "seed": "shared"})
 def n_for_agreement_simulated(p: float, half_width: float, *, n_sim: int = 20000,
                               confidence: float = 0.95, seed=None, grid=None) -> dict:
     """Smallest n on a grid whose *expected* Wilson half-width (over binomial samples at

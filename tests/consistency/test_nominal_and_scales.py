@@ -94,3 +94,15 @@ def test_agreement_range_reports_p_different():
     d = r.to_dict()["p_different"]
     assert d["estimate"] == pytest.approx(1 - r.estimate)
     assert d["ci"] == pytest.approx([1 - r.ci[1], 1 - r.ci[0]])
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("simulate_kappa_precision", (0.5, [0.5, 0.5], [50])),
+    ("n_for_kappa_simulated", (0.5, [0.5, 0.5], 0.2)),
+    ("n_for_agreement_simulated", (0.9, 0.1)),
+])
+@pytest.mark.parametrize("bad", [{"n_sim": 1}, {"n_sim": 10**9}, {"confidence": 95},
+                                 {"seed": -1}])
+def test_simulation_options_checked_at_the_door(fn, args, bad):
+    with pytest.raises(rl.OptionError, match=next(iter(bad))):
+        getattr(rl.consistency, fn)(*args, **bad)
