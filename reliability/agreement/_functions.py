@@ -42,7 +42,7 @@ from reliability.agreement._gwet import RaterFamily, counts_family
 from reliability.agreement._krippendorff import MAX_CATEGORIES, Krippendorff, fixed_delta, ordinal_delta
 from reliability.agreement._two_raters import (TableFamily, bowker, max_kappa as _max_kappa,
                                                stuart_maxwell, two_by_two)
-from reliability.agreement._weights import weight_matrix, weights_label
+from reliability.agreement._weights import KINDS, weight_matrix, weights_label
 
 _INPUT = ("level", "categories", "shape", "unit", "rater", "rating", "encoding")
 _BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method")
@@ -51,7 +51,7 @@ _BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method")
 class WeightsOption(Constraint):
     """None, a named weighting, or a square matrix (its size is checked against the data)."""
 
-    NAMES = ("identity", "unweighted", "linear", "quadratic")
+    NAMES = ("unweighted", *KINDS)
 
     def accepts(self, value) -> bool:
         if value is None:
