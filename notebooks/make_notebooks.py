@@ -106,7 +106,7 @@ print(data.groupby("female")["below_good"].mean())
 from reliability.gtheory import g_study
 from reliability.studies.lesson_observation import simulate, TRUE
 data = simulate(np.random.default_rng(1))
-g = g_study(data, object="lesson", facets=("observer",), score="score")
+g = g_study(data, unit="lesson", facets=("observer",), score="score")
 print("true components:", TRUE)
 print(g.summary())
 print(g.minimal_design(0.8))''',

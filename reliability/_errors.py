@@ -53,3 +53,21 @@ def show(value) -> str:
         except (ValueError, TypeError):
             pass
     return repr(value)
+
+
+def warn_caller(message: str, category=UserWarning) -> None:
+    """Warn with the location of the first frame outside the library: the user's line.
+
+    Public functions are reached through wrappers (the option validator, callable modules),
+    so a fixed ``stacklevel`` points at library code for some call paths; walking the stack
+    points at the caller whatever the path.
+    """
+    import os
+    import sys
+    import warnings
+
+    root = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)

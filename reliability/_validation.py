@@ -111,6 +111,17 @@ class Boolean(Constraint):
 
 
 @dataclass(frozen=True)
+class Text(Constraint):
+    """A non-empty string (a column name, a label)."""
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, str) and value.strip() != ""
+
+    def describe(self) -> str:
+        return "a non-empty string"
+
+
+@dataclass(frozen=True)
 class Seed(Constraint):
     """None, a non-negative integer or a :class:`numpy.random.Generator`."""
 
@@ -149,6 +160,17 @@ OPTIONS = {
 }
 
 _REGISTRY: dict[str, dict[str, Constraint]] = {}
+
+
+def resolve_resamples(n_resamples, bootstrap) -> int:
+    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias (with a warning that
+    points at the caller's line); both are validated by ``validate_params`` first."""
+    if bootstrap is None:
+        return int(n_resamples)
+    from reliability._errors import warn_caller
+
+    warn_caller("bootstrap= is deprecated; use n_resamples=", DeprecationWarning)
+    return int(bootstrap)
 
 
 def check_option(name: str, value, constraint: Constraint | None = None, *, where: str = ""):

@@ -582,6 +582,39 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
             "table), or shape='wide' if they really are one row per unit")
 
 
+def complete_numeric_matrix(data, *, shape=None):
+    """Complete numeric wide input as a float matrix (units x raters), or None.
+
+    The fast path of interval-level analyses (ICC): integer-coding every value costs seconds
+    for millions of ratings, and an ICC needs only the numbers. It applies to numeric arrays /
+    DataFrames with no missing value; anything else returns None and goes through
+    :func:`as_ratings`. The checks that ``as_ratings`` makes of such input are made here too
+    (a square table whose row labels are its column labels is refused as a likely
+    contingency table), so both paths give one answer.
+    """
+    if shape not in (None, "wide"):
+        return None
+    if isinstance(data, pd.DataFrame):
+        if shape is None and ("rater" in data.columns or "rating" in data.columns):
+            return None
+        if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                   for t in data.dtypes):
+            return None
+        if shape is None:
+            _refuse_unlabelled_table(data, first_column_ids=False)
+        arr = data.to_numpy(dtype=float)
+    elif isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
+        arr = np.asarray(data, dtype=float)
+        if shape is None and arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
+            # as as_ratings reads it: labels 0..n-1 for rows and for columns
+            _refuse_unlabelled_table(pd.DataFrame(arr), first_column_ids=False)
+    else:
+        return None
+    if arr.ndim != 2 or arr.size == 0 or not np.isfinite(arr).all():
+        return None
+    return arr
+
+
 def _as_frame(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return replace_missing(data, where="the data")[0]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+
+from reliability._errors import ReliabilityError
 from reliability.cli._common import add_encoding, add_json, emit_json
 
 
@@ -12,7 +16,10 @@ def register(subparsers) -> None:
                     "(ANOVA for balanced data, REML otherwise), E rho^2, Phi and a D-study table.")
     p.add_argument("path", help="CSV file: long (object, facet columns, score) or, for one "
                                 "facet, wide (one row per object, one column per condition)")
-    p.add_argument("--object", default="unit", help="column of the objects of measurement")
+    p.add_argument("--unit", default=None,
+                   help="column of the objects of measurement (schools, persons; default "
+                        "'unit')")
+    p.add_argument("--object", default=None, help=argparse.SUPPRESS)  # deprecated: --unit
     p.add_argument("--facets", default="rater",
                    help="facet column(s), comma-separated: rater or rater,occasion")
     p.add_argument("--score", default="score", help="score column")
@@ -62,8 +69,14 @@ def run(args) -> int:
     from reliability.gtheory import g_study
 
     facets = tuple(f.strip() for f in args.facets.split(",") if f.strip())
+    if args.plot:
+        _check_plot_path(args.plot)
     frame = read_csv(args.path, encoding=args.encoding)
-    result = g_study(frame, object=args.object, facets=facets, score=args.score,
+    if args.object is not None:
+        print("reliability: warning: --object is deprecated; use --unit", file=sys.stderr)
+        if args.unit is not None and args.unit != args.object:
+            raise ReliabilityError("give --unit or the deprecated --object, not both")
+    result = g_study(frame, unit=args.unit or args.object, facets=facets, score=args.score,
                      nested=args.nested, method=args.method)
     sizes = _parse_sizes(args.d_study, facets)
     if not sizes:
@@ -94,3 +107,16 @@ def run(args) -> int:
     if args.plot:
         print(f"plot saved to {args.plot}")
     return 0
+
+
+def _check_plot_path(path: str) -> None:
+    """Refuse a plot file whose extension matplotlib cannot write, before any work."""
+    import os
+
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    known = sorted(FigureCanvasBase.get_supported_filetypes())
+    if ext not in known:
+        raise ReliabilityError(f"--plot {path!r}: unknown image format {ext or '(none)'!r}; "
+                               f"use one of {', '.join(known)}")

@@ -22,21 +22,24 @@ def register(subparsers) -> None:
     p.add_argument("--method", choices=["anova", "reml", "auto"], default="auto",
                    help="anova (complete data), reml (missing/unbalanced) or auto (default)")
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                   help="bootstrap intervals over units with N resamples")
+                   help="bootstrap SEs and intervals over units with N resamples (beside the "
+                        "exact F intervals; the only intervals for REML fits)")
     p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+    p.add_argument("--bootstrap-method", choices=["percentile", "bca"], default="percentile",
+                   help="bootstrap interval (default percentile)")
     add_encoding(p)
     add_json(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from reliability.data import as_ratings
     from reliability.icc import icc
 
-    ratings = as_ratings(args.path, shape=args.shape, level="interval", unit=args.unit,
-                         rater=args.rater, rating=args.rating, encoding=args.encoding)
-    result = icc(ratings, confidence=args.confidence, method=args.method,
-                 bootstrap=args.bootstrap, seed=args.seed)
+    # the path goes to icc() itself, so that its options are checked before the file is read
+    result = icc(args.path, shape=args.shape, unit=args.unit, rater=args.rater,
+                 rating=args.rating, encoding=args.encoding, confidence=args.confidence,
+                 method=args.method, n_resamples=args.bootstrap, seed=args.seed,
+                 bootstrap_method=args.bootstrap_method)
     if args.json:
         emit_json(result.to_dict())
     else:

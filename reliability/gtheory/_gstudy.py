@@ -43,8 +43,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from reliability._errors import DataWarning, ReliabilityError, require_columns, show
+from reliability._errors import DataWarning, ReliabilityError, require_columns, show, warn_caller
 from reliability._results import _fmt, json_safe
+from reliability._validation import AnyOf, Choice, Text, validate_params
 
 METHODS = ("auto", "anova", "reml")
 
@@ -87,8 +88,8 @@ class GStudy:
     ----------
     design : str
         ``"p x r"``, ``"r:p"``, ``"p x r x o"`` or ``"(r:p) x o"``.
-    object : str
-        Column of the objects of measurement (``p``).
+    unit : str
+        Column of the objects of measurement (``p``; schools, persons, lessons).
     facets : tuple of str
         Facet columns (``r`` and optionally ``o``).
     components : DataFrame
@@ -103,7 +104,7 @@ class GStudy:
     """
 
     design: str
-    object: str
+    unit: str
     facets: tuple
     components: pd.DataFrame
     n: Mapping[str, float]
@@ -111,6 +112,12 @@ class GStudy:
     n_observations: int
     method: str
     notes: tuple = ()
+
+    @property
+    def object(self) -> str:
+        """Deprecated name of :attr:`unit`."""
+        warn_caller("GStudy.object is deprecated; use GStudy.unit", DeprecationWarning)
+        return self.unit
     _effects: tuple = field(default=(), repr=False)
 
     # ------------------------------------------------------------ D study core
@@ -269,7 +276,7 @@ class GStudy:
                   "percent": row["percent"], "method": row["method"],
                   **({"variance_raw": row["variance_raw"]} if "variance_raw" in row else {})}
                  for _, row in self.components.iterrows()]
-        out = {"design": self.design, "object": self.object, "facets": list(self.facets),
+        out = {"design": self.design, "unit": self.unit, "object": self.unit, "facets": list(self.facets),
                "n_objects": self.n_objects, "n_observations": self.n_observations,
                "n": dict(self.n), "method": self.method, "components": comps,
                "g_coefficient": self.g_coefficient, "phi": self.phi}
@@ -284,7 +291,7 @@ class GStudy:
     def summary(self, d_study: Mapping | None = None) -> str:
         sizes = ", ".join(f"n_{f} = {_fmt(v, 3)}" for f, v in self.n.items())
         lines = [f"G study, design {self.design} ({self.method.upper()}): {self.n_objects} "
-                 f"{self.object} objects, {self.n_observations} observations; {sizes}"]
+                 f"{self.unit} objects, {self.n_observations} observations; {sizes}"]
         cols = ["source", "variance", "percent"]
         if "df" in self.components:
             cols = ["source", "df", "SS", "MS", "variance_raw", "variance", "percent"]
@@ -305,8 +312,10 @@ def _num(v):
 
 
 # ---------------------------------------------------------------------- entry point
-def g_study(data, *, object="unit", facets=("rater",), score="score", nested=None,
-            method="auto") -> GStudy:
+@validate_params({"method": Choice(METHODS), "unit": AnyOf((None, Text())),
+                  "object": AnyOf((None, Text())), "score": Text(), "nested": AnyOf((None, Text()))})
+def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
+            method="auto", encoding=None, object=None) -> GStudy:
     """Estimate the variance components of a G study (Brennan 2001).
 
     Parameters
@@ -316,8 +325,9 @@ def g_study(data, *, object="unit", facets=("rater",), score="score", nested=Non
         facet and the ``score`` column. For a ``p x r`` design wide data are also
         accepted: one row per object (``object`` column or the index), one column per
         condition of the facet (e.g. tests/data/brennan_synthetic1_pxi.csv).
-    object : str
-        Column of the objects of measurement (schools, persons).
+    unit : str
+        Column of the objects of measurement (schools, persons, lessons); default ``"unit"``,
+        the same name as everywhere else in the library.
     facets : str or sequence of str
         One or two facet columns (e.g. ``("rater", "occasion")``).
     score : str
@@ -328,6 +338,10 @@ def g_study(data, *, object="unit", facets=("rater",), score="score", nested=Non
     method : {"auto", "anova", "reml"}
         ANOVA/EMS needs balanced complete data; REML handles any data; ``"auto"`` picks
         ANOVA when the data are balanced.
+    encoding : str, optional
+        Text encoding when ``data`` is a path (default UTF-8, then Windows-1252).
+    object : str, optional
+        Deprecated name of ``unit`` (it shadowed a builtin); a DeprecationWarning.
 
     Returns
     -------
@@ -342,16 +356,24 @@ def g_study(data, *, object="unit", facets=("rater",), score="score", nested=Non
     (tests/data/brennan_synthetic1_pxi, to 1e-10); the REML path equals the ANOVA
     estimates on balanced data (tests/gtheory).
     """
-    if method not in METHODS:
-        raise ReliabilityError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if object is not None:
+        warn_caller("g_study(object=...) is deprecated; use unit=...", DeprecationWarning)
+        if unit is not None and unit != object:
+            raise ReliabilityError(f"give unit= or the deprecated object=, not both "
+                                   f"({unit!r} vs {object!r})")
+        unit = object
+    object = "unit" if unit is None else unit  # noqa: A001 (the local name of the column)
     if isinstance(facets, str):
         facets = tuple(f.strip() for f in facets.split(",") if f.strip())
     facets = tuple(facets)
     if len(facets) not in (1, 2):
         raise ReliabilityError(f"one or two facets are supported; got {list(facets)}")
     if len(set((object,) + facets)) != len(facets) + 1:
-        raise ReliabilityError(f"object and facet columns must differ; got {object!r}, {list(facets)}")
-    frame = _long_frame(data, object, facets, score)
+        raise ReliabilityError(f"unit and facet columns must differ; got {object!r}, {list(facets)}")
+    if score in (object,) + facets:
+        raise ReliabilityError(f"column {score!r} cannot be both the score and the "
+                               f"{'unit' if score == object else 'facet'} column")
+    frame = _long_frame(data, object, facets, score, encoding)
     is_nested = _parse_nested(nested, object, facets)
     if len(facets) == 1:
         design = "r:p" if is_nested else "p x r"
@@ -456,11 +478,11 @@ def _parse_nested(nested, object, facets):
     return True
 
 
-def _long_frame(data, object, facets, score):
+def _long_frame(data, object, facets, score, encoding=None):
     from reliability._io import read_csv
 
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
-        data = read_csv(data)
+        data = read_csv(data, encoding=encoding)
     if isinstance(data, np.ndarray):
         data = pd.DataFrame(data)
     if not isinstance(data, pd.DataFrame):

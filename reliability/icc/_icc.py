@@ -13,6 +13,9 @@ import pandas as pd
 
 from reliability._errors import ReliabilityError, show
 from reliability._results import _fmt, json_safe
+from reliability._validation import (OPTIONS, AnyOf, Choice, resolve_resamples,
+                                    validate_params)
+from reliability.data import Ratings, complete_numeric_matrix
 from reliability.icc import _anova
 
 NAN = float("nan")
@@ -76,10 +79,37 @@ class ICCForm:
     method: str = ""
     reason: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    _interval: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        from reliability._results import ConfidenceInterval
+
+        object.__setattr__(self, "ci", ConfidenceInterval(*(float(c) for c in self.ci)))
 
     @property
     def p_value(self) -> float:
         return self.p
+
+    @property
+    def confidence(self) -> float:
+        return self.ci_level
+
+    def confidence_interval(self, level: float = 0.95):
+        """The exact F interval at another ``level`` (McGraw & Wong 1996), recomputed from
+        the stored mean squares; REML fits have none (refit with ``confidence=``)."""
+        from reliability._results import ConfidenceInterval
+        from reliability._validation import check_option
+
+        check_option("confidence", level)
+        if not math.isfinite(self.estimate):
+            return ConfidenceInterval(NAN, NAN)
+        if self.ci[0] == self.ci[1] == self.estimate:   # perfect agreement: degenerate
+            return ConfidenceInterval(*self.ci)
+        if self._interval is None:
+            raise ReliabilityError(f"{self.name}: no exact interval for a REML fit; call icc() "
+                                   "again with confidence= and n_resamples=")
+        lo, hi = self._interval(level)
+        return ConfidenceInterval(float(lo), float(hi))
 
     def __float__(self) -> float:
         return float(self.estimate)
@@ -182,7 +212,21 @@ class ICCResult:
                  f"{self.n_raters} raters, {self.n_ratings} ratings, k = {_fmt(self.k, 3)}"]
         frame = self.to_frame()[["mcgraw_wong", "estimate", "ci_lower", "ci_upper", "F",
                                  "df1", "df2", "p"]]
+        first = next(iter(self.forms.values()))
+        boot = first.extra.get("bootstrap")
+        if boot and self.method == "anova":
+            frame = frame.assign(
+                se_boot=[f.se for f in self.forms.values()],
+                boot_lower=[f.extra["bootstrap"]["ci"][0] for f in self.forms.values()],
+                boot_upper=[f.extra["bootstrap"]["ci"][1] for f in self.forms.values()])
         lines.append(frame.to_string(float_format=lambda x: _fmt(x)))
+        pct = f"{100 * self.confidence:g}%"
+        if "ci_method" in first.extra:
+            lines.append(f"{pct} intervals (ci_lower, ci_upper): {first.extra['ci_method']}")
+        if boot:
+            lines.append(f"bootstrap: {boot['method']}, seed {boot['seed']}"
+                         + ("; se_boot and the bootstrap interval beside the exact one"
+                            if self.method == "anova" else ""))
         if self.components:
             lines.append("variance components: " + ", ".join(
                 f"{k} {_fmt(v)}" for k, v in self.components.items()))
@@ -191,9 +235,14 @@ class ICCResult:
 
 
 # ---------------------------------------------------------------------- entry point
-def icc(ratings, *, confidence=0.95, method="auto", bootstrap=0, seed=None,
+@validate_params({
+    "confidence": "shared", "n_resamples": "shared", "seed": "shared",
+    "bootstrap": AnyOf((None, OPTIONS["n_resamples"])), "method": Choice(METHODS),
+    "bootstrap_method": Choice(("percentile", "bca")),
+    "shape": AnyOf((None, Choice(("wide", "long", "table", "counts"))))})
+def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
         bootstrap_method="percentile", shape=None, unit=None, rater="rater",
-        rating="rating") -> ICCResult:
+        rating="rating", encoding=None, bootstrap=None) -> ICCResult:
     """Intraclass correlations: the six Shrout & Fleiss (1979) forms.
 
     Parameters
@@ -208,14 +257,21 @@ def icc(ratings, *, confidence=0.95, method="auto", bootstrap=0, seed=None,
         ``"reml"``: variance components of the crossed random model unit + rater +
         residual by REML (:mod:`reliability._reml`), for missing / unbalanced data.
         ``"auto"``: ANOVA if the unit x rater table is complete, else REML.
-    bootstrap : int
-        If > 0, the intervals are bootstrap intervals over units with this many
-        resamples (:func:`reliability.inference.bootstrap_units`); the F-based interval
-        is kept in ``extra["ci_F"]``. Vectorised for ANOVA; for REML every resample is a
-        REML fit (slow for large data).
+    n_resamples : int
+        0 (default) or 2 to 1,000,000 bootstrap resamples over units
+        (:func:`reliability.inference.bootstrap_units`). The bootstrap SE is ``se`` and the
+        bootstrap interval is ``extra["bootstrap"]`` (``se, ci, method, n_resamples, seed,
+        n_valid``); the exact F interval stays ``ci`` whenever it exists (ANOVA), so a small
+        number of resamples never replaces it. REML fits of unbalanced data have no exact
+        interval: there ``ci`` is the bootstrap interval. ``extra["ci_method"]`` says which.
+        Vectorised for ANOVA; for REML every resample is a REML fit (slow for large data).
     seed : int, optional
         Seed of the bootstrap.
     bootstrap_method : {"percentile", "bca"}
+    encoding : str, optional
+        Text encoding when ``ratings`` is a path.
+    bootstrap : int, optional
+        Deprecated name of ``n_resamples`` (DeprecationWarning).
 
     Returns
     -------
@@ -260,15 +316,8 @@ def icc(ratings, *, confidence=0.95, method="auto", bootstrap=0, seed=None,
     df2, p`` are NaN and the interval is NaN unless ``bootstrap > 0`` (percentile or
     BCa bootstrap over units; each resample refits REML).
     """
-    from reliability.inference import check_confidence
-
-    confidence = check_confidence(confidence)
-    if method not in METHODS:
-        raise ReliabilityError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    bootstrap = int(bootstrap or 0)
-    if bootstrap < 0:
-        raise ReliabilityError(f"bootstrap must be a non-negative number of resamples; got {bootstrap}")
-    dense = _fast_dense(ratings, shape) if unit is None else None
+    bootstrap = resolve_resamples(n_resamples, bootstrap)
+    dense = complete_numeric_matrix(ratings, shape=shape) if unit is None else None
     if dense is not None:
         scores, unit_idx, rater_idx, y, notes = dense, None, None, None, ()
         unit_labels = None
@@ -276,7 +325,8 @@ def icc(ratings, *, confidence=0.95, method="auto", bootstrap=0, seed=None,
         n_ratings = n * k
         complete = True
     else:
-        r = _as_interval(ratings, shape=shape, unit=unit, rater=rater, rating=rating)
+        r = _as_interval(ratings, shape=shape, unit=unit, rater=rater, rating=rating,
+                         encoding=encoding)
         if not r.has_raters:
             raise ReliabilityError("ICCs need rater identities; give wide or long ratings, "
                                    "not a unit x category counts table")
@@ -314,33 +364,8 @@ def icc(ratings, *, confidence=0.95, method="auto", bootstrap=0, seed=None,
                      bootstrap_method, notes)
 
 
-def _fast_dense(data, shape):
-    """Complete numeric wide input as a float matrix without building long arrays.
-
-    ``as_ratings`` integer-codes every value, which costs seconds for millions of
-    ratings; interval-level ICCs only need the numbers. Used only for numeric arrays /
-    DataFrames with no missing values; anything else goes through ``as_ratings``.
-    """
-    if shape not in (None, "wide"):
-        return None
-    if isinstance(data, pd.DataFrame):
-        if shape is None and ("rater" in data.columns or "rating" in data.columns):
-            return None
-        if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
-                   for t in data.dtypes):
-            return None
-        arr = data.to_numpy(dtype=float)
-    elif isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
-        arr = np.asarray(data, dtype=float)
-    else:
-        return None
-    if arr.ndim != 2 or arr.size == 0 or not np.isfinite(arr).all():
-        return None
-    return arr
-
-
 def _as_interval(data, **kw):
-    from reliability.data import Ratings, as_ratings
+    from reliability.data import as_ratings
 
     if isinstance(data, Ratings):
         return data.with_level("interval") if data.level not in ("interval", "ratio") else data
@@ -400,15 +425,18 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
         if name == "ICC2k":
             method_text += "; Spearman-Brown transform of the ICC(A,1) bounds (psych/pingouin)"
         se = NAN
+        extra["ci_method"] = "exact F (McGraw & Wong 1996)"
         if bootstrap:
             b = boot[name]
-            extra["ci_F"] = list(ci)
-            ci, se = b.ci, b.se
-            method_text = b.method + "; point estimate " + method_text.split(";")[0]
+            extra["ci_F"] = list(ci)       # the same as ci; kept for scripts written for 0.1
+            se = b.se
+            extra["bootstrap"] = _boot_dict(b, bootstrap, seed)
             extra["bootstrap_n_valid"] = b.n_valid
+            method_text += f"; bootstrap SE and interval ({b.method}) in extra['bootstrap']"
         mw, sf, desc = FORM_INFO[name]
         forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci), confidence,
-                              F, df1, df2, p, se, method_text, reason, extra)
+                              F, df1, df2, p, se, method_text, reason, extra,
+                              _f_interval(ms, est, n, k, name, power))
     for name in _anova.FORMS:
         if forms[name].estimate < 0:
             notes.append(f"{name} is negative: units differ less than chance "
@@ -425,6 +453,20 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
               "df_units": n - 1, "df_raters": k - 1, "df_residual": (n - 1) * (k - 1)}
     return ICCResult(forms, n, k, n * k, float(k), "anova", confidence, comps, ms_out,
                      tuple(notes))
+
+
+def _f_interval(ms, est, n, k, name, power):
+    """The exact interval of ``name`` at any level (what ICCForm.confidence_interval calls)."""
+    def interval(level):
+        cis, _ = _anova.f_intervals(ms, est, n, k, level)
+        lo, hi = cis[name]
+        return lo, hi
+    return interval
+
+
+def _boot_dict(b, n_resamples, seed) -> dict:
+    return {"se": float(b.se), "ci": [float(b.ci[0]), float(b.ci[1])], "method": b.method,
+            "n_resamples": int(n_resamples), "seed": seed, "n_valid": int(b.n_valid)}
 
 
 def _sf(F, df1, df2):
@@ -510,6 +552,8 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
             b = boot[name]
             ci, se = b.ci, b.se
             method_text += "; " + b.method + " (REML refitted per resample)"
+            extra["ci_method"] = f"bootstrap ({b.method}): no exact interval for unbalanced data"
+            extra["bootstrap"] = _boot_dict(b, bootstrap, seed)
             extra["bootstrap_n_valid"] = b.n_valid
         if bootstrap and not math.isfinite(value):
             ci, se = (NAN, NAN), NAN

@@ -49,7 +49,7 @@ def run(ctx) -> None:
                "interaction + error, half each).")
     ctx.assume("Lessons and observers are random samples; observer effects are additive "
                "(leniency) and the residual includes the lesson x observer interaction.")
-    g = g_study(data, object="lesson", facets=("observer",), score="score")
+    g = g_study(data, unit="lesson", facets=("observer",), score="score")
     src = {"p": "lesson", "r": "observer", "pr,e": "residual", "pr": "residual"}
     # Tolerance: 4 sampling SEs of an ANOVA variance component, SE ~ sqrt(2/df) * (EMS scale)
     ses = {"lesson": np.sqrt(2 / (N_LESSONS - 1)) * (TRUE["lesson"] + TRUE["residual"]

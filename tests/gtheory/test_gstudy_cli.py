@@ -28,7 +28,7 @@ def _two_facet_csv(tmp_path, nested=False):
 def test_brennan_json(capsys):
     ref = load_reference("brennan_synthetic1_pxi")
     sizes = ",".join(str(row["n_prime"]) for row in ref["d_study"])
-    assert main(["gstudy", str(DATA / "brennan_synthetic1_pxi.csv"), "--object", "unit",
+    assert main(["gstudy", str(DATA / "brennan_synthetic1_pxi.csv"), "--unit", "unit",
                  "--facets", "item", "--d-study", f"item={sizes}", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["design"] == "p x r" and out["n_objects"] == 10
@@ -47,7 +47,7 @@ def test_brennan_json(capsys):
 @pytest.mark.parametrize("nested", [False, True])
 def test_two_facets_long(tmp_path, capsys, nested):
     path = _two_facet_csv(tmp_path, nested)
-    args = ["gstudy", str(path), "--object", "school", "--facets", "inspector,visit",
+    args = ["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit",
             "--score", "grade", "--d-study", "inspector=1,2,3,4", "visit=1,2", "--json"]
     if nested:
         args += ["--nested", "r:p"]
@@ -62,7 +62,7 @@ def test_two_facets_long(tmp_path, capsys, nested):
 def test_text_output_target_and_plot(tmp_path, capsys):
     path = _two_facet_csv(tmp_path)
     png = tmp_path / "d.png"
-    assert main(["gstudy", str(path), "--object", "school", "--facets", "inspector,visit",
+    assert main(["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit",
                  "--score", "grade", "--target", "0.8", "--plot", str(png)]) == 0
     text = capsys.readouterr().out
     assert "E rho^2" in text and "smallest design" in text
@@ -72,7 +72,7 @@ def test_text_output_target_and_plot(tmp_path, capsys):
 def test_bad_d_study_argument(tmp_path, capsys):
     path = _two_facet_csv(tmp_path)
     with pytest.raises(SystemExit) as exc:
-        main(["gstudy", str(path), "--object", "school", "--facets", "inspector,visit",
+        main(["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit",
               "--score", "grade", "--d-study", "grader=1,2"])
     assert exc.value.code == 2
     assert "grader" in capsys.readouterr().err
@@ -100,3 +100,28 @@ def test_plot_function_returns_figure():
     np.testing.assert_allclose(g_line.get_ydata(), expected)
     fig_g = plot_d_study(res, coefficient="g")
     assert len(fig_g.axes[0].lines) == 3
+
+
+def test_object_flag_is_a_deprecated_alias(tmp_path, capsys):
+    path = _two_facet_csv(tmp_path)
+    args = ["--facets", "inspector,visit", "--score", "grade", "--json"]
+    assert main(["gstudy", str(path), "--unit", "school", *args]) == 0
+    new = json.loads(capsys.readouterr().out)
+    assert main(["gstudy", str(path), "--object", "school", *args]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["components"] == new["components"]
+    assert "deprecated" in captured.err and new["unit"] == "school"
+
+
+@pytest.mark.parametrize("extra,match", [
+    (["--score", "school"], "both the score and the unit"),
+    (["--score", "grade", "--plot", "x.unknown"], "unknown image format"),
+])
+def test_one_line_errors(tmp_path, capsys, extra, match):
+    path = _two_facet_csv(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit", *extra])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert match in err and "\n" not in err
+    assert not (tmp_path / "x.unknown").exists()

@@ -47,11 +47,11 @@ DESIGNS = [
 @pytest.mark.parametrize("seed", [1, 2])
 def test_balanced_reml_equals_anova(design, kw, make, seed):
     data = make(_pro(seed))
-    a = g_study(data, object="school", method="anova", **kw)
+    a = g_study(data, unit="school", method="anova", **kw)
     assert a.design == design and a.method == "anova"
     if (a.components["variance_raw"] <= 1e-3).any():
         pytest.skip(reason="an ANOVA component is (near) negative; REML truncates it")
-    r = g_study(data, object="school", method="reml", **kw)
+    r = g_study(data, unit="school", method="reml", **kw)
     np.testing.assert_allclose(r.components["variance"], a.components["variance"], atol=1e-9)
     assert r.g_coefficient == pytest.approx(a.g_coefficient, abs=1e-10)
     assert r.phi == pytest.approx(a.phi, abs=1e-10)
@@ -61,7 +61,7 @@ def test_known_components_recovered_two_facets():
     # 400 schools x 4 raters x 3 occasions; facet components rest on few levels, so check
     # the components whose SE is small (those involving p and the residual).
     data = _pro(7, P=400)
-    res = g_study(data, object="school", facets=("rater", "occasion"))
+    res = g_study(data, unit="school", facets=("rater", "occasion"))
     comps = res.components.set_index("short")["variance"]
     real = data.attrs["realised"]
     # SEs given the realised effects: ~0.03-0.05 for p, ~0.02 for the interactions
@@ -73,7 +73,7 @@ def test_known_components_recovered_two_facets():
 def test_unbalanced_uses_reml_and_recovers_components():
     full = _pro(8, P=200)
     data = full.sample(frac=0.85, random_state=3)
-    res = g_study(data, object="school", facets=("rater", "occasion"))
+    res = g_study(data, unit="school", facets=("rater", "occasion"))
     assert res.method == "reml"
     comps = res.components.set_index("short")["variance"]
     real = full.attrs["realised"]
@@ -83,11 +83,11 @@ def test_unbalanced_uses_reml_and_recovers_components():
     # harmonic mean of the distinct conditions seen per school
     assert 3 < res.n["rater"] <= 4 and 2 < res.n["occasion"] <= 3
     with pytest.raises(ReliabilityError, match="balanced"):
-        g_study(data, object="school", facets=("rater", "occasion"), method="anova")
+        g_study(data, unit="school", facets=("rater", "occasion"), method="anova")
 
 
 def test_d_study_formulas_two_facets():
-    res = g_study(_pro(3), object="school", facets=("rater", "occasion"))
+    res = g_study(_pro(3), unit="school", facets=("rater", "occasion"))
     v = res.components.set_index("short")["variance"]
     nr, no = 2, 3
     rel = v["pr"] / nr + v["po"] / no + v["pro,e"] / (nr * no)
@@ -107,7 +107,7 @@ def test_d_study_formulas_two_facets():
 
 def test_nested_d_study_relative_equals_absolute():
     data = _nested(_pro(4)[lambda d: d.occasion == 0])
-    res = g_study(data, object="school", facets="rater", nested="r:p")
+    res = g_study(data, unit="school", facets="rater", nested="r:p")
     assert res.design == "r:p"
     g, phi = res.coefficients(rater=5)
     assert g == pytest.approx(phi)  # in r:p every error term involves p
@@ -117,7 +117,7 @@ def test_negative_component_set_to_zero_and_noted():
     rng = np.random.default_rng(0)
     for seed in range(100):
         data = _pro(seed, P=10, R=3, O=2, sd={**SD, "r": 0.0, "ro": 0.0, "o": 0.0})
-        res = g_study(data, object="school", facets=("rater", "occasion"))
+        res = g_study(data, unit="school", facets=("rater", "occasion"))
         if (res.components["variance_raw"] < 0).any():
             break
     assert (res.components["variance"] >= 0).all()
@@ -128,31 +128,57 @@ def test_negative_component_set_to_zero_and_noted():
 @given(st.integers(0, 10_000))
 def test_permutation_invariance(seed):
     data = _pro(seed % 50, P=8, R=3, O=2)
-    a = g_study(data, object="school", facets=("rater", "occasion"))
+    a = g_study(data, unit="school", facets=("rater", "occasion"))
     shuffled = data.sample(frac=1.0, random_state=seed)
     relabel = {s: f"s{(s * 7919 + seed) % 1000:03d}" for s in data.school.unique()}
     shuffled = shuffled.assign(school=shuffled.school.map(relabel))
-    b = g_study(shuffled, object="school", facets=("rater", "occasion"))
+    b = g_study(shuffled, unit="school", facets=("rater", "occasion"))
     np.testing.assert_allclose(b.components["variance"], a.components["variance"], atol=1e-10)
 
 
 def test_bad_input():
     data = _pro(0, P=5)
     with pytest.raises(ReliabilityError, match="'grader'"):
-        g_study(data, object="school", facets=("grader",))
+        g_study(data, unit="school", facets=("grader",))
     with pytest.raises(ReliabilityError, match="nested"):
-        g_study(data, object="school", facets=("rater", "occasion"), nested="o:p")
+        g_study(data, unit="school", facets=("rater", "occasion"), nested="o:p")
     with pytest.raises(ReliabilityError, match="non-numeric"):
         g_study(data.assign(score=data.score.astype(object).where(data.index != 3, "x")),
-                object="school", facets=("rater", "occasion"))
+                unit="school", facets=("rater", "occasion"))
     with pytest.raises(ReliabilityError, match="facet"):
-        g_study(data, object="school", facets=("rater", "occasion")).d_study(grader=[1])
+        g_study(data, unit="school", facets=("rater", "occasion")).d_study(grader=[1])
 
 
 def test_single_condition_facet_is_an_error():
     data = _pro(0, P=6, R=3, O=2)
     with pytest.raises(ReliabilityError, match="'occasion'"):
-        g_study(data[data.occasion == 0], object="school", facets=("rater", "occasion"))
+        g_study(data[data.occasion == 0], unit="school", facets=("rater", "occasion"))
     with pytest.raises(ReliabilityError, match="single rater"):
         g_study(_nested(data[(data.occasion == 0) & (data.rater == 0)]).assign(
-            rater=lambda d: d.school), object="school", facets="rater", nested="r:p")
+            rater=lambda d: d.school), unit="school", facets="rater", nested="r:p")
+
+
+def test_object_is_a_deprecated_alias_of_unit():
+    data = _pro(3)
+    new = g_study(data, unit="school", facets=("rater", "occasion"))
+    with pytest.warns(DeprecationWarning, match="unit="):
+        old = g_study(data, object="school", facets=("rater", "occasion"))
+    pd.testing.assert_frame_equal(new.components, old.components)
+    with pytest.warns(DeprecationWarning):
+        assert old.object == new.unit == "school"
+    with pytest.raises(ReliabilityError, match="not both"), pytest.warns(DeprecationWarning):
+        g_study(data, unit="school", object="rater", facets=("occasion",))
+
+
+@pytest.mark.parametrize("bad,match", [({"method": "ols"}, "method"), ({"unit": ""}, "unit"),
+                                       ({"score": 3}, "score")])
+def test_g_study_options_checked_at_the_door(bad, match):
+    from reliability._validation import OptionError
+
+    with pytest.raises(OptionError, match=match):
+        g_study("no-such-file.csv", **bad)
+
+
+def test_score_column_in_two_roles_is_refused():
+    with pytest.raises(ReliabilityError, match="both the score and the unit"):
+        g_study(_pro(3), unit="school", facets=("rater",), score="school")

@@ -17,7 +17,7 @@ def ref():
 
 @pytest.fixture(scope="module", params=["anova", "reml"])
 def result(request):
-    return g_study(DATA / f"{NAME}.csv", object="unit", facets=("item",),
+    return g_study(DATA / f"{NAME}.csv", unit="unit", facets=("item",),
                    method=request.param)
 
 
@@ -85,7 +85,7 @@ def test_percentages_sum_to_100(result):
 def test_long_input_equals_wide(result):
     wide = pd.read_csv(DATA / f"{NAME}.csv")
     long = wide.melt(id_vars="unit", var_name="item", value_name="score")
-    res = g_study(long, object="unit", facets="item", score="score", method=result.method)
+    res = g_study(long, unit="unit", facets="item", score="score", method=result.method)
     np.testing.assert_allclose(res.components["variance"], result.components["variance"],
                                atol=1e-12)
 

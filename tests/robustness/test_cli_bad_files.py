@@ -17,7 +17,7 @@ COMMANDS = {
     "agree": lambda p, tmp: ["agree", p],
     "agree-long": lambda p, tmp: ["agree", p, "--shape", "long"],
     "icc": lambda p, tmp: ["icc", p],
-    "gstudy": lambda p, tmp: ["gstudy", p, "--object", "p", "--facets", "rater", "--score",
+    "gstudy": lambda p, tmp: ["gstudy", p, "--unit", "p", "--facets", "rater", "--score",
                               "score"],
     "model": lambda p, tmp: ["model", "ordinal", p, "--formula", "grade ~ x + (1|inspector)"],
     "validity": lambda p, tmp: ["validity", p, "--grade", "grade", "--context", "x"],

@@ -129,7 +129,7 @@ def frames(draw):
 
 
 API = {
-    "g_study": lambda f: rl.g_study(f, object="unit", facets=("rater",), score="rating"),
+    "g_study": lambda f: rl.g_study(f, unit="unit", facets=("rater",), score="rating"),
     "grade_context": lambda f: rl.grade_context(f["grade"], f["x"]) if {"grade", "x"} <= set(
         f.columns) else rl.grade_context(pd.Series([], dtype=object), pd.Series([])),
     "cohen_kappa": lambda f: rl.cohen_kappa(rl.as_ratings(f, shape="long")),

@@ -214,7 +214,7 @@ ENTRIES = {
     "api_read_ratings": ("ratings", "api",
                          lambda p: rl.agreement(rl.read_ratings(p, shape="long"))),
     "api_g_study": ("ratings", "api", lambda p: rl.g_study(
-        _api_frame(p), object="unit", facets=("rater",), score="rating")),
+        _api_frame(p), unit="unit", facets=("rater",), score="rating")),
     "api_ordinal_mixed": ("rows", "api", lambda p: rl.ordinal_mixed(
         "grade ~ x + (1|inspector)", _api_frame(p))),
     "api_linear_mixed": ("rows", "api", lambda p: rl.linear_mixed(
@@ -230,7 +230,7 @@ ENTRIES = {
     "agree_categories": ("ratings", "cli", _cli("agree", "{path}", "--shape", "long",
                                                 "--categories", "1,2,3,4")),
     "icc": ("ratings", "cli", _cli("icc", "{path}", "--shape", "long")),
-    "gstudy": ("ratings", "cli", _cli("gstudy", "{path}", "--object", "unit", "--facets",
+    "gstudy": ("ratings", "cli", _cli("gstudy", "{path}", "--unit", "unit", "--facets",
                                       "rater", "--score", "rating")),
     "model_ordinal": ("rows", "cli", _cli("model", "ordinal", "{path}", "--formula",
                                           "grade ~ x + (1|inspector)")),
