@@ -192,9 +192,51 @@ class GStudy:
             plan = dict(zip(grid, combo))
             rel, absolute = self.error_variances(**plan)
             g, phi = self.coefficients(**plan)
-            rows.append({**{k: _num(v) for k, v in plan.items()}, "sigma2_delta": rel,
-                         "sigma2_Delta": absolute, "g_coefficient": g, "phi": phi})
+            row = {**{k: _num(v) for k, v in plan.items()}, "sigma2_delta": rel,
+                   "sigma2_Delta": absolute, "g_coefficient": g, "phi": phi}
+            if self.design == "p x r" and self.method == "anova":
+                row.update(self.coefficient_intervals(plan[self.facets[0]]))
+            rows.append(row)
         return pd.DataFrame(rows)
+
+    def coefficient_intervals(self, n_prime, confidence: float = 0.95) -> dict:
+        """Exact intervals of E rho^2 and Phi for ``n_prime`` conditions (balanced p x r).
+
+        E rho^2 with one condition is ICC(C,1) and Phi is ICC(A,1) of the same mean squares
+        (McGraw & Wong 1996), so their exact F intervals (Feldt's for consistency,
+        Satterthwaite's for absolute agreement) are computed by the ICC module and carried to
+        ``n_prime`` conditions by the Spearman-Brown formula, which is increasing. At the
+        G-study size they equal ICC(C,k) / ICC(A,k) of :func:`reliability.icc` (tested).
+        Other designs: NaN.
+        """
+        from reliability._validation import check_option
+        from reliability.icc import _anova
+
+        check_option("confidence", confidence)
+        nan = {"g_ci_low": np.nan, "g_ci_high": np.nan, "phi_ci_low": np.nan,
+               "phi_ci_high": np.nan}
+        if self.design != "p x r" or self.method != "anova":
+            return nan
+        comp = self.components.set_index("short")
+        ms_p, ms_r, ms_e = (float(v) for v in comp["MS"])
+        n, k = self.n_objects, int(round(self.n[self.facets[0]]))
+        ms = {"MSR": [ms_p], "MSC": [ms_r], "MSE": [ms_e], "MSW": [np.nan]}
+        est = _anova.icc_from_ms({key: np.array(v) for key, v in ms.items()}, n, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cis, _ = _anova.f_intervals({key: np.array(v) for key, v in ms.items()},
+                                        est, n, k, confidence)
+
+        def spearman_brown(b):
+            if not np.isfinite(b):
+                return float(b)
+            if n_prime > 1 and b <= -1.0 / (n_prime - 1):   # below the formula's pole
+                return float("-inf")
+            return float(n_prime * b / (1 + (n_prime - 1) * b))
+
+        lo3, hi3 = cis["ICC3"]
+        lo2, hi2 = cis["ICC2"]
+        return {"g_ci_low": spearman_brown(lo3), "g_ci_high": spearman_brown(hi3),
+                "phi_ci_low": spearman_brown(lo2), "phi_ci_high": spearman_brown(hi2)}
 
     def minimal_design(self, target=0.8, *, coefficient="g", max_n=None, cost=None) -> dict:
         """Smallest D-study design reaching ``target``.
@@ -274,7 +316,8 @@ class GStudy:
     def to_dict(self, d_study: Mapping | None = None) -> dict:
         comps = [{"source": row["source"], "short": row["short"], "variance": row["variance"],
                   "percent": row["percent"], "method": row["method"],
-                  **({"variance_raw": row["variance_raw"]} if "variance_raw" in row else {})}
+                  **{k: row[k] for k in ("variance_raw", "se") if k in row},
+                  **({"ci": [row["ci_low"], row["ci_high"]]} if "ci_low" in row else {})}
                  for _, row in self.components.iterrows()]
         out = {"design": self.design, "unit": self.unit, "object": self.unit, "facets": list(self.facets),
                "n_objects": self.n_objects, "n_observations": self.n_observations,
@@ -294,7 +337,8 @@ class GStudy:
                  f"{self.unit} objects, {self.n_observations} observations; {sizes}"]
         cols = ["source", "variance", "percent"]
         if "df" in self.components:
-            cols = ["source", "df", "SS", "MS", "variance_raw", "variance", "percent"]
+            cols = ["source", "df", "SS", "MS", "variance_raw", "variance", "se", "ci_low",
+                    "ci_high", "percent"]
         lines.append(self.components[cols].to_string(index=False,
                                                      float_format=lambda x: _fmt(x)))
         lines.append(f"E rho^2 = {_fmt(self.g_coefficient)}   Phi = {_fmt(self.phi)}  "
@@ -312,10 +356,11 @@ def _num(v):
 
 
 # ---------------------------------------------------------------------- entry point
-@validate_params({"method": Choice(METHODS), "unit": AnyOf((None, Text())),
+@validate_params({"method": Choice(METHODS), "confidence": "shared",
+                  "unit": AnyOf((None, Text())),
                   "object": AnyOf((None, Text())), "score": Text(), "nested": AnyOf((None, Text()))})
 def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
-            method="auto", encoding=None, object=None) -> GStudy:
+            method="auto", confidence=0.95, encoding=None, object=None) -> GStudy:
     """Estimate the variance components of a G study (Brennan 2001).
 
     Parameters
@@ -338,6 +383,9 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     method : {"auto", "anova", "reml"}
         ANOVA/EMS needs balanced complete data; REML handles any data; ``"auto"`` picks
         ANOVA when the data are balanced.
+    confidence : float
+        Level of the intervals of the variance components (ANOVA: Satterthwaite 1946, with
+        SEs as Brennan 2001, eq. 6.1; REML: not computed, NaN).
     encoding : str, optional
         Text encoding when ``data`` is a path (default UTF-8, then Windows-1252).
     object : str, optional
@@ -438,7 +486,7 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
             f"method 'anova' needs balanced data (each {' x '.join(names)} cell observed once); "
             f"found {miss} empty and {dup} repeated cell(s); use method='reml' (or 'auto')")
     if method == "anova":
-        table = _anova_components(y, codes_local, sizes_local, effects)
+        table = _anova_components(y, codes_local, sizes_local, effects, confidence)
         if (table["variance_raw"] < 0).any():
             neg = ", ".join(table.loc[table["variance_raw"] < 0, "source"])
             notes.append(f"negative ANOVA estimate(s) set to 0 (Brennan 2001): {neg}; the raw "
@@ -451,7 +499,8 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     total = table["variance"].sum()
     table["percent"] = 100 * table["variance"] / total if total > 0 else np.nan
     cols = ["source", "short", "variance", "percent", "method"]
-    cols += [c for c in ("variance_raw", "df", "SS", "MS") if c in table]
+    cols += [c for c in ("variance_raw", "se", "ci_low", "ci_high", "df", "SS", "MS")
+             if c in table]
     return GStudy(design, object, facets, table[cols].reset_index(drop=True), n_facets, n_obj,
                   len(y), method, tuple(notes), tuple(effects))
 
@@ -540,7 +589,7 @@ def _long_frame(data, object, facets, score, encoding=None):
 
 
 # ---------------------------------------------------------------------- ANOVA / EMS
-def _anova_components(y, codes, sizes, effects):
+def _anova_components(y, codes, sizes, effects, confidence=0.95):
     """Balanced random-effects ANOVA with Brennan's EMS rule."""
     k = len(sizes)
     Y = np.empty(sizes)
@@ -570,20 +619,59 @@ def _anova_components(y, codes, sizes, effects):
     def pi_bar(eff):
         return float(np.prod([sizes[a] for a in range(k) if a not in eff.axes]))
 
-    raw = {}
+    # Each estimate is a linear combination of mean squares, sigma2_a = sum_b c_ab MS_b:
+    # solve the EMS equations for the coefficients c (the same recursion on unit vectors).
+    shorts = [e.short for e in effects]
+    coef = {}
     for eff in sorted(effects, key=lambda e: -len(e.axes)):
-        above = sum(pi_bar(b) * raw[b.short] for b in effects
-                    if b.axes > eff.axes)
-        raw[eff.short] = (ms[eff.short] - above) / pi_bar(eff)
+        c = np.zeros(len(effects))
+        c[shorts.index(eff.short)] = 1.0
+        for b in effects:
+            if b.axes > eff.axes:
+                c = c - pi_bar(b) * coef[b.short]
+        coef[eff.short] = c / pi_bar(eff)
+    msv = np.array([ms[e] for e in shorts])
+    dfv = np.array([d for _, _, d in rows])
+    raw = {e: float(coef[e] @ msv) for e in shorts}
+    se, lo, hi = _component_uncertainty(coef, shorts, msv, dfv, raw, confidence)
     out = pd.DataFrame({
-        "source": [e.name for e in effects], "short": [e.short for e in effects],
-        "df": [d for _, _, d in rows], "SS": [s for _, s, _ in rows],
-        "MS": [ms[e.short] for e in effects],
-        "variance_raw": [raw[e.short] for e in effects],
+        "source": [e.name for e in effects], "short": shorts,
+        "df": dfv, "SS": [s for _, s, _ in rows],
+        "MS": msv, "variance_raw": [raw[e] for e in shorts],
     })
     out["variance"] = out["variance_raw"].clip(lower=0.0)
+    out["se"] = [se[e] for e in shorts]
+    out["ci_low"] = [lo[e] for e in shorts]
+    out["ci_high"] = [hi[e] for e in shorts]
     out["method"] = "ANOVA (expected mean squares)"
     return out
+
+
+def _component_uncertainty(coef, shorts, ms, df, raw, confidence):
+    """SEs and Satterthwaite intervals of ANOVA variance components (Brennan 2001, 6.1).
+
+    With ``sigma2 = sum_b c_b MS_b`` and independent mean squares, the estimated SE is
+    ``sqrt(sum_b c_b^2 2 MS_b^2 / (df_b + 2))`` (Searle 1971; Brennan 2001, eq. 6.1), and
+    Satterthwaite's (1946) interval is ``[nu s / chi2_{1-a/2}(nu), nu s / chi2_{a/2}(nu)]`` with
+    ``nu = (sum c MS)^2 / sum (c MS)^2 / df``. A non-positive estimate has no such interval.
+    """
+    from scipy import stats
+
+    alpha = 1 - confidence
+    se, lo, hi = {}, {}, {}
+    for e in shorts:
+        c = coef[e]
+        terms = c * ms
+        se[e] = float(np.sqrt(np.sum(c ** 2 * 2 * ms ** 2 / (df + 2))))
+        est = raw[e]
+        denom = float(np.sum(terms ** 2 / df))
+        if est > 0 and denom > 0:
+            nu = est ** 2 / denom
+            lo[e] = float(nu * est / stats.chi2.ppf(1 - alpha / 2, nu))
+            hi[e] = float(nu * est / stats.chi2.ppf(alpha / 2, nu))
+        else:
+            lo[e] = hi[e] = float("nan")
+    return se, lo, hi
 
 
 def _owner(subset, effects):
