@@ -196,7 +196,7 @@ def make(name: str) -> nbf.NotebookNode:
                                  "language": "python"}
     nb.cells = [
         nbf.v4.new_markdown_cell(story),
-        nbf.v4.new_code_cell("import matplotlib\nmatplotlib.use('Agg')"),
+        nbf.v4.new_code_cell("%matplotlib inline"),
         nbf.v4.new_markdown_cell("## The library calls"),
         nbf.v4.new_code_cell(demo),
         nbf.v4.new_markdown_cell("## The study: each reproduced figure beside its target"),
