@@ -629,3 +629,32 @@ def _ranges(lens):
     ends = np.cumsum(lens)
     out = np.arange(total) - np.repeat(ends - lens, lens)
     return out
+
+
+# ---------------------------------------------------------------------- one-way
+def oneway_icc(values, groups) -> float:
+    """ICC(1): the between-group share of the variance of ``values`` grouped by ``groups``.
+
+    The one-way random-effects model ``x = mu + u_group + e`` with REML variance components
+    (:mod:`reliability._reml`), the estimator :func:`icc` uses for ICC1 of unbalanced data;
+    on balanced data it equals the ANOVA ICC(1) of Shrout & Fleiss (1979) whenever that is
+    positive. Groups with one value are kept (they inform the total variance). Used wherever
+    a between-inspector share of grade variance is reported (the HTML report), so that every
+    entry point gives one number.
+
+    Returns NaN when fewer than two groups or no group with two values remain.
+    """
+    from reliability._reml import fit_reml
+
+    y = np.asarray(values, dtype=float)
+    g = pd.Series(np.asarray(groups, dtype=object))
+    ok = np.isfinite(y) & g.notna().to_numpy()
+    y = y[ok]
+    codes, uniques = pd.factorize(g[ok].astype(str))
+    if len(uniques) < 2 or np.bincount(codes).max() < 2:
+        return NAN
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_reml(y, [codes.astype(np.int64)], ["group"])
+    su, se = fit.variances["group"], fit.residual
+    return float(su / (su + se)) if su + se > 0 else NAN

@@ -46,3 +46,20 @@ def test_complete_and_incomplete_paths_agree_on_rectangular_data():
     slow = rl.icc(rl.as_ratings(frame, level="interval"))
     assert fast["ICC2"].estimate == pytest.approx(slow["ICC2"].estimate, abs=1e-12)
     assert fast["ICC2"].ci == pytest.approx(slow["ICC2"].ci, abs=1e-12)
+
+
+def test_oneway_icc_is_the_icc1_of_icc():
+    """oneway_icc (used by the HTML report's inspector share) equals icc()'s ICC1 on balanced
+    (ANOVA) and unbalanced (REML) data: one implementation of ICC(1)."""
+    from reliability.icc import oneway_icc
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 1)) + rng.normal(size=(30, 4))
+    groups = np.repeat(np.arange(30), 4)
+    assert oneway_icc(x.ravel(), groups) == pytest.approx(rl.icc(x)["ICC1"].estimate, abs=1e-9)
+    x[::3, 2] = np.nan
+    long = pd.DataFrame({"unit": groups, "rater": np.tile(np.arange(4), 30),
+                         "rating": x.ravel()}).dropna()
+    assert oneway_icc(long["rating"], long["unit"]) == pytest.approx(
+        rl.icc(long, shape="long")["ICC1"].estimate, abs=1e-9)
+    assert np.isnan(oneway_icc([1.0, 2.0], ["a", "b"]))     # no group with two values
