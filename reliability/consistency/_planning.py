@@ -21,7 +21,7 @@ from scipy import stats
 
 from reliability._errors import ReliabilityError
 from reliability.consistency._kappa import kappa_variance
-from reliability.inference import check_confidence
+from reliability.inference import check_confidence, wilson_interval
 from reliability._validation import MAX_RESAMPLES, Integer, validate_params
 
 
@@ -35,10 +35,11 @@ def _check_half(h):
 
 
 def wilson_half_width(p: float, n, confidence: float = 0.95) -> np.ndarray:
-    """Half-width of the Wilson interval at observed proportion p for sample sizes n."""
-    z = _z(confidence)
+    """Half-width of the Wilson interval at observed proportion p for sample sizes n
+    (from the one Wilson interval, :func:`reliability.inference.wilson_interval`)."""
     n = np.asarray(n, dtype=float)
-    return z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lo, hi = wilson_interval(np.asarray(p, dtype=float) * n, n, confidence)
+    return (np.asarray(hi) - np.asarray(lo)) / 2
 
 
 def n_for_agreement(p: float, half_width: float, *, confidence: float = 0.95,

@@ -11,22 +11,20 @@ from reliability._errors import ReliabilityError, require_columns
 from reliability.report.disclosure import Disclosure
 
 
-def _wilson(k, n, z=1.959963984540054):
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        den = 1 + z * z / n
-        c = (p + z * z / (2 * n)) / den
-        h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return c - h, c + h
+def _wilson(k, n, confidence=0.95):
+    """The library's one Wilson interval (reliability.inference), arrays in and out."""
+    from reliability.inference import wilson_interval
+
+    lo, hi = wilson_interval(np.asarray(k, float), np.asarray(n, float), confidence)
+    return np.asarray(lo, float), np.asarray(hi, float)
 
 
 def inspector_table(codes: np.ndarray, pseud: np.ndarray, categories, disclosure: Disclosure):
     """Per pseudonymised inspector: n, grade counts, mean grade; small rows suppressed.
 
     Returns the table (pseudonym order unless rankings are allowed), the between-inspector
-    share of grade variance (one-way ANOVA ICC(1), Shrout & Fleiss 1979, computed on all
-    inspectors) and the number of inspectors suppressed.
+    share of grade variance (ICC(1) of :func:`reliability.icc.oneway_icc`, the same number as
+    ``rl.icc``'s ICC1; computed on all inspectors) and the number of inspectors suppressed.
     """
     ok = (codes >= 0) & pd.notna(pseud)
     c, ids = codes[ok], pseud[ok]
@@ -37,17 +35,11 @@ def inspector_table(codes: np.ndarray, pseud: np.ndarray, categories, disclosure
     score = c + 1.0
     sums = np.bincount(inv, weights=score, minlength=len(labels))
     mean = sums / n
-    # One-way random-effects ICC(1) with unequal group sizes (n0 of Searle 1971).
-    g, N = len(labels), len(score)
-    grand = score.mean()
-    ssb = float(np.sum(n * (mean - grand) ** 2))
-    ssw = float(np.sum((score - mean[inv]) ** 2))
-    if g > 1 and N > g:
-        msb, msw = ssb / (g - 1), ssw / (N - g)
-        n0 = (N - np.sum(n**2) / N) / (g - 1)
-        icc1 = (msb - msw) / (msb + (n0 - 1) * msw) if (msb + (n0 - 1) * msw) > 0 else np.nan
-    else:
-        icc1 = np.nan
+    # the library's one ICC(1) (REML one-way; equals the ANOVA ICC(1) on balanced data)
+    from reliability.icc import oneway_icc
+
+    g = len(labels)
+    icc1 = oneway_icc(score, inv)
     frame = pd.DataFrame({"inspector": labels, "n_inspections": n})
     for j, cat in enumerate(categories):
         frame[f"n_{cat}"] = counts[:, j]
