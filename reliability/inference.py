@@ -166,9 +166,11 @@ def resampling_weights(n_units: int, n_resamples: int, rng: np.random.Generator,
         cols, cell = n_units, draws
     else:
         cols = _n_groups(groups, n_groups)
-        cell = groups[draws]
-    flat = (np.arange(n_resamples, dtype=np.int64)[:, None] * cols + cell).ravel()
-    counts = np.bincount(flat, minlength=n_resamples * cols)
+        small = n_resamples * cols < 2 ** 31
+        cell = np.take(groups.astype(np.int32) if small else groups, draws)
+    # the cell of each draw in the (resample, unit or group) table, offset in place
+    cell += (np.arange(n_resamples, dtype=cell.dtype) * cols)[:, None]
+    counts = np.bincount(cell.ravel(), minlength=n_resamples * cols)
     return counts.reshape(n_resamples, cols).astype(float)
 
 
@@ -345,7 +347,11 @@ def _resample_blocks(n_units: int, n_resamples: int, chunk: int | None) -> list[
 
 def _bca_levels(statistic, n_units, estimate, valid, alpha, rng, groups=None, n_groups=None):
     """Adjusted quantile levels of the BCa interval (Efron 1987; Efron & Tibshirani 1993 14.3)."""
-    prop = (np.sum(valid < estimate) + 0.5 * np.sum(valid == estimate)) / len(valid)
+    # Resamples equal to the estimate (the data themselves, common for discrete statistics)
+    # are ties whatever the order of summation that produced them.
+    tol = 1e-12 * max(1.0, abs(estimate))
+    tie = np.abs(valid - estimate) <= tol
+    prop = (np.sum((valid < estimate) & ~tie) + 0.5 * np.sum(tie)) / len(valid)
     prop = min(max(prop, 1.0 / (2 * len(valid))), 1 - 1.0 / (2 * len(valid)))
     z0 = stats.norm.ppf(prop)
     if groups is None:

@@ -92,19 +92,32 @@ class UnitStats:
                 return None
             pw = float(base) ** np.arange(self.r)
             # Integer-valued terms and partial sums below 2**53: the float sum is exact.
-            key = np.bincount(rt.unit, weights=(rt.code + 1.0) * pw[rt.rater], minlength=n)
+            term = pw[rt.rater]
+            term *= rt.code + 1
+            key = np.bincount(rt.unit, weights=term, minlength=n)
         else:
             counts = rt.counts
             base = int(counts.max()) + 1
             if q * np.log2(base) > _KEY_BITS:
                 return None
             key = counts @ (float(base) ** np.arange(q))
-        group, uniq = pd.factorize(key)
-        G = len(uniq)
-        if G == n:
-            return None
-        self.G = G
-        self.freq = np.bincount(group, minlength=G).astype(float)
+        if base ** (self.r if self.has_raters else q) <= max(4 * n, 1 << 16):
+            # Few possible keys: count them directly (no hashing); groups in key order.
+            key = key.astype(np.int64)
+            seen = np.bincount(key)
+            uniq = np.flatnonzero(seen)
+            if len(uniq) == n:
+                return None
+            remap = np.zeros(len(seen), dtype=np.int64)
+            remap[uniq] = np.arange(len(uniq))
+            group = remap[key]
+            self.freq = seen[uniq].astype(float)
+        else:
+            group, uniq = pd.factorize(key)
+            if len(uniq) == n:
+                return None
+            self.freq = np.bincount(group, minlength=len(uniq)).astype(float)
+        G = self.G = len(uniq)
         digits = (np.asarray(uniq, dtype=np.int64)[:, None]
                   // (np.int64(base) ** np.arange(self.r if self.has_raters else q))) % base
         if self.has_raters:
