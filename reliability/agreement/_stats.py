@@ -66,7 +66,9 @@ class UnitStats:
     """
 
     def __init__(self, rt, *, compress: bool = True):
-        self.rt = rt
+        # A weak reference: the cache maps each Ratings to its stats weakly, and a strong
+        # one back would keep every Ratings ever analysed alive.
+        self._rt = weakref.ref(rt)
         self.q = rt.n_categories
         self.n = rt.n_units
         self.has_raters = rt.has_raters
@@ -79,6 +81,11 @@ class UnitStats:
             self.freq = np.ones(self.n)
             if self.has_raters:
                 self.unit, self.rater, self.code = rt.unit, rt.rater, rt.code
+
+    @property
+    def rt(self):
+        """The Ratings these statistics describe."""
+        return self._rt()
 
     # ------------------------------------------------------------------ patterns
     def _patterns(self, rt):

@@ -216,3 +216,15 @@ def test_stats_are_computed_once_per_ratings():
     fams = dict(unit_stats(rt)._families)
     A.agreement(rt)
     assert unit_stats(rt)._families == fams
+
+
+def test_cached_stats_do_not_keep_ratings_alive():
+    import gc
+    import weakref
+
+    rt = as_ratings(simulated(50, 2), min_ratings=1)
+    A.agreement(rt, n_resamples=20, seed=1)
+    ref = weakref.ref(rt)
+    del rt
+    gc.collect()
+    assert ref() is None
