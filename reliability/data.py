@@ -278,9 +278,14 @@ class Ratings:
             raise ReliabilityError("no rows: the input has a header but no units")
         if frame.shape[1] == 0:
             raise ReliabilityError("no rater columns: wide data need one column per rater")
-        matrix = _wide_matrix(frame)
+        # C order (a DataFrame's block comes out transposed): row-major masks are fast
+        matrix = np.ascontiguousarray(_wide_matrix(frame))
         observed = ~np.isnan(matrix) if matrix.dtype.kind == "f" else ~pd.isna(matrix)
-        u, r = np.nonzero(observed)
+        n, k = observed.shape
+        # the (unit, rater) of each observed cell in row-major order, as np.nonzero gives
+        per_unit, per_rater = _row_col_counts(observed)
+        u = np.repeat(np.arange(n), per_unit)
+        r = np.tile(np.arange(k, dtype=np.int32), n)[observed.ravel()]
         codes, cats, values = code_ratings(matrix[observed], level, categories,
                                            column=None, rows=u, cols=r,
                                            col_names=list(frame.columns),
@@ -288,7 +293,7 @@ class Ratings:
         return build_ratings(u, r, codes, cats, values, level,
                        pd.Index(normalise_ids(frame.index), name=frame.index.name or "unit"),
                        pd.Index(normalise_ids(frame.columns), name="rater"), "wide", min_ratings,
-                       per_unit=observed.sum(axis=1), per_rater=observed.sum(axis=0))
+                       per_unit=per_unit, per_rater=per_rater)
 
     @classmethod
     def from_table(cls, table, *, categories=None, level="nominal") -> "Ratings":
@@ -854,7 +859,7 @@ def _to_float(raw):
     if raw.dtype.kind in "biuf":
         if raw.dtype.kind == "b":
             return None
-        return raw.astype(float)
+        return raw.astype(float, copy=False)      # read only: no copy of float64 input
     try:
         if any(isinstance(x, (bool, np.bool_)) for x in raw[:1000]):
             return None
@@ -869,6 +874,19 @@ def _first_non_numeric(raw) -> int:
     converted = pd.to_numeric(pd.Series(raw).where(~is_bool), errors="coerce")
     bad = np.flatnonzero(converted.isna().to_numpy() | is_bool)
     return int(bad[0]) if len(bad) else 0
+
+
+def _row_col_counts(mask: np.ndarray):
+    """Row and column sums of a boolean units x raters mask. A few raters: one pass per
+    column (numpy's bool reductions along a short axis are several times slower)."""
+    if mask.shape[1] > 64:
+        return mask.sum(axis=1), mask.sum(axis=0)
+    rows = np.zeros(mask.shape[0], dtype=np.int64)
+    cols = np.empty(mask.shape[1], dtype=np.int64)
+    for j in range(mask.shape[1]):             # a loop over rater columns, not units
+        rows += mask[:, j]
+        cols[j] = np.count_nonzero(mask[:, j])
+    return rows, cols
 
 
 def _wide_matrix(frame: pd.DataFrame) -> np.ndarray:
