@@ -66,6 +66,8 @@ def order_for_weights(rt: Ratings, ratings, weights, categories) -> Ratings:
         rank = {g.casefold(): i for i, g in enumerate(scale)}
         if all(c in rank for c in norm):
             order = np.argsort([rank[c] for c in norm], kind="stable")
+            if (order == np.arange(len(order))).all():
+                return rt                      # already in the scale's order
             pos = np.empty(len(order), dtype=np.int32)
             pos[order] = np.arange(len(order), dtype=np.int32)
             import dataclasses
@@ -112,8 +114,12 @@ def ratio(num, den):
 
 def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null=NAN,
           extra=None, stat=None, n_resamples=0, seed=None, bootstrap_method="percentile",
-          n_units=None) -> Estimate:
-    """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``."""
+          n_units=None, groups=(None, None)) -> Estimate:
+    """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``.
+
+    ``groups``: ``(group of each unit or a callable giving it, number of groups)`` when
+    ``stat`` takes weights over groups of identical units (``bootstrap_units(groups=)``).
+    """
     confidence = check_confidence(confidence)
     est = float(est)
     se = float(se)
@@ -132,8 +138,11 @@ def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null
                                   "estimate undefined", "n_resamples": int(n_resamples),
                                   "seed": seed}
         else:
+            g, n_groups = groups
+            g = g() if callable(g) else g
             res = bootstrap_units(stat, n_units, n_resamples=n_resamples, seed=seed,
-                                  confidence=confidence, method=bootstrap_method, estimate=est)
+                                  confidence=confidence, method=bootstrap_method, estimate=est,
+                                  groups=g, n_groups=None if g is None else n_groups)
             extra["bootstrap"] = res.to_dict()
     return Estimate(name=name, estimate=est, se=se, ci=ci, ci_level=confidence,
                     method=f"{method}; {ci_text(ci_method)}" if math.isfinite(se) else method,

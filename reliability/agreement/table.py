@@ -8,6 +8,7 @@ from reliability.agreement import _functions as F
 from reliability.agreement._common import order_for_weights, resolve
 from reliability.agreement._functions import options, resamples
 from reliability.agreement._weights import weight_matrix, weights_label
+from reliability.inference import shared_resamples
 
 
 @options()
@@ -64,7 +65,17 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
     common = dict(confidence=confidence, ci_method=ci_method, n_resamples=n_resamples, seed=seed,
                   bootstrap_method=bootstrap_method)
     out: dict[str, Estimate] = {}
+    with shared_resamples():     # the coefficients' bootstraps draw their resamples once
+        _coefficients(out, rt, weights, wl, confidence, ci_method, common)
+    info = {"n_units": rt.n_units, "n_raters": rt.n_raters, "categories": list(rt.categories),
+            "level": rt.level, "weights": wl}
+    if wl == "user":
+        info["weight_matrix"] = W.tolist()
+    return EstimateTable(out, info=info, notes=tuple(rt.notes))
 
+
+def _coefficients(out, rt, weights, wl, confidence, ci_method, common):
+    """Every applicable coefficient of ``rt`` into ``out``; all share ``unit_stats(rt)``."""
     def add(name, fn, *args, **kw):
         try:
             out[name] = fn(*args, **kw)
@@ -102,8 +113,3 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
             add("prevalence_index", F.prevalence_index, rt, **plain)
             add("bias_index", F.bias_index, rt, **plain)
             add("max_kappa", F.max_kappa, rt, confidence=confidence)
-    info = {"n_units": rt.n_units, "n_raters": rt.n_raters, "categories": list(rt.categories),
-            "level": rt.level, "weights": wl}
-    if wl == "user":
-        info["weight_matrix"] = W.tolist()
-    return EstimateTable(out, info=info, notes=tuple(rt.notes))
