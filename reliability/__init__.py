@@ -32,9 +32,8 @@ _LAZY = {
         "bias_index", "bowker_test", "brennan_prediger", "cohen_kappa", "conger_kappa",
         "fleiss_category_kappas", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha",
         "max_kappa", "pabak", "percent_agreement", "prevalence_index", "scott_pi",
-        "stuart_maxwell_test", "weight_matrix")},
-    **{name: "reliability.agreement._classic" for name in (
-        "light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b")},
+        "stuart_maxwell_test", "weight_matrix", "light_kappa", "kendall_w",
+        "cronbach_alpha", "bangdiwala_b")},
     "ICCResult": "reliability.icc",
     "GStudy": "reliability.gtheory", "g_study": "reliability.gtheory",
     "MixedResult": "reliability.models", "binomial_mixed": "reliability.models",

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from reliability._errors import ReliabilityError
+from reliability._errors import ReliabilityError, warn_caller
 from reliability._results import Estimate, EstimateTable
-from reliability._validation import OPTIONS, AnyOf, Choice, Constraint, validate_params
+from reliability._validation import (OPTIONS, AnyOf, Choice, Constraint, resolve_resamples,
+                                    validate_params)
 from reliability.agreement import _fleiss
 from reliability.agreement._common import NAN, build, order_for_weights, resolve, undefined
 from reliability.agreement._gwet import RaterFamily, counts_family
@@ -91,15 +92,10 @@ def options(*extra):
     return decorate
 
 
-def resamples(n_resamples, bootstrap, stacklevel=4):
-    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias (with a warning)."""
-    if bootstrap is None:
-        return int(n_resamples)
-    import warnings
-
-    warnings.warn("bootstrap= is deprecated; use n_resamples=", DeprecationWarning,
-                  stacklevel=stacklevel)
-    return int(bootstrap)
+def resamples(n_resamples, bootstrap, stacklevel=None):
+    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias: the library's one
+    rule (:func:`reliability._validation.resolve_resamples`, warning at the caller's line)."""
+    return resolve_resamples(n_resamples, bootstrap)
 
 
 def _split(loc):
@@ -194,11 +190,9 @@ def percent_agreement(ratings, *, weights=None, level=None, categories=None, con
     """
     inp, o = _split(locals())
     if weights is not None and weights_label(weights) != "identity":
-        import warnings
-
-        warnings.warn("percent_agreement is exact agreement; weights= is ignored and "
-                      "deprecated here: use weighted_agreement(..., weights=...)",
-                      DeprecationWarning, stacklevel=3)
+        warn_caller("percent_agreement is exact agreement; weights= is ignored and "
+                    "deprecated here: use weighted_agreement(..., weights=...)",
+                    DeprecationWarning)
     rt, W, wl = _prep(ratings, inp, None)
     return _family("percent_agreement", "percent_agreement", rt, W, wl, o)
 

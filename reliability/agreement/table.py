@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, EstimateTable
+from reliability.agreement import _classic as C
 from reliability.agreement import _functions as F
 from reliability.agreement._common import order_for_weights, resolve
 from reliability.agreement._functions import options, resamples
@@ -50,7 +51,9 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
         input with 2 ratings per unit), conger_kappa (NaN with a reason for counts input),
         scott_pi, fleiss_kappa, brennan_prediger, gwet_ac1 or gwet_ac2,
         krippendorff_alpha; with 2 raters bowker_test and stuart_maxwell_test; with 2
-        raters and 2 categories pabak, prevalence_index, bias_index, max_kappa.
+        raters and 2 categories pabak, prevalence_index, bias_index, max_kappa;
+        light_kappa (rater identities), kendall_w and cronbach_alpha (rater identities,
+        level not nominal), bangdiwala_b (2 raters).
         ``info``: n_units, n_raters, categories, level, weights.
     """
     n_resamples = resamples(n_resamples, bootstrap)
@@ -104,6 +107,14 @@ def _coefficients(out, rt, weights, wl, confidence, ci_method, common):
     else:
         add("gwet_ac2", F.gwet_ac2, rt, weights=weights, **common)
     add("krippendorff_alpha", F.krippendorff_alpha, rt, **common)
+    # the classic coefficients, where they are defined for the data (issue 19)
+    if rt.has_raters:
+        add("light_kappa", C.light_kappa, rt, confidence=confidence)
+        if rt.level != "nominal":      # ranks and sums need ordered / numeric ratings
+            add("kendall_w", C.kendall_w, rt, confidence=confidence)
+            add("cronbach_alpha", C.cronbach_alpha, rt, confidence=confidence)
+    if two:
+        add("bangdiwala_b", C.bangdiwala_b, rt, confidence=confidence)
     if two:
         add("bowker_test", F.bowker_test, rt)
         add("stuart_maxwell_test", F.stuart_maxwell_test, rt)
