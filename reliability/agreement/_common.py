@@ -29,12 +29,6 @@ def resolve(ratings, *, level=None, categories=None, shape=None, unit=None, rate
                       rater=rater, rating=rating, encoding=encoding, min_ratings=1)
 
 
-#: Grade scales whose order is known (best first); text labels of one of them need no
-#: ``categories=`` for ordinal statistics. Compared after trimming and case folding.
-KNOWN_SCALES = (("Outstanding", "Good", "Requires improvement", "Inadequate"),
-                ("Outstanding", "Good", "Satisfactory", "Inadequate"))
-
-
 def _is_number(x) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
@@ -52,33 +46,35 @@ def order_for_weights(rt: Ratings, ratings, weights, categories) -> Ratings:
     Linear/quadratic weights use the category values; for text labels sorted
     alphabetically those are meaningless ("Good" < "Inadequate" < "Outstanding"), so text
     categories at the nominal level without a given order are refused, unless the labels
-    are a known grade scale (:data:`KNOWN_SCALES`), which is then used (best first).
+    are a known grade scale (:mod:`reliability.scales`), which is then used (best first).
     """
-    if not (isinstance(weights, str) and weights in ("linear", "quadratic")):
+    if not isinstance(weights, str) or weights in ("identity", "unweighted", "nominal"):
         return rt
     # A table's rows / a counts file's columns list the categories in the user's order.
     if (rt.level != "nominal" or categories is not None or _ordered_input(ratings)
             or rt.shape in ("table", "counts")
             or all(_is_number(c) for c in rt.categories)):
         return rt
-    norm = [str(c).strip().casefold() for c in rt.categories]
-    for scale in KNOWN_SCALES:
-        rank = {g.casefold(): i for i, g in enumerate(scale)}
-        if all(c in rank for c in norm):
-            order = np.argsort([rank[c] for c in norm], kind="stable")
-            if (order == np.arange(len(order))).all():
-                return rt                      # already in the scale's order
-            pos = np.empty(len(order), dtype=np.int32)
-            pos[order] = np.arange(len(order), dtype=np.int32)
-            import dataclasses
+    from reliability.scales import recognise_scale
 
-            cats = tuple(rt.categories[i] for i in order)
-            note = f"text grades ordered as the known scale {', '.join(map(str, cats))}"
-            return dataclasses.replace(rt, code=pos[rt.code], categories=cats,
-                                       values=np.arange(1, len(cats) + 1, dtype=float),
-                                       notes=tuple(rt.notes) + (note,),
-                                       _counts=None if rt._counts is None
-                                       else rt._counts[:, order])
+    scale = recognise_scale([str(c) for c in rt.categories])
+    if scale is not None and scale.ordered:
+        rank = {lab: i for i, lab in enumerate(scale.labels)}
+        order = np.argsort([rank[scale.canonical(str(c))] for c in rt.categories],
+                           kind="stable")
+        if (order == np.arange(len(order))).all():
+            return rt                      # already in the scale's order
+        pos = np.empty(len(order), dtype=np.int32)
+        pos[order] = np.arange(len(order), dtype=np.int32)
+        import dataclasses
+
+        cats = tuple(rt.categories[i] for i in order)
+        note = f"text grades ordered as the known scale {', '.join(map(str, cats))}"
+        return dataclasses.replace(rt, code=pos[rt.code], categories=cats,
+                                   values=np.arange(1, len(cats) + 1, dtype=float),
+                                   notes=tuple(rt.notes) + (note,),
+                                   _counts=None if rt._counts is None
+                                   else rt._counts[:, order])
     raise ReliabilityError(
         f"weights={weights!r} need the order of the categories, but the ratings are text "
         f"({', '.join(map(repr, list(rt.categories)[:6]))}) with no order given: pass "

@@ -107,7 +107,9 @@ def _coefficients(out, rt, weights, wl, confidence, ci_method, common):
     else:
         add("gwet_ac2", F.gwet_ac2, rt, weights=weights, **common)
     add("krippendorff_alpha", F.krippendorff_alpha, rt, **common)
-    # the classic coefficients, where they are defined for the data (issue 19)
+    # the classic coefficients, where they are defined for the data (issue 19); their
+    # intervals are the jackknife / Feldt ones, not bootstrapped
+    classic_start = len(out)
     if rt.has_raters:
         add("light_kappa", C.light_kappa, rt, confidence=confidence)
         if rt.level != "nominal":      # ranks and sums need ordered / numeric ratings
@@ -115,6 +117,14 @@ def _coefficients(out, rt, weights, wl, confidence, ci_method, common):
             add("cronbach_alpha", C.cronbach_alpha, rt, confidence=confidence)
     if two:
         add("bangdiwala_b", C.bangdiwala_b, rt, confidence=confidence)
+    if common["n_resamples"]:
+        import dataclasses
+
+        for name in list(out)[classic_start:]:
+            e = out[name]
+            out[name] = dataclasses.replace(e, extra={**e.extra, "bootstrap": {
+                "n_resamples": 0, "reason": "not bootstrapped: the interval is "
+                                            "the coefficient's own (jackknife or Feldt)"}})
     if two:
         add("bowker_test", F.bowker_test, rt)
         add("stuart_maxwell_test", F.stuart_maxwell_test, rt)
