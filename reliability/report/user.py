@@ -624,3 +624,224 @@ def _inspector_plot(tab, k, ranked, overall):
     fig.tight_layout()
     return fig, (f"Dot plot of the mean grade of each of {m} inspectors with 95% intervals, "
                  f"beside the mean of all inspections ({overall:.2f}).")
+
+
+def _outcome(name, title, question, summary, ctx, extra, t0, seed=0, references=()):
+    from reliability.studies._core import StudyOutcome
+
+    return StudyOutcome(
+        name=name, title=title, description=QUESTIONS[question], status="descriptive",
+        seed=int(seed), figures=(), tables=tuple(ctx.tables), plots=tuple(ctx.plots),
+        assumptions=tuple(ctx.assumptions), notes=tuple(ctx.notes),
+        data_sources=tuple(summary["data"]), seconds=time.perf_counter() - t0,
+        summary={**summary, "references": [_REFERENCES[r] for r in references]}, extra=extra)
+
+
+def _context_for(question, title):
+    from reliability.studies._core import Study, StudyContext
+
+    study = Study(name="user-report", title=title, description=QUESTIONS[question],
+                  run=lambda ctx: None)
+    return StudyContext(study, seed=0, published={})
+
+
+def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
+                     categories=None, missing=(), scale="auto", encoding=None,
+                     confidence: float = 0.95, title: str | None = None):
+    """Agreement of two inspection teams grading the same schools (one row per school, one
+    column per team): a plain-language summary, the cross-table under complementary
+    suppression, agreement and Cohen's kappa with intervals
+    (:func:`reliability.consistency.parallel_consistency`)."""
+    from reliability.consistency import parallel_consistency, team_pairs
+
+    t0 = time.perf_counter()
+    table = _as_table(source, encoding)
+    a_c = table.resolve(first, role="first team's column")
+    b_c = table.resolve(second, role="second team's column")
+    df = table.frame
+    la, cats_a, note = _scale_labels(df[a_c].reset_index(drop=True), scale, missing)
+    lb, cats_b, _ = _scale_labels(df[b_c].reset_index(drop=True), scale, missing)
+    cats = categories or cats_a or cats_b
+    frame = pd.DataFrame({"first": la, "second": lb})
+    tab, cats, n_dropped = team_pairs(frame, first="first", second="second", categories=cats,
+                                      missing=missing)
+    res = parallel_consistency(tab, categories=cats, confidence=confidence)
+    cats = [str(c) for c in cats]
+    counts = np.asarray(res.table, float)
+    hidden, hid_r, hid_c = suppress_table(counts, min_cell)
+    ctx = _context_for("agreement", title or "Do two inspection teams agree?")
+    a_lab, b_lab = table.label(a_c), table.label(b_c)
+    rows = []
+    for i, c in enumerate(cats):
+        rows.append([f"{a_lab}: {c}", *["not shown" if hidden[i, j] or hid_r[i]
+                                        else number(int(counts[i, j]))
+                                        for j in range(len(cats))],
+                     "not shown" if hid_r[i] else number(int(counts[i].sum()))])
+    rows.append(["All", *["not shown" if hid_c[j] else number(int(counts[:, j].sum()))
+                          for j in range(len(cats))], number(int(counts.sum()))])
+    ctx.table("teams", pd.DataFrame(rows, columns=["", *[f"{b_lab}: {c}" for c in cats],
+                                                   "All"]),
+              caption=f"Schools by the grade of each team ({a_lab} in rows, {b_lab} in columns)",
+              note=f"'not shown': fewer than {min_cell} schools, or a number from which such a "
+                   "count could be worked out.")
+    ag, kp = res.agreement, res.kappa
+    n = int(res.n_pairs)
+    same = int(np.trace(counts))
+    summary = {"question": QUESTIONS["agreement"], "answer": [], "not_shown": [], "data": [],
+               "suppression": ""}
+    if min_cell <= same and min_cell <= n - same or n - same == 0:
+        summary["answer"].append(
+            f"The two teams gave the same grade to {pct(ag['estimate'])} of the {n:,} schools "
+            f"both inspected (95% CI {pct(ag['ci'][0])} to {pct(ag['ci'][1])}), so a second "
+            f"team would give a different grade to about {pct(1 - ag['estimate'])} of schools.")
+        if np.isfinite(kp.estimate):
+            summary["answer"].append(
+                f"Allowing for agreement by chance, Cohen's kappa is {number(kp.estimate)} "
+                f"(95% CI {number(kp.ci[0])} to {number(kp.ci[1])}; 0 = chance, 1 = perfect).")
+        extra_head = {"agreement": ag["estimate"], "ci": list(ag["ci"]), "n": n,
+                      "kappa": kp.estimate, "kappa_ci": list(kp.ci)}
+    else:
+        summary["answer"].append("Too few schools with the same or with different grades to "
+                                 "report agreement without revealing small numbers.")
+        extra_head = None
+    summary["not_shown"] += [
+        "Agreement between two teams on the same schools measures how far a grade depends on "
+        "who inspects; it does not show which team was right.",
+        "If the teams did not work independently (for example one saw the other's report), "
+        "agreement is overstated.",
+    ]
+    summary["data"].append(f"{table.name}: {len(df):,} rows; {n:,} schools graded by both "
+                           f"({a_lab} and {b_lab}); {n_dropped:,} without both grades left out.")
+    if note:
+        summary["data"].append(note)
+    summary["suppression"] = (f"Numbers of fewer than {min_cell} schools are not shown, nor "
+                              "numbers from which they could be worked out "
+                              f"({int(hidden.sum())} cells hidden).")
+    ctx.assume("Agreement: share of schools with the same grade from both teams, Wilson (1927) "
+               "interval; Cohen's (1960) kappa with its asymptotic interval.")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5.5, 4.6))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        show = np.where(hidden | hid_r[:, None], np.nan, share)
+        im = ax.imshow(100 * show, cmap="Blues", vmin=0, vmax=100)
+        for i in range(len(cats)):
+            for j in range(len(cats)):
+                ax.text(j, i, "not shown" if np.isnan(show[i, j]) else pct(show[i, j]),
+                        ha="center", va="center", fontsize=8,
+                        color="white" if (not np.isnan(show[i, j]) and show[i, j] > .6)
+                        else "black")
+        ax.set_xticks(range(len(cats)), cats, rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(cats)), cats, fontsize=8)
+        ax.set_xlabel(b_lab)
+        ax.set_ylabel(a_lab)
+        ax.set_title("Second team's grade for each first-team grade", fontsize=10)
+        fig.colorbar(im, ax=ax, label="% of the row")
+        fig.tight_layout()
+        ctx.plot("teams", fig, caption=f"Heat map: for each grade of {a_lab}, the share of "
+                                       f"schools given each grade by {b_lab}.")
+    except ImportError:
+        ctx.note("matplotlib is not installed: no chart.")
+    extra = {"question": "agreement", "categories": cats, "headline": extra_head,
+             "result": res.to_dict() if not hidden.any() else
+             {"n_pairs": n, "agreement": dict(ag), "kappa": kp.to_dict()},
+             "disclosure": {"min_cell": min_cell, "cells_hidden": int(hidden.sum())}}
+    return _outcome("user-report", ctx.study.title, "agreement", summary, ctx, extra, t0,
+                    references=("wilson", "kappa", "suppression"))
+
+
+def areas_report(source, *, areas, context: str | None = None, min_cell: int = 10,
+                 categories=None, encoding=None, confidence: float = 0.95, seed: int = 0,
+                 title: str | None = None):
+    """Do report-card areas say different things? Polychoric correlations, the effective
+    number of independent areas (:func:`reliability.areas.area_structure`) and, with a
+    context, the share below the expected standard by band for each area."""
+    from reliability.areas import area_structure
+
+    t0 = time.perf_counter()
+    table = _as_table(source, encoding)
+    cols = [table.resolve(a, role="area column") for a in areas]
+    df = table.frame
+    data = pd.DataFrame({c: (df[c].astype(object).where(df[c].notna(), None)
+                             if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c])
+                         for c in cols})
+    res = area_structure(data, areas=cols, categories=categories, confidence=confidence,
+                         seed=seed)
+    labels = [table.label(c) for c in cols]
+    ctx = _context_for("areas", title or "What the report-card areas say")
+    m = len(cols)
+    summary = {"question": QUESTIONS["areas"], "answer": [], "not_shown": [], "data": [],
+               "suppression": ""}
+    pairs = [(labels[cols.index(a)], labels[cols.index(b)], r) for (a, b), r in
+             res.polychoric.items()]
+    finite = [p for p in pairs if np.isfinite(p[2].estimate)]
+    if np.isfinite(res.effective_areas):
+        summary["answer"].append(
+            f"The {m} areas carry about {number(res.effective_areas, digits=1)} independent "
+            f"judgements (effective number of areas; {m} would mean each says something of "
+            "its own, 1 that they all say the same).")
+    if finite:
+        lo_p = min(finite, key=lambda p: p[2].estimate)
+        hi_p = max(finite, key=lambda p: p[2].estimate)
+        summary["answer"].append(
+            f"The correlations between areas range from {number(lo_p[2].estimate)} "
+            f"({lo_p[0]} and {lo_p[1]}; 95% CI {number(lo_p[2].ci[0])} to "
+            f"{number(lo_p[2].ci[1])}) to {number(hi_p[2].estimate)} ({hi_p[0]} and "
+            f"{hi_p[1]}; 95% CI {number(hi_p[2].ci[0])} to {number(hi_p[2].ci[1])}).")
+    if np.isfinite(res.share_within_one_step):
+        summary["answer"].append(
+            f"In {pct(res.share_within_one_step)} of the {res.n_complete:,} schools graded in "
+            "every area, all areas are within one step of each other on the scale.")
+    summary["not_shown"] += [
+        "Areas that correlate highly may still differ for some schools; correlations do not "
+        "say which area is graded more accurately.",
+        "Polychoric correlations assume each grade is a cut of an underlying continuous "
+        "judgement.",
+    ]
+    summary["data"].append(f"{table.name}: {table.description}; {len(df):,} rows, "
+                           f"{res.n_complete:,} with a grade in every chosen area.")
+    summary["suppression"] = ("Only correlations and shares of whole sets of schools are "
+                              "shown: no count of fewer than "
+                              f"{min_cell} schools appears.")
+    rows = [[a, b, number(r.estimate), f"{number(r.ci[0])} to {number(r.ci[1])}",
+             number(int(r.n))] for a, b, r in pairs if r.n >= min_cell]
+    ctx.table("area-correlations", pd.DataFrame(rows, columns=["Area", "Area", "Correlation",
+                                                               "95% CI", "Schools"]),
+              caption="Polychoric correlation of each pair of areas")
+    ctx.table("area-correlations-full", res.to_frame(), appendix=True,
+              caption="Polychoric correlations: estimates, standard errors and fit")
+    ctx.assume("Two-step polychoric correlations (as R polycor) with Fisher-z intervals; "
+               "effective number of independent areas from the eigenvalues (Nyholt 2004).")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        R = res.matrix.to_numpy()
+        fig, ax = plt.subplots(figsize=(1.0 * m + 3, 0.8 * m + 2.4))
+        im = ax.imshow(R, cmap="cividis", vmin=0, vmax=1)
+        for i in range(m):
+            for j in range(m):
+                ax.text(j, i, f"{R[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                        color="black" if R[i, j] > .5 else "white")
+        ax.set_xticks(range(m), labels, rotation=35, ha="right", fontsize=8)
+        ax.set_yticks(range(m), labels, fontsize=8)
+        fig.colorbar(im, ax=ax, label="polychoric correlation")
+        ax.set_title("How strongly the areas go together", fontsize=10)
+        fig.tight_layout()
+        ctx.plot("area-correlations", fig,
+                 caption=f"Heat map of the polychoric correlations of {m} areas.")
+    except ImportError:
+        ctx.note("matplotlib is not installed: no chart.")
+    extra = {"question": "areas", "headline": {"effective_areas": res.effective_areas,
+                                               "share_within_one_step":
+                                                   res.share_within_one_step},
+             "result": res.to_dict(), "disclosure": {"min_cell": min_cell}}
+    return _outcome("user-report", ctx.study.title, "areas", summary, ctx, extra, t0,
+                    references=("suppression",))
