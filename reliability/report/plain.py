@@ -90,7 +90,8 @@ def join_words(words) -> str:
 
 
 # --------------------------------------------------------------------------- suppression
-def suppress_table(counts, min_cell: int, *, groups=None, hidden=None, hidden_rows=None):
+def suppress_table(counts, min_cell: int, *, groups=None, hidden=None, hidden_rows=None,
+                   whole_rows: bool = False):
     """Hidden cells of a table of counts whose row and column totals are published.
 
     Primary suppression hides every count from 1 to ``min_cell - 1`` (a zero reveals no
@@ -100,6 +101,9 @@ def suppress_table(counts, min_cell: int, *, groups=None, hidden=None, hidden_ro
     cell, preferring one in the same ``groups`` entry (a list of column-index tuples, e.g.
     the grades a sentence adds together) so that the group's total stays publishable.
     ``hidden`` / ``hidden_rows`` add cells / row totals hidden for other reasons.
+    ``whole_rows``: a row with a hidden cell hides all its cells (as when a row also shows
+    a mean that, with its ``n``, would give two hidden cells back); the complement of a
+    column is then the row that protects the most such columns at once.
 
     Returns
     -------
@@ -125,62 +129,140 @@ def suppress_table(counts, min_cell: int, *, groups=None, hidden=None, hidden_ro
         for j in g:
             group_of[j] = tuple(g)
 
+    # a cell in a row or column whose total is 0 is known to be 0: it protects nothing
+    known = (row_tot == 0)[:, None] | (col_tot == 0)[None, :]
+
     def pick(values, shown, prefer):
+        """Smallest shown non-zero cell, in ``prefer`` if possible; a zero only as a last
+        resort, and never one known from a zero total."""
         cand = [j for j in range(len(values)) if shown[j]]
         if not cand:
             return None
-        pref = [j for j in cand if j in prefer]
-        pool = pref or cand
-        nz = [j for j in pool if values[j] > 0] or pool
-        return min(nz, key=lambda j: (values[j], j))
+        for pool in ([j for j in cand if j in prefer and values[j] > 0],
+                     [j for j in cand if values[j] > 0], cand):
+            if pool:
+                return min(pool, key=lambda j: (values[j], j))
+        return None
 
-    for _ in range(4 * (R + 1) * (C + 1)):
-        changed = False
-        # rows: C cells + the row total
-        for i in range(R):
-            if hid_row[i]:
-                if not hidden[i].all():
-                    hidden[i] = True
+    def settle():
+        nonlocal hidden, hid_row, hid_col
+        for _ in range(4 * (R + 1) * (C + 1)):
+            changed = False
+            if whole_rows:
+                grow = hidden.any(axis=1) & ~hidden.all(axis=1)
+                if grow.any():
+                    hidden[grow] = True
                     changed = True
-                continue
-            if hidden[i].sum() == 1:
-                j0 = int(np.flatnonzero(hidden[i])[0])
-                j = pick(c[i], ~hidden[i], group_of.get(j0, ()))
-                if j is None:
-                    hid_row[i] = True
-                else:
-                    hidden[i, j] = True
-                changed = True
-        # columns: R cells + the column total
-        for j in range(C):
-            if hid_col[j]:
-                if not hidden[:, j].all():
-                    hidden[:, j] = True
+                single = [j for j in range(C) if not hid_col[j] and hidden[:, j].sum() == 1
+                          and c[:, j].sum() > 0]
+                if single:
+                    free = [i for i in range(R) if not hidden[i].any() and row_tot[i] > 0]
+                    if free:
+                        best = max(free, key=lambda i: (sum(c[i, j] > 0 for j in single),
+                                                        -row_tot[i], -i))
+                        if any(c[best, j] > 0 for j in single):
+                            hidden[best] = True
+                            continue
+            # rows: C cells + the row total
+            for i in range(R):
+                if hid_row[i]:
+                    if not hidden[i].all():
+                        hidden[i] = True
+                        changed = True
+                    continue
+                if hidden[i].sum() == 1:
+                    j0 = int(np.flatnonzero(hidden[i])[0])
+                    j = pick(c[i], ~hidden[i] & ~known[i], group_of.get(j0, ()))
+                    if j is None:
+                        hid_row[i] = True
+                    else:
+                        hidden[i, j] = True
                     changed = True
-                continue
-            if hidden[:, j].sum() == 1:
-                i = pick(c[:, j], ~hidden[:, j], ())
-                if i is None:
+            # columns: R cells + the column total
+            for j in range(C):
+                if hid_col[j]:
+                    if not hidden[:, j].all():
+                        hidden[:, j] = True
+                        changed = True
+                    continue
+                if hidden[:, j].sum() == 1:
+                    i = pick(c[:, j], ~hidden[:, j] & ~known[:, j], ())
+                    if i is None:
+                        hid_col[j] = True
+                    else:
+                        hidden[i, j] = True
+                    changed = True
+            # the line of column totals adds up to the grand total (published)
+            if hid_col.sum() == 1:
+                j0 = int(np.flatnonzero(hid_col)[0])
+                j = pick(col_tot, ~hid_col, group_of.get(j0, ()))
+                if j is not None:
                     hid_col[j] = True
-                else:
-                    hidden[i, j] = True
-                changed = True
-        # the line of column totals adds up to the grand total (published)
-        if hid_col.sum() == 1:
-            j0 = int(np.flatnonzero(hid_col)[0])
-            j = pick(col_tot, ~hid_col, group_of.get(j0, ()))
-            if j is not None:
-                hid_col[j] = True
-                changed = True
-        # and so does the line of row totals
-        if hid_row.sum() == 1:
-            i = pick(row_tot, ~hid_row, ())
-            if i is not None:
-                hid_row[i] = True
-                changed = True
-        if not changed:
+                    changed = True
+            # and so does the line of row totals
+            if hid_row.sum() == 1:
+                i = pick(row_tot, ~hid_row, ())
+                if i is not None:
+                    hid_row[i] = True
+                    changed = True
+            if not changed:
+                break
+
+    settle()
+    # the rules above keep every line with none or two or more hidden entries; a pattern of
+    # zeros can still pin a hidden cell down (the bounds x >= 0 do it): check every small
+    # cell with a linear programme and hide its row total while one is pinned
+    for _ in range(R + C + 2):
+        pinned = [cell for cell in zip(*np.nonzero(primary & hidden))
+                  if _pinned(c, hidden, hid_row, hid_col, cell)]
+        if not pinned:
             break
+        i, j = pinned[0]
+        if not hid_row[i]:
+            hid_row[i] = True
+        elif not hid_col[j]:
+            hid_col[j] = True
+        else:
+            break
+        settle()
     return hidden, hid_row, hid_col
+
+
+def _pinned(c, hidden, hid_row, hid_col, cell) -> bool:
+    """Whether the published numbers (shown cells, shown row and column totals, the grand
+    total) leave a hidden cell a single value."""
+    from scipy.optimize import linprog
+
+    cells = list(zip(*np.nonzero(hidden)))
+    idx = {ij: k for k, ij in enumerate(cells)}
+    nv = len(cells)
+    A, b = [], []
+    R, C = c.shape
+    for i in range(R):
+        if not hid_row[i]:
+            a = np.zeros(nv)
+            for j in range(C):
+                if hidden[i, j]:
+                    a[idx[i, j]] = 1
+            A.append(a)
+            b.append(c[i].sum() - c[i][~hidden[i]].sum())
+    for j in range(C):
+        if not hid_col[j]:
+            a = np.zeros(nv)
+            for i in range(R):
+                if hidden[i, j]:
+                    a[idx[i, j]] = 1
+            A.append(a)
+            b.append(c[:, j].sum() - c[:, j][~hidden[:, j]].sum())
+    A.append(np.ones(nv))
+    b.append(c[hidden].sum())
+    obj = np.zeros(nv)
+    obj[idx[tuple(cell)]] = 1
+    lo = linprog(obj, A_eq=np.array(A), b_eq=np.array(b), bounds=(0, None), method="highs")
+    hi = linprog(-obj, A_eq=np.array(A), b_eq=np.array(b), bounds=(0, None), method="highs")
+    if not (lo.success and hi.success):
+        return False
+    return (-hi.fun) - lo.fun < 0.5
 
 
 def group_share(count_row, hidden_row, group, *, n: int, min_cell: int, confidence=0.95):

@@ -108,14 +108,9 @@ def inspector_table(codes: np.ndarray, pseud: np.ndarray, categories, disclosure
 
     t = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
     small = n < disclosure.min_cell
-    hidden, hid_rows = small[:, None] & np.ones((1, k), bool), small.copy()
-    for _ in range(len(labels) + 2):
-        hidden, hid_rows, _ = suppress_table(counts, disclosure.min_cell, hidden=hidden,
-                                             hidden_rows=hid_rows)
-        grow = hidden.any(axis=1) & ~hidden.all(axis=1)
-        if not grow.any():
-            break
-        hidden[grow] = True
+    hidden, hid_rows, _ = suppress_table(counts, disclosure.min_cell,
+                                         hidden=small[:, None] & np.ones((1, k), bool),
+                                         hidden_rows=small, whole_rows=True)
     frame = pd.DataFrame({"inspector": labels, "n_inspections": n.astype(float)})
     for j, cat in enumerate(categories):
         frame[f"n_{cat}"] = np.where(hidden[:, j], np.nan, counts[:, j].astype(float))
