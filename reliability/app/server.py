@@ -238,10 +238,10 @@ def create_app(*, max_upload_bytes: int = MAX_UPLOAD_BYTES, store: Store | None 
                              autoescape=jinja2.select_autoescape(["html"]),
                              undefined=jinja2.StrictUndefined)
 
-    def render(name, status=200, **context):
+    def render(template, status=200, **context):
         from reliability._version import __version__
 
-        return HTMLResponse(env.get_template(name).render(version=__version__, **context),
+        return HTMLResponse(env.get_template(template).render(version=__version__, **context),
                             status_code=status)
 
     def session_or_404(request):

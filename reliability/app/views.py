@@ -40,6 +40,8 @@ def read_upload(folder: Path, name: str, data: bytes):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             table = load_user_table(path, name=name)
+    except ReliabilityError as exc:      # say the user's file name, not the temporary path
+        raise ReliabilityError(str(exc).replace(str(path), name)) from None
     finally:
         path.unlink(missing_ok=True)
     if table.n_rows == 0:
