@@ -74,10 +74,10 @@ def _shot(driver, name, height=None):
     if height:
         driver.set_window_size(1100, height)
     driver.save_screenshot(str(out / name))
-    try:  # a small PNG for the repository: 64 colours are enough for a page of text
+    try:  # a small PNG for the repository: a 256-colour palette
         from PIL import Image
 
-        Image.open(out / name).convert("RGB").quantize(64).save(out / name, optimize=True)
+        Image.open(out / name).convert("RGB").quantize(256).save(out / name, optimize=True)
     except ImportError:
         pass
 
