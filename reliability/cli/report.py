@@ -43,6 +43,8 @@ def register(subparsers) -> None:
     p.add_argument("--title", default=None, help="report title")
     p.add_argument("--out", default="report-output", help="output folder (default "
                                                           "./report-output)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also write report.pdf (printed by headless Chromium, if installed)")
     p.add_argument("--json", action="store_true",
                    help="also print results.json to stdout")
     add_encoding(p)
@@ -80,6 +82,10 @@ def run(args) -> int:
                      title=args.title, scale=args.scale, subset=subset,
                      deprived_end=args.deprived_end)
     res = write_report(oc, args.out)
+    if args.pdf:
+        from reliability.app.server import html_to_pdf
+
+        html_to_pdf(Path(args.out) / "report.html", Path(args.out) / "report.pdf")
     if args.json:
         emit_json(res)
     else:

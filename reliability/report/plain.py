@@ -352,8 +352,9 @@ def grade_bars(band_labels, counts, hidden, categories, *, group=(), group_label
             est = np.array([100 * shares[i]["share"] for i in sx])
             lo = np.array([100 * shares[i]["ci"][0] for i in sx])
             hi = np.array([100 * shares[i]["ci"][1] for i in sx])
-            h = ax.errorbar(np.array(sx), est, yerr=[est - lo, hi - est], fmt="D",
-                            color="black", markersize=5, capsize=5, lw=1.4)
+            yerr = [np.maximum(est - lo, 0), np.maximum(hi - est, 0)]
+            h = ax.errorbar(np.array(sx), est, yerr=yerr, fmt="D", color="black",
+                            markersize=5, capsize=5, lw=1.4)
             h.set_label(f"{group_label}: share with 95% CI")
             handles.append(h)
     ax.set_xticks(x)

@@ -381,10 +381,11 @@ def data_report(source, *, grade: str, context: str | None = None,
             assoc.append({"statistic": name.replace("_", " "), "estimate": e.estimate,
                           "ci_lower": e.ci[0] if e.ci else None,
                           "ci_upper": e.ci[1] if e.ci else None, "p_value": e.p_value,
-                          "note": e.reason or ""})
+                          "reason": e.reason or ""})
         t = gc.trend_test
         assoc.append({"statistic": t["method"], "estimate": t["statistic"], "ci_lower": None,
-                      "ci_upper": None, "p_value": t["p"], "note": f"df {t['df']}"})
+                      "ci_upper": None, "p_value": t["p"],
+                      "reason": t.get("reason") or f"df {t['df']}"})
         ctx.table("association", pd.DataFrame(assoc), appendix=True,
                   caption=f"Ordinal association of {grade_lab} with {ctx_lab}")
         extra["context"] = {"column": ctx_lab, "kind": gc.context_kind,
@@ -606,8 +607,8 @@ def _inspector_plot(tab, k, ranked, overall):
     m = len(tab)
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * m + 1.2)))
     y = np.arange(m)[::-1]
-    ax.errorbar(tab["mean_grade"], y, xerr=[tab["mean_grade"] - tab["ci_lower"],
-                                            tab["ci_upper"] - tab["mean_grade"]],
+    ax.errorbar(tab["mean_grade"], y, xerr=[np.maximum(tab["mean_grade"] - tab["ci_lower"], 0),
+                                            np.maximum(tab["ci_upper"] - tab["mean_grade"], 0)],
                 fmt="o", color="#0072B2", ecolor="#56B4E9", capsize=2, markersize=4)
     ax.axvline(overall, color="#D55E00", lw=1, ls="--", label=f"all inspections ({overall:.2f})")
     ax.set_yticks(y)

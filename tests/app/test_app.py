@@ -12,7 +12,9 @@ import pytest
 pytest.importorskip("httpx", reason="the HTTP tests need httpx (pip install '.[dev]')")
 import httpx  # noqa: E402
 
-WM = "datasets/ofsted_outcomes_2023-08-31_west_midlands.csv"
+from pathlib import Path
+
+WM = Path(__file__).resolve().parents[2] / "datasets" / "ofsted_outcomes_2023-08-31_west_midlands.csv"
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from reliability.report.plain import group_share, number, p_text, pct, suppress_
 from reliability.report.user import agreement_report, areas_report, data_report
 from reliability.report.write import write_report
 
-WM = "datasets/ofsted_outcomes_2023-08-31_west_midlands.csv"
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WM = ROOT / "datasets" / "ofsted_outcomes_2023-08-31_west_midlands.csv"
 
 
 def test_numbers_for_people():
@@ -208,7 +211,7 @@ def test_agreement_and_areas_summaries(tmp_path):
     oc = agreement_report(p, first="team_a", second="team_b")
     same = float(np.mean(a == b))
     assert f"same grade to {round(100 * same)}% of the 300" in oc.summary["answer"][0]
-    ar = areas_report("datasets/ofsted_report_cards_synthetic_mi.csv",
+    ar = areas_report(ROOT / "datasets" / "ofsted_report_cards_synthetic_mi.csv",
                       areas=["Inclusion", "Achievement", "Curriculum and teaching"])
     assert ar.extra["headline"]["effective_areas"] > 1
     assert "independent judgements" in ar.summary["answer"][0]
@@ -224,3 +227,20 @@ def test_bad_input_one_line(tmp_path):
     bad.write_bytes(b"\xd0\xcf\x11\xe0 not really")
     with pytest.raises(ReliabilityError):
         data_report(bad, grade="g")
+
+
+def test_report_cli_pdf(tmp_path):
+    import shutil
+
+    from reliability.cli import main
+
+    if shutil.which("chromium") is None:
+        import os
+
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("--pdf needs chromium (apt-get install chromium); CI=true")
+        pytest.skip("--pdf needs chromium (apt-get install chromium)")
+    out = tmp_path / "r"
+    assert main(["report", str(WM), "--grade", "Overall effectiveness", "--context",
+                 "IDACI quintile", "--pdf", "--out", str(out)]) == 0
+    assert (out / "report.pdf").read_bytes()[:4] == b"%PDF"
