@@ -24,6 +24,7 @@ COMMANDS = [
     "study",
     "report",
     "areas",
+    "app",
 ]
 
 

@@ -632,7 +632,7 @@ def _ranges(lens):
 
 
 # ---------------------------------------------------------------------- one-way
-def oneway_icc(values, groups) -> float:
+def oneway_icc(values, groups, *, confidence: float = 0.95):
     """ICC(1): the between-group share of the variance of ``values`` grouped by ``groups``.
 
     The one-way random-effects model ``x = mu + u_group + e`` with REML variance components
@@ -642,19 +642,50 @@ def oneway_icc(values, groups) -> float:
     a between-inspector share of grade variance is reported (the HTML report), so that every
     entry point gives one number.
 
-    Returns NaN when fewer than two groups or no group with two values remain.
-    """
-    from reliability._reml import fit_reml
+    The interval is the F interval of the one-way ANOVA (Shrout & Fleiss 1979) with the
+    average group size ``n0`` of Searle (1971) for unequal groups: exact for balanced data,
+    an approximation otherwise (``method`` says so).
 
+    Returns
+    -------
+    Estimate
+        NaN with a ``reason`` when fewer than two groups or no group with two values remain.
+    """
+    from scipy import stats
+
+    from reliability._reml import fit_reml
+    from reliability._results import Estimate
+    from reliability._validation import check_option
+
+    check_option("confidence", confidence)
     y = np.asarray(values, dtype=float)
     g = pd.Series(np.asarray(groups, dtype=object))
     ok = np.isfinite(y) & g.notna().to_numpy()
     y = y[ok]
     codes, uniques = pd.factorize(g[ok].astype(str))
-    if len(uniques) < 2 or np.bincount(codes).max() < 2:
-        return NAN
+    n = np.bincount(codes) if len(codes) else np.zeros(0, dtype=int)
+    method = ("one-way random effects ICC(1), REML variance components; F interval with "
+              "Searle's (1971) n0")
+    if len(uniques) < 2 or n.max() < 2:
+        return Estimate("ICC1", NAN, ci_level=confidence, method=method,
+                        reason="needs two groups and a group with two values")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_reml(y, [codes.astype(np.int64)], ["group"])
     su, se = fit.variances["group"], fit.residual
-    return float(su / (su + se)) if su + se > 0 else NAN
+    est = float(su / (su + se)) if su + se > 0 else NAN
+    G, N = len(n), len(y)
+    mean = np.bincount(codes, weights=y) / n
+    msb = float(np.sum(n * (mean - y.mean()) ** 2)) / (G - 1)
+    msw = float(np.sum((y - mean[codes]) ** 2)) / (N - G)
+    n0 = (N - np.sum(n ** 2) / N) / (G - 1)
+    ci = (NAN, NAN)
+    if msw > 0 and np.isfinite(est):
+        F = msb / msw
+        q = 0.5 + confidence / 2
+        fl = F / stats.f.ppf(q, G - 1, N - G)
+        fu = F * stats.f.ppf(q, N - G, G - 1)
+        ci = (float(max((fl - 1) / (fl + n0 - 1), -1.0)), float(min((fu - 1) / (fu + n0 - 1),
+                                                                     1.0)))
+    return Estimate("ICC1", est, ci=ci, ci_level=confidence, method=method,
+                    extra={"n_groups": int(G), "n": int(N), "n0": float(n0)})

@@ -100,11 +100,13 @@ class Table:
     columns: tuple
     rows: tuple
     note: str = ""
+    appendix: bool = False     # a full table: shown after the charts and compact tables
 
     def to_dict(self) -> dict:
         return json_safe({"name": self.name, "caption": self.caption,
                           "columns": list(self.columns),
-                          "rows": [list(r) for r in self.rows], "note": self.note})
+                          "rows": [list(r) for r in self.rows], "note": self.note,
+                          "appendix": self.appendix})
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ class StudyContext:
 
     # ---- content ---------------------------------------------------------------------
     def table(self, name: str, frame, *, caption: str = "", note: str = "",
-              index: bool = False) -> Table:
+              index: bool = False, appendix: bool = False) -> Table:
         """Record a table (a pandas DataFrame, or a list of dicts)."""
         import pandas as pd
 
@@ -222,7 +224,8 @@ class StudyContext:
         tab = Table(name=_slug(name), caption=caption or name,
                     columns=tuple(str(c) for c in df.columns),
                     rows=tuple(tuple(_cell(v) for v in row) for row in
-                               df.itertuples(index=False, name=None)), note=note)
+                               df.itertuples(index=False, name=None)), note=note,
+                    appendix=bool(appendix))
         self.tables.append(tab)
         return tab
 
@@ -299,6 +302,9 @@ class StudyOutcome:
     error: str = ""
     seconds: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: plain-language summary leading a user report: ``question``, ``answer`` (sentences),
+    #: ``not_shown``, ``data`` (sentences), ``suppression``, ``references``
+    summary: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict:
@@ -316,4 +322,5 @@ class StudyOutcome:
             "tables": [t.to_dict() for t in self.tables],
             "plots": [p.to_dict() for p in self.plots],
             "assumptions": list(self.assumptions), "notes": list(self.notes),
-            "data_sources": list(self.data_sources)})
+            "data_sources": list(self.data_sources),
+            **({"summary": dict(self.summary)} if self.summary else {})})

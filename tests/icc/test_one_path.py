@@ -56,10 +56,14 @@ def test_oneway_icc_is_the_icc1_of_icc():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(30, 1)) + rng.normal(size=(30, 4))
     groups = np.repeat(np.arange(30), 4)
-    assert oneway_icc(x.ravel(), groups) == pytest.approx(rl.icc(x)["ICC1"].estimate, abs=1e-9)
+    one = oneway_icc(x.ravel(), groups)
+    assert one.estimate == pytest.approx(rl.icc(x)["ICC1"].estimate, abs=1e-9)
+    # balanced data: the interval is icc()'s exact F interval
+    assert tuple(one.ci) == pytest.approx(tuple(rl.icc(x)["ICC1"].ci), abs=1e-9)
     x[::3, 2] = np.nan
     long = pd.DataFrame({"unit": groups, "rater": np.tile(np.arange(4), 30),
                          "rating": x.ravel()}).dropna()
-    assert oneway_icc(long["rating"], long["unit"]) == pytest.approx(
+    assert oneway_icc(long["rating"], long["unit"]).estimate == pytest.approx(
         rl.icc(long, shape="long")["ICC1"].estimate, abs=1e-9)
-    assert np.isnan(oneway_icc([1.0, 2.0], ["a", "b"]))     # no group with two values
+    empty = oneway_icc([1.0, 2.0], ["a", "b"])               # no group with two values
+    assert np.isnan(empty.estimate) and empty.reason
