@@ -25,23 +25,23 @@ from reliability._version import __version__
 # ``--version``/``--help`` do not load numpy, pandas, scipy or formulaic.
 _LAZY = {
     "ConvergenceWarning": "reliability._errors", "DataWarning": "reliability._errors",
-    "ReliabilityError": "reliability._errors",
+    "ReliabilityError": "reliability._errors", "OptionError": "reliability._validation",
     "Estimate": "reliability._results", "EstimateTable": "reliability._results",
     "Ratings": "reliability.data", "as_ratings": "reliability.data",
     **{name: "reliability.agreement" for name in (
         "bias_index", "bowker_test", "brennan_prediger", "cohen_kappa", "conger_kappa",
         "fleiss_category_kappas", "fleiss_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha",
         "max_kappa", "pabak", "percent_agreement", "prevalence_index", "scott_pi",
-        "stuart_maxwell_test", "weight_matrix")},
-    **{name: "reliability.agreement._classic" for name in (
-        "light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b")},
+        "stuart_maxwell_test", "weight_matrix", "light_kappa", "kendall_w",
+        "cronbach_alpha", "bangdiwala_b")},
     "ICCResult": "reliability.icc",
     "GStudy": "reliability.gtheory", "g_study": "reliability.gtheory",
     "MixedResult": "reliability.models", "binomial_mixed": "reliability.models",
     "linear_mixed": "reliability.models", "ordinal_mixed": "reliability.models",
     "grade_context": "reliability.validity", "ordinal_associations": "reliability.validity",
+    "validity_analysis": "reliability.validity",
     "agreement_range": "reliability.consistency",
-    "latent_consistency": "reliability.consistency",
+    "team_pairs": "reliability.consistency", "latent_consistency": "reliability.consistency",
     "parallel_consistency": "reliability.consistency",
     "read_ratings": "reliability.streaming",
     "polychoric": "reliability.areas", "area_structure": "reliability.areas",

@@ -55,22 +55,19 @@ def show(value) -> str:
     return repr(value)
 
 
-def user_stacklevel() -> int:
-    """``stacklevel`` for :func:`warnings.warn` called here that points at the caller's line:
-    the first frame outside the ``reliability`` package (whatever wrappers - the option
-    validator, callable modules - lie between)."""
+def warn_caller(message: str, category=UserWarning) -> None:
+    """Warn with the location of the first frame outside the library: the user's line.
+
+    Public functions are reached through wrappers (the option validator, callable modules),
+    so a fixed ``stacklevel`` points at library code for some call paths; walking the stack
+    points at the caller whatever the path.
+    """
     import os
     import sys
-
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def warn_deprecated(message: str) -> None:
-    """A :class:`DeprecationWarning` pointing at the first line outside the package."""
     import warnings
 
-    warnings.warn(message, DeprecationWarning, stacklevel=user_stacklevel())
+    root = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)

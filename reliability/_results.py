@@ -36,6 +36,28 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+#: Canonical JSON spellings, and the older spellings each is written beside (kept for scripts
+#: written against 0.1; both carry the same value). One place decides them for every command.
+CANONICAL_KEYS = {"p": "p_value", "ci_level": "confidence", "ci_lower": "ci_low",
+                  "ci_upper": "ci_high"}
+
+
+def canonical_keys(value: Any) -> Any:
+    """``value`` (JSON-safe) with every old key spelling joined by its canonical one
+    (``p_value``, ``confidence``, ``ci_low``, ``ci_high``), placed right after it."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out[k] = canonical_keys(v)
+            new = CANONICAL_KEYS.get(k)
+            if new is not None and new not in value and (v is None or isinstance(v, (int, float))):
+                out[new] = out[k]
+        return out
+    if isinstance(value, list):
+        return [canonical_keys(v) for v in value]
+    return value
+
+
 def _fmt(x: Any, digits: int = 4) -> str:
     if x is None:
         return "-"

@@ -20,7 +20,7 @@ import numpy as np
 from reliability._errors import ReliabilityError, suggest
 
 __all__ = ["OptionError", "Choice", "Real", "Integer", "Boolean", "Seed", "AnyOf", "OPTIONS",
-           "validate_params", "check_option", "option_table", "renamed"]
+           "validate_params", "check_option", "option_table"]
 
 
 class OptionError(ReliabilityError):
@@ -111,6 +111,17 @@ class Boolean(Constraint):
 
 
 @dataclass(frozen=True)
+class Text(Constraint):
+    """A non-empty string (a column name, a label)."""
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, str) and value.strip() != ""
+
+    def describe(self) -> str:
+        return "a non-empty string"
+
+
+@dataclass(frozen=True)
 class Seed(Constraint):
     """None, a non-negative integer or a :class:`numpy.random.Generator`."""
 
@@ -151,6 +162,17 @@ OPTIONS = {
 _REGISTRY: dict[str, dict[str, Constraint]] = {}
 
 
+def resolve_resamples(n_resamples, bootstrap) -> int:
+    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias (with a warning that
+    points at the caller's line); both are validated by ``validate_params`` first."""
+    if bootstrap is None:
+        return int(n_resamples)
+    from reliability._errors import warn_caller
+
+    warn_caller("bootstrap= is deprecated; use n_resamples=", DeprecationWarning)
+    return int(bootstrap)
+
+
 def check_option(name: str, value, constraint: Constraint | None = None, *, where: str = ""):
     """Raise :class:`OptionError` unless ``value`` satisfies the constraint of ``name``.
 
@@ -179,9 +201,7 @@ def validate_params(constraints: dict):
         missing = [k for k in resolved if k not in sig.parameters]
         if missing:
             raise TypeError(f"{func.__qualname__} has no parameter(s) {missing}")
-        # the public name: private modules dropped (reliability.icc._icc.icc -> reliability.icc.icc)
-        public = ".".join(p for p in func.__module__.split(".") if not p.startswith("_"))
-        _REGISTRY[f"{public}.{func.__qualname__}"] = resolved
+        _REGISTRY[f"{func.__module__.replace('._', '.')}.{func.__name__}"] = resolved
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -195,24 +215,6 @@ def validate_params(constraints: dict):
         wrapper.__signature__ = sig
         return wrapper
     return decorate
-
-
-def renamed(new: str, value, old: str, old_value, default):
-    """The value of option ``new`` when its deprecated former name ``old`` may be given.
-
-    ``old_value`` is ``None`` when the old name was not used; otherwise a
-    :class:`DeprecationWarning` pointing at the caller's line says to use ``new=``, and
-    giving both names with different values is an :class:`OptionError`.
-    """
-    if old_value is None:
-        return value
-    from reliability._errors import warn_deprecated
-
-    if value != default and value != old_value:
-        raise OptionError(f"options {old}={old_value!r} and {new}={value!r} both given: "
-                          f"{old}= is the deprecated name of {new}=; give {new}= only")
-    warn_deprecated(f"{old}= is deprecated; use {new}=")
-    return old_value
 
 
 def option_table():

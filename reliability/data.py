@@ -278,16 +278,22 @@ class Ratings:
             raise ReliabilityError("no rows: the input has a header but no units")
         if frame.shape[1] == 0:
             raise ReliabilityError("no rater columns: wide data need one column per rater")
-        matrix = frame.to_numpy(dtype=object) if frame.dtypes.nunique() > 1 else frame.to_numpy()
-        observed = ~pd.isna(matrix)
-        u, r = np.nonzero(observed)
-        codes, cats, values = code_ratings(matrix[u, r], level, categories,
+        # C order (a DataFrame's block comes out transposed): row-major masks are fast
+        matrix = np.ascontiguousarray(_wide_matrix(frame))
+        observed = ~np.isnan(matrix) if matrix.dtype.kind == "f" else ~pd.isna(matrix)
+        n, k = observed.shape
+        # the (unit, rater) of each observed cell in row-major order, as np.nonzero gives
+        per_unit, per_rater = _row_col_counts(observed)
+        u = np.repeat(np.arange(n), per_unit)
+        r = np.tile(np.arange(k, dtype=np.int32), n)[observed.ravel()]
+        codes, cats, values = code_ratings(matrix[observed], level, categories,
                                            column=None, rows=u, cols=r,
                                            col_names=list(frame.columns),
                                            dtype_hint=_common_categorical(frame))
         return build_ratings(u, r, codes, cats, values, level,
                        pd.Index(normalise_ids(frame.index), name=frame.index.name or "unit"),
-                       pd.Index(normalise_ids(frame.columns), name="rater"), "wide", min_ratings)
+                       pd.Index(normalise_ids(frame.columns), name="rater"), "wide", min_ratings,
+                       per_unit=per_unit, per_rater=per_rater)
 
     @classmethod
     def from_table(cls, table, *, categories=None, level="nominal") -> "Ratings":
@@ -296,30 +302,8 @@ class Ratings:
         Rows are rater 1's categories, columns rater 2's, in the same order.
         """
         level = check_level(level)
-        if isinstance(table, pd.DataFrame):
-            rows = [str(x) for x in table.index]
-            cols = [str(x) for x in table.columns]
-            if rows != cols:
-                raise ReliabilityError(
-                    "contingency table rows and columns must list the same categories in the "
-                    f"same order; rows {rows} vs columns {cols}")
-            if categories is None:
-                categories = list(table.index)
-            arr = table.to_numpy()
-            labels = (list(table.index), list(table.columns))
-        else:
-            arr = np.asarray(table)
-            labels = ()
-        arr = _count_array(arr, "contingency table", *labels)
-        if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-            raise ReliabilityError(f"contingency table must be square; got shape {arr.shape}")
-        q = arr.shape[0]
-        cats = list(categories) if categories is not None else list(range(1, q + 1))
-        if len(cats) != q:
-            raise ReliabilityError(f"{len(cats)} categories given for a {q}x{q} table")
-        n = int(arr.sum())
-        if n == 0:
-            raise ReliabilityError("contingency table is empty (all counts are 0)")
+        arr, cats = contingency_table(table, categories=categories)
+        q, n = arr.shape[0], int(arr.sum())
         cells = np.repeat(np.arange(q * q), arr.ravel())
         units = np.arange(n)
         unit = np.repeat(units, 2)
@@ -604,6 +588,39 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
             "table), or shape='wide' if they really are one row per unit")
 
 
+def complete_numeric_matrix(data, *, shape=None):
+    """Complete numeric wide input as a float matrix (units x raters), or None.
+
+    The fast path of interval-level analyses (ICC): integer-coding every value costs seconds
+    for millions of ratings, and an ICC needs only the numbers. It applies to numeric arrays /
+    DataFrames with no missing value; anything else returns None and goes through
+    :func:`as_ratings`. The checks that ``as_ratings`` makes of such input are made here too
+    (a square table whose row labels are its column labels is refused as a likely
+    contingency table), so both paths give one answer.
+    """
+    if shape not in (None, "wide"):
+        return None
+    if isinstance(data, pd.DataFrame):
+        if shape is None and ("rater" in data.columns or "rating" in data.columns):
+            return None
+        if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                   for t in data.dtypes):
+            return None
+        if shape is None:
+            _refuse_unlabelled_table(data, first_column_ids=False)
+        arr = data.to_numpy(dtype=float)
+    elif isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
+        arr = np.asarray(data, dtype=float)
+        if shape is None and arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
+            # as as_ratings reads it: labels 0..n-1 for rows and for columns
+            _refuse_unlabelled_table(pd.DataFrame(arr), first_column_ids=False)
+    else:
+        return None
+    if arr.ndim != 2 or arr.size == 0 or not np.isfinite(arr).all():
+        return None
+    return arr
+
+
 def _as_frame(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return replace_missing(data, where="the data")[0]
@@ -618,6 +635,37 @@ def _as_frame(data) -> pd.DataFrame:
     if arr.ndim != 2:
         raise ReliabilityError(f"ratings array must be 2-D (units x raters); got {arr.ndim}-D")
     return replace_missing(pd.DataFrame(arr), where="the data")[0]
+
+
+def contingency_table(table, *, categories=None, what: str = "contingency table"):
+    """A square two-rater table of counts, validated: ``(counts int64 (q, q), categories)``.
+
+    The one check of contingency tables (``Ratings.from_table``, ``parallel_consistency``,
+    the CLI's ``--shape table``): a DataFrame's rows and columns must list the same categories
+    in the same order; a missing, infinite, negative or fractional cell is refused, naming it;
+    an all-zero table is refused. ``categories`` default to a DataFrame's index, else 1..q.
+    """
+    if isinstance(table, pd.DataFrame):
+        rows = [str(x) for x in table.index]
+        cols = [str(x) for x in table.columns]
+        if rows != cols:
+            raise ReliabilityError(
+                f"{what} rows and columns must list the same categories in the "
+                f"same order; rows {rows} vs columns {cols}")
+        if categories is None:
+            categories = list(table.index)
+        arr = _count_array(table.to_numpy(), what, list(table.index), list(table.columns))
+    else:
+        arr = _count_array(np.asarray(table), what)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ReliabilityError(f"{what} must be square; got shape {arr.shape}")
+    q = arr.shape[0]
+    cats = list(categories) if categories is not None else list(range(1, q + 1))
+    if len(cats) != q:
+        raise ReliabilityError(f"{len(cats)} categories given for a {q}x{q} table")
+    if int(arr.sum()) == 0:
+        raise ReliabilityError(f"{what} is empty (all counts are 0)")
+    return arr, cats
 
 
 def _count_array(arr, what: str, rows=None, cols=None) -> np.ndarray:
@@ -754,6 +802,9 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
     if categories is not None:
         cats, values = category_values(categories, level)
         if numeric is not None and _maybe_numeric(cats) is not None:
+            small = _small_integers(numeric)
+            if small is not None:
+                return _code_small_integers(small, values, cats, raw, where)
             lookup = {float(v): j for j, v in enumerate(values)}
             keys = numeric
         else:
@@ -793,10 +844,51 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
         if exact is not None:
             uniq, inverse = np.unique(exact, return_inverse=True)
             return inverse.astype(np.int32), tuple(int(x) for x in uniq), uniq.astype(float)
+    small = _small_integers(numeric)
+    if small is not None:                  # whole numbers in a short range: count them
+        offset, lo = small
+        present = np.flatnonzero(np.bincount(offset))
+        remap = np.zeros(int(present[-1]) + 1, dtype=np.int32)
+        remap[present] = np.arange(len(present), dtype=np.int32)
+        uniq = (present + lo).astype(float)
+        return remap[offset], tuple(_tidy_number(x) for x in uniq), uniq
     # Hash-based factorize is O(n); np.unique sorts all n values.
     inverse, uniq = pd.factorize(numeric, sort=True)
     cats = tuple(_tidy_number(x) for x in uniq)
     return inverse.astype(np.int32), cats, uniq.astype(float)
+
+
+def _small_integers(numeric):
+    """``(offset, lo)`` with ``numeric == lo + offset`` (offset int64 in 0..span) when every
+    value is a whole number and the span is short (a grade scale, counts); else None."""
+    if numeric.size == 0:
+        return None
+    lo, hi = float(numeric.min()), float(numeric.max())
+    if not (hi - lo <= max(4 * numeric.size, 1 << 16) and abs(lo) < 2.0 ** 52
+            and abs(hi) < 2.0 ** 52):
+        return None
+    lo = int(lo)
+    offset = numeric.astype(np.int64)
+    offset -= lo
+    if not np.array_equal(offset + float(lo), numeric):     # a fraction somewhere
+        return None
+    return offset, lo
+
+
+def _code_small_integers(small, values, cats, raw, where):
+    """Codes of whole-number ratings against declared numeric categories (a lookup table)."""
+    offset, lo = small
+    span = int(offset.max()) + 1
+    table = np.full(span, -1, dtype=np.int32)
+    for j, v in enumerate(values):
+        if float(v).is_integer() and 0 <= int(v) - lo < span:
+            table[int(v) - lo] = j
+    codes = table[offset]
+    if (codes < 0).any():
+        i = int(np.flatnonzero(codes < 0)[0])
+        raise ReliabilityError(
+            f"rating {show(raw[i])} at {where(i)} is not one of the categories {list(cats)}")
+    return codes, cats, values
 
 
 def _label_str(x) -> str:
@@ -809,7 +901,7 @@ def _to_float(raw):
     if raw.dtype.kind in "biuf":
         if raw.dtype.kind == "b":
             return None
-        return raw.astype(float)
+        return raw.astype(float, copy=False)      # read only: no copy of float64 input
     try:
         if any(isinstance(x, (bool, np.bool_)) for x in raw[:1000]):
             return None
@@ -826,13 +918,48 @@ def _first_non_numeric(raw) -> int:
     return int(bad[0]) if len(bad) else 0
 
 
+def _row_col_counts(mask: np.ndarray):
+    """Row and column sums of a boolean units x raters mask. A few raters: one pass per
+    column (numpy's bool reductions along a short axis are several times slower)."""
+    if mask.shape[1] > 64:
+        return mask.sum(axis=1), mask.sum(axis=0)
+    rows = np.zeros(mask.shape[0], dtype=np.int64)
+    cols = np.empty(mask.shape[1], dtype=np.int64)
+    for j in range(mask.shape[1]):             # a loop over rater columns, not units
+        rows += mask[:, j]
+        cols[j] = np.count_nonzero(mask[:, j])
+    return rows, cols
+
+
+def _wide_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The rater columns as one array: float when every column is a numpy number type and
+    any integers are below 2**53 in size (so they stay exact), else object (as given)."""
+    dtypes = list(frame.dtypes)
+    if dtypes and all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes):
+        exact = True
+        for j, d in enumerate(dtypes):           # a loop over rater columns
+            if d.kind in "iu":
+                col = frame.iloc[:, j].to_numpy()
+                if col.size and (col.max() >= 2 ** 53 or (d.kind == "i" and col.min() <= -2 ** 53)):
+                    exact = False
+                    break
+        if exact:
+            return frame.to_numpy(dtype=float)
+    return frame.to_numpy(dtype=object) if frame.dtypes.nunique() > 1 else frame.to_numpy()
+
+
 def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
-                  min_ratings) -> Ratings:
-    """:class:`Ratings` from coded arrays, dropping units with fewer than ``min_ratings``."""
+                  min_ratings, *, per_unit=None, per_rater=None) -> Ratings:
+    """:class:`Ratings` from coded arrays, dropping units with fewer than ``min_ratings``.
+
+    ``per_unit`` / ``per_rater``: the numbers of ratings of each unit / rater when the
+    caller already has them (wide input counts them on its dense mask).
+    """
     unit = np.asarray(unit, dtype=np.int64)
     rater = np.asarray(rater, dtype=np.int32)
     code = np.asarray(code, dtype=np.int32)
-    per_unit = np.bincount(unit, minlength=len(unit_labels))
+    if per_unit is None:
+        per_unit = np.bincount(unit, minlength=len(unit_labels))
     keep_units = per_unit >= min_ratings
     notes = []
     sparse = None
@@ -841,8 +968,10 @@ def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_lab
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             sparse = build_ratings(unit, rater, code, cats, values, level, unit_labels,
-                             rater_labels, shape, 1)
+                                   rater_labels, shape, 1, per_unit=per_unit,
+                                   per_rater=per_rater)
     if not keep_units.all():
+        per_rater = None
         dropped = int((~keep_units).sum())
         if not keep_units.any():
             raise ReliabilityError(
@@ -858,7 +987,9 @@ def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_lab
         code = code[keep]
         unit_labels = unit_labels[keep_units]
     # Raters with no remaining ratings are removed so that n_raters counts real raters.
-    used_raters = np.bincount(rater, minlength=len(rater_labels)) > 0
+    if per_rater is None:
+        per_rater = np.bincount(rater, minlength=len(rater_labels))
+    used_raters = np.asarray(per_rater) > 0
     if len(rater_labels) and not used_raters.all():
         new_index = np.cumsum(used_raters) - 1
         rater = new_index[rater].astype(np.int32)

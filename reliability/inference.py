@@ -12,6 +12,8 @@ same statistic (tests/test_inference.py), and the analytic SE of a mean.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,6 +26,9 @@ from reliability._errors import ReliabilityError
 # so that memory stays bounded (2e7 float64 = 160 MB) whatever B and n are.
 _CHUNK_CELLS = 20_000_000
 _MAX_JACKKNIFE = 5000
+# Resampling weights kept for reuse inside :func:`shared_resamples` (cells over all blocks).
+_SHARED_CELLS = 20_000_000
+_SHARED: contextvars.ContextVar = contextvars.ContextVar("shared_resamples", default=None)
 
 
 def check_confidence(confidence: float) -> float:
@@ -147,18 +152,47 @@ class BootstrapResult:
         })
 
 
-def resampling_weights(n_units: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Multinomial counts (``n_resamples x n_units``, float): units drawn with replacement."""
+def resampling_weights(n_units: int, n_resamples: int, rng: np.random.Generator,
+                       groups: np.ndarray | None = None, n_groups: int | None = None) -> np.ndarray:
+    """Multinomial counts (``n_resamples x n_units``, float): units drawn with replacement.
+
+    With ``groups`` (the group index, 0..G-1, of every unit) the counts of the drawn units
+    are summed within groups (``n_resamples x G``, ``G = n_groups``, default the largest
+    index + 1): the same draws as without, so a statistic of per-group sums gives the same
+    values as of per-unit sums.
+    """
     draws = rng.integers(0, n_units, size=(n_resamples, n_units))
-    flat = (np.arange(n_resamples, dtype=np.int64)[:, None] * n_units + draws).ravel()
-    counts = np.bincount(flat, minlength=n_resamples * n_units)
-    return counts.reshape(n_resamples, n_units).astype(float)
+    if groups is None:
+        cols, cell = n_units, draws
+    else:
+        cols = _n_groups(groups, n_groups)
+        small = n_resamples * cols < 2 ** 31
+        cell = np.take(groups.astype(np.int32) if small else groups, draws)
+    # the cell of each draw in the (resample, unit or group) table, offset in place
+    cell += (np.arange(n_resamples, dtype=cell.dtype) * cols)[:, None]
+    counts = np.bincount(cell.ravel(), minlength=n_resamples * cols)
+    return counts.reshape(n_resamples, cols).astype(float)
+
+
+@contextlib.contextmanager
+def shared_resamples():
+    """Within this block, bootstrap calls with the same integer seed, number of units,
+    resamples and groups reuse one set of resampling weights (as they would draw the same
+    weights anyway): ``agreement(n_resamples=...)`` draws once for all its coefficients.
+    Weights are kept only while their total size stays under about 2e7 cells."""
+    token = _SHARED.set({"cells": 0, "entries": {}})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int, *,
                     n_resamples: int = 2000, seed=None, confidence: float = 0.95,
                     method: str = "percentile", estimate: float | None = None,
-                    chunk: int | None = None, n_jobs: int | None = None) -> BootstrapResult:
+                    chunk: int | None = None, n_jobs: int | None = None,
+                    groups: np.ndarray | None = None,
+                    n_groups: int | None = None) -> BootstrapResult:
     """Nonparametric bootstrap over units with vectorised resampling weights.
 
     Parameters
@@ -187,6 +221,13 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
         Evaluate blocks in parallel with joblib (any active joblib backend, e.g. Dask's,
         is used). Each block has its own generator spawned from ``seed``, so results are
         identical whatever ``n_jobs`` or backend.
+    groups : ndarray of int, optional
+        Group (0..G-1) of each unit, for units whose per-unit quantities are identical
+        (e.g. the same ratings from the same raters). ``statistic`` then receives
+        ``(B, G)`` weights (``G = n_groups``, default the largest index + 1), the numbers
+        of drawn units in each group, and the default
+        ``estimate`` uses the group sizes. The draws are those without ``groups``, so the
+        result is the same up to rounding, for the cost of G columns instead of n.
 
     Returns
     -------
@@ -201,14 +242,21 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
     n_units = int(n_units)
     if n_units < 2:
         raise ReliabilityError(f"the bootstrap needs at least 2 units; got {n_units}")
+    if groups is not None:
+        groups = np.asarray(groups, dtype=np.int64)
+        if groups.shape != (n_units,) or groups.min() < 0:
+            raise ReliabilityError("groups must give a group index >= 0 for every unit")
+        n_groups = _n_groups(groups, n_groups)
     if estimate is None:
-        estimate = float(np.asarray(statistic(np.ones((1, n_units))))[0])
+        ones = (np.ones((1, n_units)) if groups is None
+                else np.bincount(groups, minlength=n_groups).astype(float)[None])
+        estimate = float(np.asarray(statistic(ones))[0])
     blocks = _resample_blocks(n_units, n_resamples, chunk)
     seeds = np.random.SeedSequence(_entropy(seed)).spawn(len(blocks) + 1)
+    weights_of = _weight_source(seed, n_units, blocks, seeds, groups, n_groups)
 
     def run_block(i: int) -> np.ndarray:
-        rng_i = np.random.default_rng(seeds[i])
-        return np.asarray(statistic(resampling_weights(n_units, blocks[i], rng_i)), dtype=float)
+        return np.asarray(statistic(weights_of(i)), dtype=float)
 
     if n_jobs is None or n_jobs == 1:
         from reliability._progress import progress
@@ -235,7 +283,8 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
         se = float(np.std(valid, ddof=1))
         lo_q, hi_q = alpha / 2, 1 - alpha / 2
         if method == "bca":
-            lo_q, hi_q, label = _bca_levels(statistic, n_units, estimate, valid, alpha, rng)
+            lo_q, hi_q, label = _bca_levels(statistic, n_units, estimate, valid, alpha, rng,
+                                            groups, n_groups)
         ci = (float(np.quantile(valid, lo_q)), float(np.quantile(valid, hi_q)))
     return BootstrapResult(float(estimate), se, ci, confidence,
                            f"bootstrap over units ({label}, B={n_resamples})", n_resamples,
@@ -251,32 +300,98 @@ def _entropy(seed):
     return seed
 
 
+def _n_groups(groups, n_groups):
+    top = int(groups.max()) + 1 if len(groups) else 0
+    if n_groups is None:
+        return top
+    if n_groups < top:
+        raise ReliabilityError(f"n_groups={n_groups} but a group index is {top - 1}")
+    return int(n_groups)
+
+
+def _weight_source(seed, n_units, blocks, seeds, groups, n_groups):
+    """``weights(i)``: the resampling weights of block ``i`` (shared within
+    :func:`shared_resamples` when the seed is an integer and they are small enough)."""
+    def make(i):
+        return resampling_weights(n_units, blocks[i], np.random.default_rng(seeds[i]), groups,
+                                  n_groups)
+
+    shared = _SHARED.get()
+    cols = n_units if groups is None else n_groups
+    if (shared is None or not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
+            or shared["cells"] + sum(blocks) * cols > _SHARED_CELLS):
+        return make
+    key = (int(seed), n_units, tuple(blocks), cols)
+    for entry_groups, store in shared["entries"].get(key, []):
+        if entry_groups is groups or (entry_groups is not None and groups is not None
+                                      and entry_groups.shape == groups.shape
+                                      and np.array_equal(entry_groups, groups)):
+            break
+    else:
+        store = {}
+        shared["entries"].setdefault(key, []).append((groups, store))
+        shared["cells"] += sum(blocks) * cols
+
+    def cached(i):
+        if i not in store:
+            store[i] = make(i)
+        return store[i]
+    return cached
+
+
 def _resample_blocks(n_units: int, n_resamples: int, chunk: int | None) -> list[int]:
     size = chunk or max(1, min(250, _CHUNK_CELLS // n_units))
     full, rest = divmod(n_resamples, size)
     return [size] * full + ([rest] if rest else [])
 
 
-def _bca_levels(statistic, n_units, estimate, valid, alpha, rng):
+def _bca_levels(statistic, n_units, estimate, valid, alpha, rng, groups=None, n_groups=None):
     """Adjusted quantile levels of the BCa interval (Efron 1987; Efron & Tibshirani 1993 14.3)."""
-    prop = (np.sum(valid < estimate) + 0.5 * np.sum(valid == estimate)) / len(valid)
+    # Resamples equal to the estimate (the data themselves, common for discrete statistics)
+    # are ties whatever the order of summation that produced them.
+    tol = 1e-12 * max(1.0, abs(estimate))
+    tie = np.abs(valid - estimate) <= tol
+    prop = (np.sum((valid < estimate) & ~tie) + 0.5 * np.sum(tie)) / len(valid)
     prop = min(max(prop, 1.0 / (2 * len(valid))), 1 - 1.0 / (2 * len(valid)))
     z0 = stats.norm.ppf(prop)
+    if groups is None:
+        cols, full = n_units, np.ones(n_units)
+    else:
+        full = np.bincount(groups, minlength=n_groups).astype(float)
+        cols = len(full)
     if n_units <= _MAX_JACKKNIFE:
-        groups = np.arange(n_units)
-        n_groups = n_units
         label = "BCa, leave-one-unit-out jackknife"
+        if groups is None:
+            jack_groups, n_groups = np.arange(n_units), n_units
+        else:
+            # Leaving out any unit of a group gives the same value: one evaluation per group.
+            jack_groups = None
+            present = np.flatnonzero(full > 0)
+            n_groups = len(present)
     else:
         n_groups = _MAX_JACKKNIFE
-        groups = rng.permutation(np.arange(n_units) % n_groups)
+        jack_groups = rng.permutation(np.arange(n_units) % n_groups)
         label = f"BCa, grouped jackknife ({n_groups} groups)"
     jack = np.empty(n_groups)
-    step = max(1, _CHUNK_CELLS // n_units)
+    step = max(1, _CHUNK_CELLS // cols)
     for start in range(0, n_groups, step):
         g = np.arange(start, min(n_groups, start + step))
-        weights = np.ones((len(g), n_units))
-        weights[groups[None, :] == g[:, None]] = 0.0
+        if jack_groups is None:                       # leave one unit of group g out
+            weights = np.repeat(full[None], len(g), axis=0)
+            weights[np.arange(len(g)), present[g]] -= 1.0
+        elif groups is None:
+            weights = np.ones((len(g), n_units))
+            weights[jack_groups[None, :] == g[:, None]] = 0.0
+        else:                                         # leave the units of jackknife group g out
+            members = np.isin(jack_groups, g)
+            out = np.bincount((jack_groups[members] - start) * cols + groups[members],
+                              minlength=len(g) * cols).reshape(len(g), cols)
+            weights = full[None] - out
         jack[g] = np.asarray(statistic(weights), dtype=float)
+    if jack_groups is None:                           # one value per unit, as without groups
+        per_group = np.full(cols, np.nan)
+        per_group[present] = jack
+        jack = per_group[groups]
     jack = jack[np.isfinite(jack)]
     d = jack.mean() - jack
     denom = 6.0 * np.sum(d * d) ** 1.5
@@ -284,13 +399,3 @@ def _bca_levels(statistic, n_units, estimate, valid, alpha, rng):
     z = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
     adj = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
     return float(adj[0]), float(adj[1]), label
-
-
-def shared_seed(seed) -> int:
-    """One integer seed from ``seed`` (None, int or Generator), so that several
-    :func:`bootstrap_units` calls - one per statistic - draw the same resamples."""
-    if seed is None:
-        return int(np.random.SeedSequence().entropy % (2 ** 63))
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(2 ** 63))
-    return int(seed)

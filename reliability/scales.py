@@ -74,7 +74,9 @@ class Scale:
 OFSTED_GRADES = Scale(
     "ofsted_2005", ("Outstanding", "Good", "Requires improvement", "Inadequate"), (1, 2, 3, 4),
     aliases=(("Satisfactory", "Requires improvement"), ("RI", "Requires improvement"),
-             ("Requires improvement to be good", "Requires improvement")),
+             ("Requires improvement to be good", "Requires improvement"),
+             # the two categories of concern within grade 4
+             ("Serious weaknesses", "Inadequate"), ("Special measures", "Inadequate")),
     description="Ofsted overall effectiveness grades, 2005-2024 (1 = Outstanding)")
 REPORT_CARD = Scale(
     "report_card_2025", ("Exceptional", "Strong standard", "Expected standard",

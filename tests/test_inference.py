@@ -80,3 +80,70 @@ def test_parallel_blocks_give_identical_results():
     a = bootstrap_units(_mean_statistic(x), 300, n_resamples=1000, seed=11)
     b = bootstrap_units(_mean_statistic(x), 300, n_resamples=1000, seed=11, n_jobs=2)
     np.testing.assert_array_equal(a.distribution, b.distribution)
+
+
+# ------------------------------------------------------------- grouped resampling weights
+def _ratio_statistic(a, b):
+    """A nonlinear statistic of per-unit sums: sum(w a) / sum(w b)."""
+    def statistic(w):
+        return (w @ a) / (w @ b)
+    return statistic
+
+
+@pytest.mark.parametrize("n,method", [(300, "percentile"), (300, "bca"), (6000, "bca")])
+def test_groups_give_the_unit_level_result(n, method):
+    """Units with equal per-unit values grouped: the same draws summed within groups, so
+    the same bootstrap distribution, SE and interval (to rounding) as without groups,
+    including BCa's leave-one-out (n <= 5000) and grouped (n > 5000) jackknife."""
+    rng = np.random.default_rng(8)
+    G = 7
+    group = rng.integers(0, G, size=n)
+    group[:G] = np.arange(G)                       # every group present
+    ga, gb = rng.normal(size=G), rng.uniform(1, 2, size=G)
+    plain = bootstrap_units(_ratio_statistic(ga[group], gb[group]), n, n_resamples=500,
+                            seed=3, method=method)
+    grouped = bootstrap_units(_ratio_statistic(ga, gb), n, n_resamples=500, seed=3,
+                              method=method, groups=group)
+    np.testing.assert_allclose(grouped.distribution, plain.distribution, rtol=1e-12)
+    assert grouped.se == pytest.approx(plain.se, rel=1e-10)
+    assert grouped.ci == pytest.approx(plain.ci, rel=1e-10)
+    assert grouped.estimate == pytest.approx(plain.estimate, rel=1e-12)
+    assert grouped.method == plain.method
+
+
+def test_grouped_weights_and_empty_groups():
+    rng = np.random.default_rng(0)
+    group = np.array([0, 0, 2, 2, 2])               # group 1 empty, group 3 beyond the data
+    w = resampling_weights(5, 300, rng, group, n_groups=4)
+    assert w.shape == (300, 4)
+    np.testing.assert_array_equal(w.sum(axis=1), 5)
+    assert (w[:, 1] == 0).all() and (w[:, 3] == 0).all()
+    same = resampling_weights(5, 300, np.random.default_rng(0))
+    np.testing.assert_array_equal(w[:, 0], same[:, :2].sum(axis=1))
+    with pytest.raises(ReliabilityError, match="group"):
+        bootstrap_units(lambda u: u[:, 0], 5, groups=np.array([0, 1, 2]))
+    with pytest.raises(ReliabilityError, match="n_groups"):
+        bootstrap_units(lambda u: u[:, 0], 5, groups=group, n_groups=2)
+
+
+def test_shared_resamples_reuse_the_same_weights():
+    """Inside shared_resamples() two calls with one integer seed see identical weights
+    (drawn once); a different seed or no seed still draws afresh."""
+    from reliability.inference import shared_resamples
+
+    seen = []
+
+    def record(w):
+        if len(w) > 1:                              # not the estimate's one-row call
+            seen.append(w)
+        return w[:, 0]
+    with shared_resamples():
+        a = bootstrap_units(record, 50, n_resamples=100, seed=5)
+        b = bootstrap_units(record, 50, n_resamples=100, seed=5)
+        c = bootstrap_units(record, 50, n_resamples=100, seed=6)
+    np.testing.assert_array_equal(a.distribution, b.distribution)
+    assert seen[0] is seen[1]
+    assert not np.array_equal(a.distribution, c.distribution)
+    d = bootstrap_units(record, 50, n_resamples=100, seed=5)    # outside: drawn again
+    np.testing.assert_array_equal(a.distribution, d.distribution)
+    assert seen[-1] is not seen[0]

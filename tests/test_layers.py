@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "reliability"
-HIGH = ("reliability.cli", "reliability.report", "reliability.studies")
+HIGH = ("reliability.cli", "reliability.report", "reliability.studies", "reliability.app")
 LOW = ["data.py", "_io.py", "_validation.py", "_results.py", "_errors.py", "scales.py",
        "inference.py", "streaming.py", "agreement", "icc", "gtheory", "models", "areas",
        "validity", "consistency", "datasets"]

@@ -27,11 +27,11 @@ __all__ = ["light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b"]
 
 
 def _ratings(data, *, level=None, categories=None):
-    from reliability.data import Ratings, as_ratings
+    # the agreement family's input resolution (units rated once kept), so that each
+    # coefficient gives the same number alone and in agreement()
+    from reliability.agreement._common import resolve
 
-    if isinstance(data, Ratings):
-        return data if level is None else data.with_level(level)
-    return as_ratings(data, level=level, categories=categories)
+    return resolve(data, level=level, categories=categories)
 
 
 def _nan(name, reason, confidence, method):
@@ -72,9 +72,9 @@ def light_kappa(ratings, *, confidence: float = 0.95) -> Estimate:
     method = "Light (1971) mean pairwise Cohen kappa; delete-one-unit jackknife SE"
     rt = _ratings(ratings)
     rt._require_raters("light_kappa")
-    k, q, n = rt.n_raters, rt.n_categories, rt.n_units
+    k, q = rt.n_raters, rt.n_categories
     if k < 2:
-        return _nan("light_kappa", "fewer than 2 raters", confidence, method)
+        return _nan("light_kappa", "only one rater: agreement needs at least 2", confidence, method)
     codes = rt.codes.astype(np.int64)
     a_idx, b_idx = np.triu_indices(k, 1)
     ca, cb = codes[:, a_idx], codes[:, b_idx]            # units x pairs
@@ -99,8 +99,11 @@ def light_kappa(ratings, *, confidence: float = 0.95) -> Estimate:
     cross = rc - w * (Cm[np.arange(P), sb] + Rm[np.arange(P), sa]) + w * (sa == sb)
     with np.errstate(invalid="ignore", divide="ignore"):
         kap_i = (D_i / N_i - cross / (N_i * N_i)) / (1 - cross / (N_i * N_i))
-    theta = kap_i.mean(axis=1)
-    if not np.all(np.isfinite(theta)):
+    # only units in at least one rater pair carry information: a unit rated once changes no
+    # pair when left out, and counting it would shrink the SE by how many such units are kept
+    theta = kap_i.mean(axis=1)[both.any(axis=1)]
+    n = len(theta)
+    if n < 2 or not np.all(np.isfinite(theta)):
         se = float("nan")
     else:
         se = float(np.sqrt((n - 1) / n * np.sum((theta - theta.mean()) ** 2)))

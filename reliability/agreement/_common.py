@@ -29,12 +29,6 @@ def resolve(ratings, *, level=None, categories=None, shape=None, unit=None, rate
                       rater=rater, rating=rating, encoding=encoding, min_ratings=1)
 
 
-#: Grade scales whose order is known (best first); text labels of one of them need no
-#: ``categories=`` for ordinal statistics. Compared after trimming and case folding.
-KNOWN_SCALES = (("Outstanding", "Good", "Requires improvement", "Inadequate"),
-                ("Outstanding", "Good", "Satisfactory", "Inadequate"))
-
-
 def _is_number(x) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
@@ -52,31 +46,35 @@ def order_for_weights(rt: Ratings, ratings, weights, categories) -> Ratings:
     Linear/quadratic weights use the category values; for text labels sorted
     alphabetically those are meaningless ("Good" < "Inadequate" < "Outstanding"), so text
     categories at the nominal level without a given order are refused, unless the labels
-    are a known grade scale (:data:`KNOWN_SCALES`), which is then used (best first).
+    are a known grade scale (:mod:`reliability.scales`), which is then used (best first).
     """
-    if not (isinstance(weights, str) and weights in ("linear", "quadratic")):
+    if not isinstance(weights, str) or weights in ("identity", "unweighted", "nominal"):
         return rt
     # A table's rows / a counts file's columns list the categories in the user's order.
     if (rt.level != "nominal" or categories is not None or _ordered_input(ratings)
             or rt.shape in ("table", "counts")
             or all(_is_number(c) for c in rt.categories)):
         return rt
-    norm = [str(c).strip().casefold() for c in rt.categories]
-    for scale in KNOWN_SCALES:
-        rank = {g.casefold(): i for i, g in enumerate(scale)}
-        if all(c in rank for c in norm):
-            order = np.argsort([rank[c] for c in norm], kind="stable")
-            pos = np.empty(len(order), dtype=np.int32)
-            pos[order] = np.arange(len(order), dtype=np.int32)
-            import dataclasses
+    from reliability.scales import recognise_scale
 
-            cats = tuple(rt.categories[i] for i in order)
-            note = f"text grades ordered as the known scale {', '.join(map(str, cats))}"
-            return dataclasses.replace(rt, code=pos[rt.code], categories=cats,
-                                       values=np.arange(1, len(cats) + 1, dtype=float),
-                                       notes=tuple(rt.notes) + (note,),
-                                       _counts=None if rt._counts is None
-                                       else rt._counts[:, order])
+    scale = recognise_scale([str(c) for c in rt.categories])
+    if scale is not None and scale.ordered:
+        rank = {lab: i for i, lab in enumerate(scale.labels)}
+        order = np.argsort([rank[scale.canonical(str(c))] for c in rt.categories],
+                           kind="stable")
+        if (order == np.arange(len(order))).all():
+            return rt                      # already in the scale's order
+        pos = np.empty(len(order), dtype=np.int32)
+        pos[order] = np.arange(len(order), dtype=np.int32)
+        import dataclasses
+
+        cats = tuple(rt.categories[i] for i in order)
+        note = f"text grades ordered as the known scale {', '.join(map(str, cats))}"
+        return dataclasses.replace(rt, code=pos[rt.code], categories=cats,
+                                   values=np.arange(1, len(cats) + 1, dtype=float),
+                                   notes=tuple(rt.notes) + (note,),
+                                   _counts=None if rt._counts is None
+                                   else rt._counts[:, order])
     raise ReliabilityError(
         f"weights={weights!r} need the order of the categories, but the ratings are text "
         f"({', '.join(map(repr, list(rt.categories)[:6]))}) with no order given: pass "
@@ -112,8 +110,12 @@ def ratio(num, den):
 
 def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null=NAN,
           extra=None, stat=None, n_resamples=0, seed=None, bootstrap_method="percentile",
-          n_units=None) -> Estimate:
-    """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``."""
+          n_units=None, groups=(None, None)) -> Estimate:
+    """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``.
+
+    ``groups``: ``(group of each unit or a callable giving it, number of groups)`` when
+    ``stat`` takes weights over groups of identical units (``bootstrap_units(groups=)``).
+    """
     confidence = check_confidence(confidence)
     est = float(est)
     se = float(se)
@@ -132,8 +134,11 @@ def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null
                                   "estimate undefined", "n_resamples": int(n_resamples),
                                   "seed": seed}
         else:
+            g, n_groups = groups
+            g = g() if callable(g) else g
             res = bootstrap_units(stat, n_units, n_resamples=n_resamples, seed=seed,
-                                  confidence=confidence, method=bootstrap_method, estimate=est)
+                                  confidence=confidence, method=bootstrap_method, estimate=est,
+                                  groups=g, n_groups=None if g is None else n_groups)
             extra["bootstrap"] = res.to_dict()
     return Estimate(name=name, estimate=est, se=se, ci=ci, ci_level=confidence,
                     method=f"{method}; {ci_text(ci_method)}" if math.isfinite(se) else method,

@@ -13,21 +13,25 @@ NAN = float("nan")
 
 
 def _equal_m(counts):
-    m = counts.sum(axis=1)
+    m = counts.sum(axis=1)   # rows of units (or of patterns with their frequencies)
     if len(m) == 0 or m.min() != m.max() or m[0] < 2:
         return None, ("needs the same number (>= 2) of ratings on every unit "
                       "(Fleiss, Nee & Landis 1979)")
     return int(m[0]), ""
 
 
-def fleiss_null_se(counts):
-    """SE of Fleiss' kappa under H0: kappa = 0 (Fleiss, Nee & Landis 1979, eq. 12)."""
+def fleiss_null_se(counts, freq=None):
+    """SE of Fleiss' kappa under H0: kappa = 0 (Fleiss, Nee & Landis 1979, eq. 12).
+
+    ``freq``: number of units with each row of ``counts`` (default one each).
+    """
     counts = np.asarray(counts, dtype=float)
     m, reason = _equal_m(counts)
     if m is None:
         return NAN, reason
-    n = len(counts)
-    p = counts.sum(axis=0) / (n * m)
+    freq = np.ones(len(counts)) if freq is None else np.asarray(freq, dtype=float)
+    n = freq.sum()
+    p = (freq @ counts) / (n * m)
     pq = p * (1 - p)
     s = pq.sum()
     if s <= 0:

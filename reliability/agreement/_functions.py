@@ -33,16 +33,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from reliability._errors import ReliabilityError
+from reliability._errors import ReliabilityError, warn_caller
 from reliability._results import Estimate, EstimateTable
-from reliability._validation import OPTIONS, AnyOf, Choice, Constraint, validate_params
+from reliability._validation import (OPTIONS, AnyOf, Choice, Constraint, resolve_resamples,
+                                    validate_params)
 from reliability.agreement import _fleiss
 from reliability.agreement._common import NAN, build, order_for_weights, resolve, undefined
 from reliability.agreement._gwet import RaterFamily, counts_family
 from reliability.agreement._krippendorff import MAX_CATEGORIES, Krippendorff, fixed_delta, ordinal_delta
+from reliability.agreement._stats import unit_stats
 from reliability.agreement._two_raters import (TableFamily, bowker, max_kappa as _max_kappa,
                                                stuart_maxwell, two_by_two)
-from reliability.agreement._weights import weight_matrix, weights_label
+from reliability.agreement._weights import KINDS, weight_matrix, weights_label
 
 _INPUT = ("level", "categories", "shape", "unit", "rater", "rating", "encoding")
 _BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method")
@@ -51,7 +53,7 @@ _BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method")
 class WeightsOption(Constraint):
     """None, a named weighting, or a square matrix (its size is checked against the data)."""
 
-    NAMES = ("identity", "unweighted", "linear", "quadratic")
+    NAMES = ("unweighted", *KINDS)
 
     def accepts(self, value) -> bool:
         if value is None:
@@ -90,15 +92,10 @@ def options(*extra):
     return decorate
 
 
-def resamples(n_resamples, bootstrap, stacklevel=4):
-    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias (with a warning)."""
-    if bootstrap is None:
-        return int(n_resamples)
-    import warnings
-
-    warnings.warn("bootstrap= is deprecated; use n_resamples=", DeprecationWarning,
-                  stacklevel=stacklevel)
-    return int(bootstrap)
+def resamples(n_resamples, bootstrap, stacklevel=None):
+    """``n_resamples``, honouring the deprecated ``bootstrap=`` alias: the library's one
+    rule (:func:`reliability._validation.resolve_resamples`, warning at the caller's line)."""
+    return resolve_resamples(n_resamples, bootstrap)
 
 
 def _split(loc):
@@ -130,7 +127,7 @@ def _one_rater(rt, name, o):
     if rt.has_raters and rt.n_raters < 2:
         return undefined(name, "only one rater: agreement needs at least 2",
                          confidence=o["confidence"])
-    if int(rt.ratings_per_unit.max()) < 2:
+    if unit_stats(rt).max_ratings < 2:
         return undefined(name, "no unit has two or more ratings", confidence=o["confidence"])
     return None
 
@@ -149,24 +146,33 @@ def _family(name, kind, rt, W, wlabel, o, *, se_null=NAN, extra=None):
     bad = _one_rater(rt, name, o)
     if bad is not None:
         return bad
+    st = unit_stats(rt)
     if rt.shape == "table":
-        fam = TableFamily.from_ratings(rt, W)
+        pc = st.pair(0, 1)
+        fam = _table_family(pc, W)
         tkind = _TABLE.get(kind, kind)
         est, se, pa, pe, n, reason, _ = fam.analytic(tkind)
-        stat, n_units = fam.statistic(tkind), fam.n
+        stat, n_units, groups = fam.statistic(tkind), fam.n, (lambda: pc.groups, pc.st.q ** 2)
         how = "from the 2-rater contingency table (irrCAC *.table)"
     else:
-        fam = counts_family(rt.counts, W)
+        fam = counts_family(st, W)
         est, se, pa, pe, n, reason = fam.analytic(kind)
-        stat, n_units = fam.statistic(kind), fam.n
+        stat, n_units, groups = fam.statistic(kind), st.n, (st.group, st.G)
         how = "from raw ratings/counts (irrCAC *.raw)"
     ex = {"observed_agreement": pa, "chance_agreement": pe, "n_units": n, "weights": wlabel}
     ex.update(extra or {})
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"{_GWET_NAMES[kind]}, {wlabel} weights, {how}; "
                         "Gwet (2014) non-null SE", reason=reason, se_null=se_null, extra=ex,
-                 stat=stat, n_units=n_units, n_resamples=o["n_resamples"], seed=o["seed"],
-                 bootstrap_method=o["bootstrap_method"])
+                 stat=stat, n_units=n_units, groups=groups, n_resamples=o["n_resamples"],
+                 seed=o["seed"], bootstrap_method=o["bootstrap_method"])
+
+
+def _table_family(pc, W):
+    """The TableFamily of a rater pair's table (``PairCells``), built once per weights."""
+    W = np.asarray(W, dtype=float)
+    return pc.st.family(("table", pc.first, pc.second, W.shape, W.tobytes()),
+                        lambda: TableFamily(pc.table, W))
 
 
 # ------------------------------------------------------------------ Gwet family
@@ -184,11 +190,9 @@ def percent_agreement(ratings, *, weights=None, level=None, categories=None, con
     """
     inp, o = _split(locals())
     if weights is not None and weights_label(weights) != "identity":
-        import warnings
-
-        warnings.warn("percent_agreement is exact agreement; weights= is ignored and "
-                      "deprecated here: use weighted_agreement(..., weights=...)",
-                      DeprecationWarning, stacklevel=3)
+        warn_caller("percent_agreement is exact agreement; weights= is ignored and "
+                    "deprecated here: use weighted_agreement(..., weights=...)",
+                    DeprecationWarning)
     rt, W, wl = _prep(ratings, inp, None)
     return _family("percent_agreement", "percent_agreement", rt, W, wl, o)
 
@@ -258,8 +262,8 @@ def fleiss_kappa(ratings, *, weights=None, level=None, categories=None, confiden
     rt, W, wl = _prep(ratings, inp, weights)
     se_null, extra = NAN, {}
     if wl == "identity":
-        counts = rt.counts[rt.ratings_per_unit >= 1]
-        se_null, why = _fleiss.fleiss_null_se(counts)
+        st = unit_stats(rt)
+        se_null, why = _fleiss.fleiss_null_se(st.counts, st.freq)
         if why:
             extra["se_null_reason"] = why
         else:
@@ -309,7 +313,8 @@ def cohen_kappa(ratings, *, raters=None, weights=None, level=None, categories=No
     for x in (i, j):
         if not 0 <= x < rt.n_raters:
             raise ReliabilityError(f"rater index {x} out of range: {rt.n_raters} raters")
-    fam = TableFamily.from_ratings(rt, W, i, j)
+    pc = unit_stats(rt).pair(i, j)
+    fam = _table_family(pc, W)
     if fam.n < 2:
         return undefined(name, "fewer than 2 units rated by both raters",
                          confidence=o["confidence"])
@@ -320,8 +325,9 @@ def cohen_kappa(ratings, *, raters=None, weights=None, level=None, categories=No
                  reason=reason, se_null=se_null,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "weights": wl},
-                 stat=fam.statistic("cohen"), n_units=fam.n, n_resamples=o["n_resamples"],
-                 seed=o["seed"], bootstrap_method=o["bootstrap_method"])
+                 stat=fam.statistic("cohen"), n_units=fam.n, groups=(lambda: pc.groups, rt.n_categories ** 2),
+                 n_resamples=o["n_resamples"], seed=o["seed"],
+                 bootstrap_method=o["bootstrap_method"])
 
 
 @options()
@@ -347,14 +353,16 @@ def conger_kappa(ratings, *, weights=None, level=None, categories=None, confiden
         e = cohen_kappa(rt, weights=W, **o)
         return Estimate(name, e.estimate, e.se, e.ci, e.ci_level, e.method, e.se_kind,
                         e.se_null, e.p_value, e.reason, {**e.extra, "weights": wl})
-    fam = RaterFamily(rt, W)
+    st = unit_stats(rt)
+    fam = st.family(("conger", W.shape, W.tobytes()), lambda: RaterFamily(st, W))
     est, se, pa, pe, n, reason = fam.analytic()
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"Conger (1980) kappa, {wl} weights; Gwet (2014) non-null SE "
                         "(irrCAC conger.kappa.raw)", reason=reason,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "weights": wl},
-                 stat=fam.statistic(), n_units=fam.n, n_resamples=o["n_resamples"], seed=o["seed"],
+                 stat=fam.statistic(), n_units=fam.n, groups=(st.group, st.G),
+                 n_resamples=o["n_resamples"], seed=o["seed"],
                  bootstrap_method=o["bootstrap_method"])
 
 
@@ -390,21 +398,22 @@ def krippendorff_alpha(ratings, *, weights=None, level=None, categories=None, co
         return _family(name, "krippendorff", rt, W, weights_label(weights), o,
                        extra={"level": rt.level})
     level = rt.level
-    kr = Krippendorff(rt, level)
+    st = unit_stats(rt)
+    kr = st.family(("krippendorff", level), lambda: Krippendorff(st, level))
     est, reason = kr.estimate()
     se, pa, pe = NAN, NAN, NAN
     note = ""
     if not reason and rt.n_categories <= MAX_CATEGORIES:
         if level == "ordinal":
-            delta = ordinal_delta(rt.counts[rt.ratings_per_unit >= 2].sum(axis=0).astype(float))
+            delta = ordinal_delta(kr.f @ st.counts[kr.keep].astype(float))
         else:
             delta = fixed_delta(level, rt.values)
         W = 1 - delta / delta.max() if delta.max() > 0 else np.ones_like(delta)
         if rt.shape == "table":
-            fam = TableFamily.from_ratings(rt, W)
+            fam = _table_family(st.pair(0, 1), W)
             _, se, pa, pe, _, _, _ = fam.analytic("krippendorff")
         else:
-            fam = counts_family(rt.counts, W)
+            fam = counts_family(st, W)
             _, se, pa, pe, _, _ = fam.analytic("krippendorff")
         note = "; Gwet (2014) linearised SE" + (" (ordinal metric held at observed margins)"
                                                if level == "ordinal" else "")
@@ -415,8 +424,9 @@ def krippendorff_alpha(ratings, *, weights=None, level=None, categories=None, co
                  method=f"Krippendorff (2011) alpha, {level} metric{note}", reason=reason,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "level": level, "weights": level + " metric"},
-                 stat=kr.statistic(), n_units=rt.n_units, n_resamples=o["n_resamples"],
-                 seed=o["seed"], bootstrap_method=o["bootstrap_method"])
+                 stat=kr.statistic(), n_units=st.n, groups=(st.group, st.G),
+                 n_resamples=o["n_resamples"], seed=o["seed"],
+                 bootstrap_method=o["bootstrap_method"])
 
 
 # ------------------------------------------------------------------ 2 x 2 and tables
@@ -425,7 +435,7 @@ def _table_of(rt, name):
     if not rt.has_raters or rt.n_raters != 2:
         raise ReliabilityError(f"{name} needs exactly 2 raters with identities; got "
                                f"{rt.n_raters if rt.has_raters else 'counts input'}")
-    return rt.pair_table(0, 1)
+    return unit_stats(rt).pair(0, 1).table
 
 
 def _two_by_two_estimate(ratings, key, label, inp, o):

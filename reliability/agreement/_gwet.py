@@ -17,6 +17,10 @@ Non-null SEs are Gwet's linearisation (finite-population correction f = 0); they
 irrCAC's ``*.raw``/``*.dist`` functions (checked against fleiss1971_diagnoses,
 krippendorff_reliability_data, gwet_distrib_6raters). Every estimate is also written as a
 function of per-unit weights so that one matrix product serves all bootstrap resamples.
+
+The "units" here are the distinct rating patterns of :mod:`reliability.agreement._stats`
+with their frequencies ``freq`` (every sum over units is ``freq @ x``); with ``freq`` all
+ones they are the units themselves.
 """
 
 from __future__ import annotations
@@ -30,13 +34,18 @@ _EPS = 1e-12
 
 
 class CountsFamily:
-    """Precomputed per-unit quantities of a unit x category counts matrix ``R``."""
+    """Precomputed per-unit quantities of a unit x category counts matrix ``R``.
 
-    def __init__(self, counts, weights):
+    ``freq`` (default all ones): the number of units with each row of ``R``.
+    """
+
+    def __init__(self, counts, weights, freq=None):
         R = np.asarray(counts, dtype=float)
         self.R = R
         self.W = np.asarray(weights, dtype=float)
-        self.n, self.q = R.shape
+        G, self.q = R.shape
+        self.f = np.ones(G) if freq is None else np.asarray(freq, dtype=float)
+        self.n = int(round(self.f.sum()))
         self.ri = R.sum(axis=1)
         self.m2 = (self.ri >= 2).astype(float)
         Rw = R @ self.W.T
@@ -82,8 +91,8 @@ class CountsFamily:
     # ---------------------------------------------------------------- analytic
     def analytic(self, kind):
         """(estimate, se, pa, pe, n_for_df, reason) with Gwet's non-null SE."""
-        one = np.ones((1, self.n))
-        pa, pe = (float(x[0]) for x in self.pa_pe(kind, one))
+        f = self.f
+        pa, pe = (float(x[0]) for x in self.pa_pe(kind, f[None]))
         if kind == "gwet_ac" and self.q < 2:
             return NAN, NAN, pa, NAN, self.n, "AC1 needs at least 2 declared categories"
         if kind != "percent_agreement" and abs(1 - pe) <= _EPS:
@@ -92,7 +101,7 @@ class CountsFamily:
         if kind == "krippendorff":
             return self._kripp_se(pa, pe)
         coef = pa if kind == "percent_agreement" else (pa - pe) / (1 - pe)
-        n, n2 = self.n, self.m2.sum()
+        n, n2 = self.n, f @ self.m2
         if kind == "percent_agreement":
             x = (n / n2) * self.pa_i
         else:
@@ -100,13 +109,13 @@ class CountsFamily:
             if kind == "brennan_prediger":
                 x = c_i
             else:
-                pi = self.Rp.mean(axis=0)
+                pi = (f @ self.Rp) / n
                 if kind == "gwet_ac":
                     pe_i = self.T * (self.Rp @ (1 - pi))
                 else:
                     pe_i = self.Rp @ (((self.W + self.W.T) / 2) @ pi)
                 x = c_i - 2 * (1 - coef) * (pe_i - pe) / (1 - pe)
-        var = ((x - coef) ** 2).sum() / (n * (n - 1)) if n > 1 else NAN
+        var = (f @ (x - coef) ** 2) / (n * (n - 1)) if n > 1 else NAN
         return coef, float(np.sqrt(var)), pa, pe, n, ""
 
     def _kripp_se(self, pa, pe):
@@ -115,18 +124,18 @@ class CountsFamily:
         # centred on alpha' = (p_a' - p_e)/(1 - p_e), p_a' before the (1 - eps) term; unequal
         # numbers of ratings enter through (r_i - rbar)/rbar corrections of p_a,i and p_e,i.
         keep = self.m2 > 0
-        R, ri = self.R[keep], self.ri[keep]
-        n = len(ri)
-        rbar = ri.mean()
+        R, ri, f = self.R[keep], self.ri[keep], self.f[keep]
+        n = int(round(f.sum()))
+        rbar = (f @ ri) / n
         coef = (pa - pe) / (1 - pe)
         pa_i = self.sum_q[keep] / (rbar * (ri - 1))
-        c2 = (pa_i.mean() - pe) / (1 - pe)
+        c2 = ((f @ pa_i) / n - pe) / (1 - pe)
         pa_i = pa_i - pa * (ri - rbar) / rbar
         k_i = (pa_i - pe) / (1 - pe)
-        pi = R.sum(axis=0) / (rbar * n)
+        pi = (f @ R) / (rbar * n)
         pe_i = (R @ (((self.W + self.W.T) / 2) @ pi)) / rbar - pe * (ri - rbar) / rbar
         x = k_i - 2 * (1 - c2) * (pe_i - pe) / (1 - pe)
-        var = ((x - c2) ** 2).sum() / (n * (n - 1)) if n > 1 else NAN
+        var = (f @ (x - c2) ** 2) / (n * (n - 1)) if n > 1 else NAN
         return coef, float(np.sqrt(var)), pa, pe, n, ""
 
 
@@ -139,15 +148,17 @@ class RaterFamily:
     n x r x q arrays). Checked against fleiss1971_diagnoses and krippendorff_reliability_data.
     """
 
-    def __init__(self, ratings, weights):
-        self.rt = ratings
+    def __init__(self, stats, weights):
+        """``stats``: the :class:`~reliability.agreement._stats.UnitStats` of the ratings."""
+        self.st = stats
         self.W = np.asarray(weights, dtype=float)
-        self.counts = counts_family(ratings.counts, weights)
-        self.n, self.r, self.q = ratings.n_units, ratings.n_raters, ratings.n_categories
+        self.counts = counts_family(stats, weights)
+        self.n, self.r, self.q = stats.n, stats.r, stats.q
         from reliability.agreement._common import indicator
-        self.S_gk = indicator(ratings.unit, ratings.rater.astype(np.int64) * self.q + ratings.code,
-                              self.n, self.r * self.q)
-        self.S_g = indicator(ratings.unit, ratings.rater, self.n, self.r)
+        G = stats.G
+        self.S_gk = indicator(stats.unit, stats.rater.astype(np.int64) * self.q + stats.code,
+                              G, self.r * self.q)
+        self.S_g = indicator(stats.unit, stats.rater, G, self.r)
 
     def pa_pe(self, u):
         pa, _ = self.counts.pa_pe("fleiss", u)
@@ -169,40 +180,32 @@ class RaterFamily:
     def analytic(self):
         if self.r < 2:
             return NAN, NAN, NAN, NAN, self.n, "Conger's kappa needs at least 2 raters"
-        pa, pe = (float(x[0]) for x in self.pa_pe(np.ones((1, self.n))))
+        f = self.st.freq
+        pa, pe = (float(x[0]) for x in self.pa_pe(f[None]))
         if abs(1 - pe) <= _EPS:
             return NAN, NAN, pa, pe, self.n, "chance agreement p_e = 1 (a single category used): 0/0"
         coef = (pa - pe) / (1 - pe)
-        rt, n, r = self.rt, self.n, self.r
-        classif = rt.rater_counts.astype(float)
+        st, n, r = self.st, self.n, self.r
+        classif = st.rater_counts.astype(float)
         ng = classif.sum(axis=1)
         pgk = classif / ng[:, None]
         A = pgk.sum(axis=0)[None, :] - pgk
         M = A @ self.W
         c = (M * pgk).sum(axis=1)
-        per = (n / ng[rt.rater]) * (M[rt.rater, rt.code] - c[rt.rater])
-        lam = np.bincount(rt.unit, weights=per, minlength=n) + c.sum()
+        per = (n / ng[st.rater]) * (M[st.rater, st.code] - c[st.rater])
+        lam = np.bincount(st.unit, weights=per, minlength=st.G) + c.sum()
         pe_i = lam / (r * (r - 1))
-        f = self.counts
-        n2 = f.m2.sum()
-        c_i = (n / n2) * (f.pa_i - pe * f.m2) / (1 - pe)
+        cf = self.counts
+        n2 = f @ cf.m2
+        c_i = (n / n2) * (cf.pa_i - pe * cf.m2) / (1 - pe)
         x = c_i - 2 * (1 - coef) * (pe_i - pe) / (1 - pe)
-        var = ((x - coef) ** 2).sum() / (n * (n - 1)) if n > 1 else NAN
+        var = (f @ (x - coef) ** 2) / (n * (n - 1)) if n > 1 else NAN
         return coef, float(np.sqrt(var)), pa, pe, n, ""
 
 
-_CACHE: list = []
-
-
-def counts_family(counts, weights) -> CountsFamily:
-    """CountsFamily, reused while the same counts array and weights are analysed again
-    (``agreement()`` asks for several coefficients of one dataset)."""
+def counts_family(stats, weights) -> CountsFamily:
+    """The CountsFamily of ``stats`` (a ``UnitStats``) and ``weights``, built once per
+    weights (``agreement()`` asks for several coefficients of one dataset)."""
     W = np.asarray(weights, dtype=float)
-    key = W.tobytes()
-    for c, k, fam in _CACHE:
-        if c is counts and k == key:
-            return fam
-    fam = CountsFamily(counts, W)
-    _CACHE.insert(0, (counts, key, fam))
-    del _CACHE[3:]
-    return fam
+    return stats.family(("counts", W.shape, W.tobytes()),
+                        lambda: CountsFamily(stats.counts, W, stats.freq))

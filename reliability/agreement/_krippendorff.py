@@ -49,28 +49,35 @@ def fixed_delta(level, values):
 
 
 class Krippendorff:
-    """Per-unit pieces for alpha and its bootstrap (weights over units with >= 2 ratings)."""
+    """Per-unit pieces for alpha and its bootstrap (weights over units with >= 2 ratings).
 
-    def __init__(self, rt, level):
+    Built from the rating patterns of :mod:`reliability.agreement._stats` (``stats``):
+    each pattern is a "unit" weighted by its frequency.
+    """
+
+    def __init__(self, stats, level):
         self.level = level
-        m = rt.ratings_per_unit
+        m = stats.ratings_per_pattern
         self.keep = np.flatnonzero(m >= 2)
-        self.n = len(self.keep)
-        self.q = rt.n_categories
+        self.f = stats.freq[self.keep]
+        self.n = int(round(self.f.sum()))
+        self.q = stats.q
         if self.n == 0:
             self.reason = "no unit has two or more ratings (nothing is pairable)"
             return
         self.reason = ""
         mk = m[self.keep].astype(float)
-        if level == "interval" and rt.has_raters:
+        values = stats.rt.values
+        if level == "interval" and stats.has_raters:
             # Sums of squares: r'Dr = 2 (m sum v^2 - (sum v)^2); no q x q matrix needed.
-            pos = np.full(rt.n_units, -1)
-            pos[self.keep] = np.arange(self.n)
-            sel = pos[rt.unit] >= 0
-            idx = pos[rt.unit[sel]]
-            v = rt.values[rt.code[sel]]
-            s1 = np.bincount(idx, weights=v, minlength=self.n)
-            s2 = np.bincount(idx, weights=v * v, minlength=self.n)
+            G = len(self.keep)
+            pos = np.full(stats.G, -1)
+            pos[self.keep] = np.arange(G)
+            sel = pos[stats.unit] >= 0
+            idx = pos[stats.unit[sel]]
+            v = values[stats.code[sel]]
+            s1 = np.bincount(idx, weights=v, minlength=G)
+            s2 = np.bincount(idx, weights=v * v, minlength=G)
             self.mode = "moments"
             self.o_i = 2 * (mk * s2 - s1 ** 2) / (mk - 1)      # unit's sum o_ck d_ck * ...
             self.X = np.column_stack([mk, s1, s2])
@@ -80,12 +87,12 @@ class Krippendorff:
                 f"Krippendorff's alpha at the {level} level needs a q x q difference matrix; "
                 f"{self.q} distinct values exceed the limit of {MAX_CATEGORIES}. Use "
                 "level='interval' (computed without that matrix) or bin the ratings")
-        R = sp.csr_matrix(rt.counts[self.keep].astype(float))
+        R = sp.csr_matrix(stats.counts[self.keep].astype(float))
         self.R = R
         self.mk = mk
         self.mode = "pairs" if level == "ordinal" else "fixed"
         if self.mode == "fixed":
-            D = fixed_delta(level, rt.values)
+            D = fixed_delta(level, values)
             RD = R @ D
             self.o_i = np.asarray(R.multiply(RD).sum(axis=1)).ravel() / (mk - 1)
             self.D = D
@@ -125,7 +132,7 @@ class Krippendorff:
     def estimate(self):
         if self.reason:
             return NAN, self.reason
-        a = float(self._alpha(np.ones((1, self.n)))[0])
+        a = float(self._alpha(self.f[None])[0])
         if not np.isfinite(a):
             return NAN, "expected disagreement D_e = 0 (a single value in the data): 0/0"
         return a, ""

@@ -14,12 +14,10 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 from scipy import stats
 
-from reliability.agreement._common import NAN, chance_corrected_statistic, indicator, wsum
+from reliability.agreement._common import NAN, chance_corrected_statistic
 
 _EPS = 1e-12
 TABLE_KINDS = ("cohen", "scott", "gwet_ac", "brennan_prediger", "percent_agreement",
@@ -58,31 +56,30 @@ def pa_pe_tables(counts, W, kind):
 
 
 class TableFamily:
-    """Paired ratings of two raters (units rated by both), as cells of a q x q table."""
+    """Paired ratings of two raters (units rated by both), as cells of a q x q table.
 
-    def __init__(self, first, second, q, weights):
-        self.a = np.asarray(first, dtype=np.int64)
-        self.b = np.asarray(second, dtype=np.int64)
-        self.q = q
-        self.n = len(self.a)
+    The "units" of its statistics are the q * q cells, weighted by their counts: the
+    bootstrap over the paired units gives each resample's table directly
+    (``inference.bootstrap_units(groups=cell of each unit)``).
+    """
+
+    def __init__(self, table, weights):
+        self.table = np.asarray(table, dtype=float)
+        self.q = self.table.shape[0]
+        self.n = int(round(self.table.sum()))
         self.W = np.asarray(weights, dtype=float)
-        self.table = np.bincount(self.a * q + self.b, minlength=q * q).reshape(q, q).astype(float)
 
     @classmethod
-    def from_ratings(cls, rt, weights, first=0, second=1):
-        codes = rt.codes
-        both = (codes[:, first] >= 0) & (codes[:, second] >= 0)
-        return cls(codes[both, first], codes[both, second], rt.n_categories, weights)
-
-    @cached_property
-    def S(self):
-        """Unit x cell indicator (sparse), built only when resampling weights are applied."""
-        return indicator(np.arange(self.n), self.a * self.q + self.b, self.n, self.q * self.q)
+    def from_pairs(cls, first, second, q, weights):
+        """From the two raters' category codes of each unit both rated."""
+        a, b = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
+        return cls(np.bincount(a * q + b, minlength=q * q).reshape(q, q), weights)
 
     # --------------------------------------------------------------- estimates
     def pa_pe(self, kind, u):
+        """``u``: (B, q * q) weights of the cells (resampled tables)."""
         B = len(u)
-        return self._pa_pe_counts(kind, wsum(u, self.S).reshape(B, self.q, self.q))
+        return self._pa_pe_counts(kind, np.asarray(u, dtype=float).reshape(B, self.q, self.q))
 
     def _pa_pe_counts(self, kind, counts):
         return pa_pe_tables(counts, self.W, kind)

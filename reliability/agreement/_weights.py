@@ -3,6 +3,17 @@
 Linear and quadratic weights follow Cicchetti & Allison (1971) and Fleiss & Cohen (1973):
 ``1 - |x_i - x_j| / (max - min)`` and ``1 - (x_i - x_j)^2 / (max - min)^2`` on the numeric
 category values (``Ratings.values``: the numbers themselves, ranks 1..q for text).
+
+The rest of Gwet's (2014, *Handbook of Inter-Rater Reliability*, 4th ed., section 3.4) family,
+each a disagreement ``v`` turned into ``w = 1 - v / max(v)``:
+
+* ``ordinal``: ``v = m (m - 1) / 2`` with ``m = |rank_i - rank_j| + 1`` (ranks, not values);
+* ``radical``: ``v = sqrt|x_i - x_j|``;
+* ``ratio``: ``v = ((x_i - x_j) / (x_i + x_j))^2``;
+* ``circular``: ``v = sin^2(pi (x_i - x_j) / U)``, ``U = max - min + 1``;
+* ``bipolar``: ``v = (x_i - x_j)^2 / ((x_i + x_j - 2 min)(2 max - x_i - x_j))`` off the diagonal.
+
+Checked against Gwet's irrCAC 0.4.4 on two tables (``tests/data/gwet_weights_irrcac.json``).
 """
 
 from __future__ import annotations
@@ -11,7 +22,8 @@ import numpy as np
 
 from reliability._errors import ReliabilityError
 
-KINDS = ("identity", "linear", "quadratic")
+KINDS = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular",
+         "bipolar")
 
 
 def weight_matrix(kind="identity", values=None, *, n_categories=None) -> np.ndarray:
@@ -46,8 +58,10 @@ def weight_matrix(kind="identity", values=None, *, n_categories=None) -> np.ndar
         span = values.max() - values.min() if q else 0.0
         if span == 0:
             return np.ones((q, q))
-        diff = np.abs(values[:, None] - values[None, :]) / span
-        return 1.0 - diff if kind == "linear" else 1.0 - diff ** 2
+        if kind in ("linear", "quadratic"):
+            diff = np.abs(values[:, None] - values[None, :]) / span
+            return 1.0 - diff if kind == "linear" else 1.0 - diff ** 2
+        return _gwet_weights(kind, values)
     try:
         w = np.asarray(kind, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -64,6 +78,33 @@ def weight_matrix(kind="identity", values=None, *, n_categories=None) -> np.ndar
     if (w < 0).any() or (w > 1).any():
         raise ReliabilityError("agreement weights must lie in [0, 1]")
     return w
+
+
+def _gwet_weights(kind: str, x: np.ndarray) -> np.ndarray:
+    """The ordinal, radical, ratio, circular and bipolar weights (module notes)."""
+    xi, xj = x[:, None], x[None, :]
+    lo, hi = x.min(), x.max()
+    if kind == "ordinal":
+        rank = np.arange(len(x), dtype=float)
+        m = np.abs(rank[:, None] - rank[None, :]) + 1
+        v = m * (m - 1) / 2
+    elif kind == "radical":
+        v = np.sqrt(np.abs(xi - xj))
+    elif kind == "ratio":
+        if lo < 0:
+            raise ReliabilityError("ratio weights need non-negative category values; got "
+                                   f"{lo:g}")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(xi + xj > 0, ((xi - xj) / (xi + xj)) ** 2, 0.0)
+    elif kind == "circular":
+        v = np.sin(np.pi * (xi - xj) / (hi - lo + 1)) ** 2
+    else:  # bipolar
+        den = (xi + xj - 2 * lo) * (2 * hi - xi - xj)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(den > 0, (xi - xj) ** 2 / den, 0.0)
+        np.fill_diagonal(v, 0.0)
+    top = v.max()
+    return np.eye(len(x)) if top == 0 else 1.0 - v / top
 
 
 def weights_label(kind) -> str:

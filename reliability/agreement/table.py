@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, EstimateTable
+from reliability.agreement import _classic as C
 from reliability.agreement import _functions as F
 from reliability.agreement._common import order_for_weights, resolve
 from reliability.agreement._functions import options, resamples
 from reliability.agreement._weights import weight_matrix, weights_label
+from reliability.inference import shared_resamples
 
 
 @options()
@@ -49,7 +51,9 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
         input with 2 ratings per unit), conger_kappa (NaN with a reason for counts input),
         scott_pi, fleiss_kappa, brennan_prediger, gwet_ac1 or gwet_ac2,
         krippendorff_alpha; with 2 raters bowker_test and stuart_maxwell_test; with 2
-        raters and 2 categories pabak, prevalence_index, bias_index, max_kappa.
+        raters and 2 categories pabak, prevalence_index, bias_index, max_kappa;
+        light_kappa (rater identities), kendall_w and cronbach_alpha (rater identities,
+        level not nominal), bangdiwala_b (2 raters).
         ``info``: n_units, n_raters, categories, level, weights.
     """
     n_resamples = resamples(n_resamples, bootstrap)
@@ -64,7 +68,17 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
     common = dict(confidence=confidence, ci_method=ci_method, n_resamples=n_resamples, seed=seed,
                   bootstrap_method=bootstrap_method)
     out: dict[str, Estimate] = {}
+    with shared_resamples():     # the coefficients' bootstraps draw their resamples once
+        _coefficients(out, rt, weights, wl, confidence, ci_method, common)
+    info = {"n_units": rt.n_units, "n_raters": rt.n_raters, "categories": list(rt.categories),
+            "level": rt.level, "weights": wl}
+    if wl == "user":
+        info["weight_matrix"] = W.tolist()
+    return EstimateTable(out, info=info, notes=tuple(rt.notes))
 
+
+def _coefficients(out, rt, weights, wl, confidence, ci_method, common):
+    """Every applicable coefficient of ``rt`` into ``out``; all share ``unit_stats(rt)``."""
     def add(name, fn, *args, **kw):
         try:
             out[name] = fn(*args, **kw)
@@ -93,6 +107,24 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
     else:
         add("gwet_ac2", F.gwet_ac2, rt, weights=weights, **common)
     add("krippendorff_alpha", F.krippendorff_alpha, rt, **common)
+    # the classic coefficients, where they are defined for the data (issue 19); their
+    # intervals are the jackknife / Feldt ones, not bootstrapped
+    classic_start = len(out)
+    if rt.has_raters:
+        add("light_kappa", C.light_kappa, rt, confidence=confidence)
+        if rt.level != "nominal":      # ranks and sums need ordered / numeric ratings
+            add("kendall_w", C.kendall_w, rt, confidence=confidence)
+            add("cronbach_alpha", C.cronbach_alpha, rt, confidence=confidence)
+    if two:
+        add("bangdiwala_b", C.bangdiwala_b, rt, confidence=confidence)
+    if common["n_resamples"]:
+        import dataclasses
+
+        for name in list(out)[classic_start:]:
+            e = out[name]
+            out[name] = dataclasses.replace(e, extra={**e.extra, "bootstrap": {
+                "n_resamples": 0, "reason": "not bootstrapped: the interval is "
+                                            "the coefficient's own (jackknife or Feldt)"}})
     if two:
         add("bowker_test", F.bowker_test, rt)
         add("stuart_maxwell_test", F.stuart_maxwell_test, rt)
@@ -102,8 +134,3 @@ def agreement(ratings, *, level=None, weights=None, categories=None, confidence=
             add("prevalence_index", F.prevalence_index, rt, **plain)
             add("bias_index", F.bias_index, rt, **plain)
             add("max_kappa", F.max_kappa, rt, confidence=confidence)
-    info = {"n_units": rt.n_units, "n_raters": rt.n_raters, "categories": list(rt.categories),
-            "level": rt.level, "weights": wl}
-    if wl == "user":
-        info["weight_matrix"] = W.tolist()
-    return EstimateTable(out, info=info, notes=tuple(rt.notes))

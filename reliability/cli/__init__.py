@@ -24,6 +24,7 @@ COMMANDS = [
     "study",
     "report",
     "areas",
+    "app",
 ]
 
 
@@ -41,9 +42,9 @@ def _with_suggestion(parser, message: str) -> str:
     from reliability._errors import suggest
 
     m = re.search(r"invalid choice: '([^']*)'", message)
-    choices = [c for a in parser._actions for c in (a.choices or [])
-               if isinstance(a, argparse._SubParsersAction)]
-    if m and choices and message.startswith("argument COMMAND"):
+    if m:
+        choices = [c for a in parser._actions for c in (a.choices or [])
+                   if isinstance(a, argparse._SubParsersAction)]
         hint = suggest(m.group(1), choices)
         return f"unknown command {m.group(1)!r}{hint}; commands: {', '.join(choices)}"
     m = re.search(r"unrecognized arguments: (.*)", message)

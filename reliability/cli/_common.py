@@ -6,12 +6,12 @@ import json
 import sys
 
 
-
 def emit_json(obj) -> None:
-    """Print ``obj`` as one JSON object (NaN/inf as null)."""
-    from reliability._results import json_safe
+    """Print ``obj`` as one JSON object (NaN/inf as null; canonical key spellings added
+    beside the old ones: :data:`reliability._results.CANONICAL_KEYS`)."""
+    from reliability._results import canonical_keys, json_safe
 
-    json.dump(json_safe(obj), sys.stdout, indent=2, allow_nan=False)
+    json.dump(canonical_keys(json_safe(obj)), sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
 

@@ -25,8 +25,11 @@ def register(subparsers) -> None:
                    help="measurement level (default nominal)")
     p.add_argument("--categories", default=None,
                    help="categories in order, comma-separated (e.g. a,b,c)")
-    p.add_argument("--weights", choices=["identity", "linear", "quadratic"], default=None,
-                   help="agreement weights (default identity for nominal, quadratic otherwise)")
+    p.add_argument("--weights", default=None, metavar="KIND|FILE",
+                   help="agreement weights: identity, linear, quadratic, ordinal, radical, ratio, "
+                        "circular, bipolar (Gwet 2014), or a CSV file holding a q x q matrix of "
+                        "agreement weights (optional header row and first column of category "
+                        "labels); default identity for nominal, quadratic otherwise")
     add_confidence(p)
     p.add_argument("--ci-method", choices=["t", "normal"], default="t",
                    help="t: est +/- t(n-1) se, upper capped at 1 (irrCAC, default); normal: "
@@ -44,6 +47,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from reliability.agreement import agreement
 
+    weights = _weights(args.weights)
     categories = None
     if args.categories:
         categories = [c.strip() for c in args.categories.split(",")]
@@ -52,7 +56,7 @@ def run(args) -> int:
     with progress_scope(not args.json):
         result = agreement(args.path, shape=args.shape, level=args.level, categories=categories,
                            unit=args.unit, rater=args.rater, rating=args.rating,
-                           encoding=args.encoding, weights=args.weights,
+                           encoding=args.encoding, weights=weights,
                            confidence=args.confidence, ci_method=args.ci_method,
                            n_resamples=args.bootstrap, seed=args.seed,
                            bootstrap_method=args.bootstrap_method)
@@ -61,3 +65,33 @@ def run(args) -> int:
     else:
         print(result.summary())
     return 0
+
+
+def _weights(value):
+    """A weight name as is; a path to a CSV file read as a q x q matrix of weights."""
+    import os
+
+    from reliability._errors import ReliabilityError
+    from reliability.agreement._weights import KINDS
+
+    if value is None or value in KINDS or value == "unweighted":
+        return value
+    if not os.path.isfile(value):
+        from reliability._errors import suggest
+
+        raise ReliabilityError(f"--weights {value!r} is neither a weighting "
+                               f"({', '.join(KINDS)}){suggest(value, list(KINDS))} nor a file")
+    from reliability._io import read_csv
+
+    frame = read_csv(value, header=None)
+    import pandas as pd
+
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    if numeric.iloc[0].isna().all() or (numeric.iloc[0, 1:].isna().all()):
+        frame = frame.iloc[1:]          # header row of labels
+        numeric = numeric.iloc[1:]
+    if numeric.iloc[:, 0].isna().all():
+        numeric = numeric.iloc[:, 1:]   # first column of labels
+    if numeric.isna().any().any():
+        raise ReliabilityError(f"--weights file {value}: every cell of the matrix must be a number")
+    return numeric.to_numpy(dtype=float)

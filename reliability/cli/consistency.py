@@ -45,12 +45,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    import numpy as np
-    import pandas as pd
-
-    from reliability._errors import ReliabilityError, require_columns
+    from reliability._errors import ReliabilityError
     from reliability._io import read_csv
-    from reliability.consistency import agreement_range, pairs_table, parallel_consistency
+    from reliability.consistency import agreement_range, parallel_consistency, team_pairs
 
     categories = split_list(args.categories)
     missing = split_list(args.missing) or ()
@@ -59,59 +56,24 @@ def run(args) -> int:
             raise ReliabilityError("give a CSV file, or --agree and --n for a published summary")
         rng = agreement_range(args.agree, args.n, n_categories=args.n_categories,
                               confidence=args.confidence)
-        out = rng.to_dict()
-        out["p_different"] = {k: (1 - v if k == "estimate" else v)
-                              for k, v in rng.agreement.items() if k in ("estimate", "ci_level")}
-        out["p_different"]["ci"] = [1 - rng.agreement["ci"][1], 1 - rng.agreement["ci"][0]]
-        out["p_different"]["ci_exact"] = [1 - rng.agreement["ci_exact"][1],
-                                          1 - rng.agreement["ci_exact"][0]]
-        out["p_different"]["method"] = ("proportion of pairs disagreeing; ci Wilson (1927) "
-                                        "score, ci_exact Clopper-Pearson (1934)")
-        out["kappa"] = None
         if args.json:
-            emit_json(out)
+            emit_json(rng.to_dict())
         else:
             print(rng.summary())
         return 0
     n_dropped = 0
     if args.shape == "table":
         frame = read_csv(args.path, encoding=args.encoding, index_col=0)
+        # the header may spell the second team's grades differently: rows name the grades
         table = frame.to_numpy()
-        try:
-            table = np.asarray(table, dtype=float)
-        except ValueError as exc:
-            raise ReliabilityError(f"table {args.path} must hold counts: {exc}") from exc
         cats = categories or [str(c) for c in frame.index]
-    elif args.shape == "long":
-        frame = read_csv(args.path, encoding=args.encoding)
-        require_columns(frame, [args.unit, args.rater, args.rating])
-        teams = pd.unique(frame[args.rater].dropna())
-        if len(teams) != 2:
-            raise ReliabilityError(
-                f"long data need exactly two teams in column {args.rater!r}; found "
-                f"{len(teams)}: {list(teams)[:5]}")
-        dup = frame.duplicated([args.unit, args.rater])
-        if dup.any():
-            row = int(np.flatnonzero(dup.to_numpy())[0])
-            raise ReliabilityError(
-                f"school {frame[args.unit].iloc[row]!r} has two grades from team "
-                f"{frame[args.rater].iloc[row]!r} (row {row + 1})")
-        wide = frame.pivot(index=args.unit, columns=args.rater, values=args.rating)
-        first, second = wide[teams[0]].copy(), wide[teams[1]].copy()
-        first.name, second.name = str(teams[0]), str(teams[1])
-        first, second = _drop_missing(first, missing), _drop_missing(second, missing)
-        table, cats, n_dropped = pairs_table(first, second, categories=categories)
     else:
-        if not args.first or not args.second:
-            raise ReliabilityError("give --first and --second (the two teams' grade columns)")
-        if args.first == args.second:
-            raise ReliabilityError(f"--first and --second are the same column {args.first!r}: "
-                                   "give the two teams' columns")
         frame = read_csv(args.path, encoding=args.encoding)
-        require_columns(frame, [args.first, args.second])
-        table, cats, n_dropped = pairs_table(_drop_missing(frame[args.first], missing),
-                                             _drop_missing(frame[args.second], missing),
-                                             categories=categories)
+        long = args.shape == "long"
+        table, cats, n_dropped = team_pairs(
+            frame, first=None if long else args.first, second=None if long else args.second,
+            unit=args.unit if long else None, rater=args.rater if long else None,
+            rating=args.rating if long else None, categories=categories, missing=missing)
     result = parallel_consistency(table, categories=cats, confidence=args.confidence)
     out = result.to_dict()
     out["n_dropped"] = n_dropped
@@ -122,13 +84,3 @@ def run(args) -> int:
         if n_dropped:
             print(f"dropped {n_dropped} school(s) without both grades")
     return 0
-
-
-def _drop_missing(series, missing):
-    """Blank out values declared 'not judged' (--missing); they count as dropped pairs."""
-    if not missing:
-        return series
-    from reliability.validity._clean import _norm
-
-    keys = series.map(_norm)
-    return series.where(~keys.isin({_norm(m) for m in missing}))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from reliability.cli._common import add_confidence, add_encoding, add_json, emit_json
+from reliability._errors import ReliabilityError
+from reliability.cli._common import add_encoding, add_json, emit_json
 
 
 def register(subparsers) -> None:
@@ -12,12 +14,12 @@ def register(subparsers) -> None:
         "gstudy", help="generalizability theory: G study and D study",
         description="Variance components of p x r, r:p, p x r x o or (r:p) x o random designs "
                     "(ANOVA for balanced data, REML otherwise), E rho^2, Phi and a D-study table.")
-    p.add_argument("path", help="CSV file: long (unit, facet columns, score) or, for one "
-                                "facet, wide (one row per unit, one column per condition)")
+    p.add_argument("path", help="CSV file: long (object, facet columns, score) or, for one "
+                                "facet, wide (one row per object, one column per condition)")
     p.add_argument("--unit", default=None,
-                   help="column of the objects of measurement (default 'unit')")
-    # deprecated former name of --unit (hidden from --help; warns)
-    p.add_argument("--object", default=None, help=argparse.SUPPRESS)
+                   help="column of the objects of measurement (schools, persons; default "
+                        "'unit')")
+    p.add_argument("--object", default=None, help=argparse.SUPPRESS)  # deprecated: --unit
     p.add_argument("--facets", default="rater",
                    help="facet column(s), comma-separated: rater or rater,occasion")
     p.add_argument("--score", default="score", help="score column")
@@ -25,13 +27,6 @@ def register(subparsers) -> None:
                    help="first facet nested within the object: 'r:p' or '<facet>:<object>' "
                         "(with two facets this gives the (r:p) x o design)")
     p.add_argument("--method", choices=["anova", "reml", "auto"], default="auto")
-    add_confidence(p)
-    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                   help="add bootstrap SEs and intervals over units (components, E rho^2, Phi "
-                        "and the D-study table) with N resamples")
-    p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
-    p.add_argument("--bootstrap-method", choices=["percentile", "bca"], default="percentile",
-                   help="bootstrap interval (default percentile)")
     p.add_argument("--d-study", dest="d_study", action="append", nargs="+", default=None,
                    metavar="FACET=N1,N2",
                    help="D-study sizes, e.g. --d-study rater=1,2,3,4 occasion=1,2")
@@ -69,63 +64,21 @@ def _parse_sizes(items, facets):
     return sizes
 
 
-def _check_plot(path) -> None:
-    """An image file matplotlib can write, in an existing folder (checked before any work)."""
-    from pathlib import Path
-
-    from reliability._errors import ReliabilityError
-
-    target = Path(path)
-    ext = target.suffix.lower().lstrip(".")
-    try:
-        from matplotlib.figure import Figure
-
-        formats = sorted(Figure().canvas.get_supported_filetypes())
-    except ImportError:
-        raise ReliabilityError("--plot needs matplotlib (pip install matplotlib)") from None
-    if ext not in formats:
-        raise ReliabilityError(f"--plot {str(path)!r}: unknown image format "
-                               f"{ext or '(no extension)'!r}; use one of {', '.join(formats)}")
-    if target.is_dir():
-        raise ReliabilityError(f"--plot {str(path)!r} is a folder: give an image file name")
-    if not target.parent.exists() and str(target.parent) not in ("", "."):
-        raise ReliabilityError(f"--plot {str(path)!r}: folder {str(target.parent)!r} does not "
-                               "exist")
-
-
 def run(args) -> int:
-    import warnings
-
-    from reliability._validation import Real, check_option
+    from reliability._io import read_csv
     from reliability.gtheory import g_study
 
-    unit = args.unit
-    if args.object is not None:
-        warnings.warn("--object is deprecated; use --unit", DeprecationWarning)
-        if unit is not None and unit != args.object:
-            from reliability._errors import ReliabilityError
-
-            raise ReliabilityError(f"--object {args.object!r} and --unit {unit!r} both given: "
-                                   "--object is the deprecated name of --unit; give --unit only")
-        unit = args.object
-    unit = "unit" if unit is None else unit
     facets = tuple(f.strip() for f in args.facets.split(",") if f.strip())
-    # everything that does not need the data is checked before the file is read
-    sizes = _parse_sizes(args.d_study, facets)
-    if args.target is not None:
-        try:
-            check_option("target", args.target, Real(0, 1, closed="neither"))
-        except ValueError:
-            from reliability._errors import ReliabilityError
-
-            raise ReliabilityError(f"--target {args.target!r} is not allowed: must be a "
-                                   "number in (0, 1)") from None
     if args.plot:
-        _check_plot(args.plot)
-    result = g_study(args.path, unit=unit, facets=facets, score=args.score,
-                     nested=args.nested, method=args.method, confidence=args.confidence,
-                     n_resamples=args.bootstrap, seed=args.seed,
-                     bootstrap_method=args.bootstrap_method, encoding=args.encoding)
+        _check_plot_path(args.plot)
+    frame = read_csv(args.path, encoding=args.encoding)
+    if args.object is not None:
+        print("reliability: warning: --object is deprecated; use --unit", file=sys.stderr)
+        if args.unit is not None and args.unit != args.object:
+            raise ReliabilityError("give --unit or the deprecated --object, not both")
+    result = g_study(frame, unit=args.unit or args.object, facets=facets, score=args.score,
+                     nested=args.nested, method=args.method)
+    sizes = _parse_sizes(args.d_study, facets)
     if not sizes:
         # default table: 1..max(4, G-study n) conditions of the first facet
         first = facets[0]
@@ -154,3 +107,16 @@ def run(args) -> int:
     if args.plot:
         print(f"plot saved to {args.plot}")
     return 0
+
+
+def _check_plot_path(path: str) -> None:
+    """Refuse a plot file whose extension matplotlib cannot write, before any work."""
+    import os
+
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    known = sorted(FigureCanvasBase.get_supported_filetypes())
+    if ext not in known:
+        raise ReliabilityError(f"--plot {path!r}: unknown image format {ext or '(none)'!r}; "
+                               f"use one of {', '.join(known)}")

@@ -12,11 +12,9 @@ def register(subparsers) -> None:
                     "two-way ANOVA with exact F-based intervals; missing/unbalanced data: "
                     "REML variance components (intervals by --bootstrap).")
     p.add_argument("path", help="CSV file of ratings")
-    p.add_argument("--shape", choices=["wide", "long", "table"], default=None,
-                   help="wide (default): one row per unit, one column per rater (first column "
-                        "= unit id); long: unit, rater, rating columns; table: a two-rater "
-                        "contingency table of numeric categories. Without --shape a square "
-                        "table whose row labels equal its column labels is refused")
+    p.add_argument("--shape", choices=["wide", "long"], default="wide",
+                   help="wide: one row per unit, one column per rater (first column = unit "
+                        "id); long: unit, rater, rating columns")
     p.add_argument("--unit", default=None, help="unit id column (default: first column / 'unit')")
     p.add_argument("--rater", default="rater", help="rater column of long data")
     p.add_argument("--rating", default="rating", help="rating column of long data")
@@ -24,9 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("--method", choices=["anova", "reml", "auto"], default="auto",
                    help="anova (complete data), reml (missing/unbalanced) or auto (default)")
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                   help="add bootstrap SEs and intervals over units with N resamples (0, or "
-                        "2 to 1,000,000); complete data keep the exact F intervals, REML fits "
-                        "get the bootstrap intervals; each interval is labelled by its method")
+                   help="bootstrap SEs and intervals over units with N resamples (beside the "
+                        "exact F intervals; the only intervals for REML fits)")
     p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
     p.add_argument("--bootstrap-method", choices=["percentile", "bca"], default="percentile",
                    help="bootstrap interval (default percentile)")
@@ -38,10 +35,10 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from reliability.icc import icc
 
-    # icc() reads the file itself, after its validator has checked every option
+    # the path goes to icc() itself, so that its options are checked before the file is read
     result = icc(args.path, shape=args.shape, unit=args.unit, rater=args.rater,
-                 rating=args.rating, encoding=args.encoding, confidence=args.confidence, method=args.method,
-                 n_resamples=args.bootstrap, seed=args.seed,
+                 rating=args.rating, encoding=args.encoding, confidence=args.confidence,
+                 method=args.method, n_resamples=args.bootstrap, seed=args.seed,
                  bootstrap_method=args.bootstrap_method)
     if args.json:
         emit_json(result.to_dict())

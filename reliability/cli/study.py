@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from reliability._errors import ReliabilityError
+from reliability.cli._common import emit_json
 
 
 def register(subparsers) -> None:
@@ -24,6 +24,8 @@ def register(subparsers) -> None:
                                                           "./study-output)")
     pr.add_argument("--seed", type=int, default=None, help="random seed (default 20240601)")
     pr.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    pr.add_argument("--json", action="store_true",
+                    help="print the combined results.json to stdout (no progress bar)")
     pr.set_defaults(func=run_run)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -34,27 +36,27 @@ def run_list(args) -> int:
     rows = []
     for name in list_studies():
         s = get_study(name)
-        rows.append({"name": name, "title": s.title, "requires": list(s.requires),
-                     "missing": s.missing_modules()})
+        rows.append({"name": name, "title": s.title, "description": s.description,
+                     "data": s.data})
     if args.json:
-        json.dump({"studies": rows}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        emit_json({"studies": rows})
         return 0
     width = max(len(r["name"]) for r in rows)
     for r in rows:
-        miss = f"  [needs: {', '.join(m.split(' ')[0] for m in r['missing'])}]" \
-            if r["missing"] else ""
-        print(f"{r['name']:<{width}}  {r['title']}{miss}")
+        print(f"{r['name']:<{width}}  {r['title']}")
     return 0
 
 
 class _Progress:
-    """Progress on stderr: rich if installed, else one line per study."""
+    """Progress on stderr: a rich bar in a terminal, one line per study in a pipe;
+    nothing with ``--quiet`` or ``--json``."""
 
     def __init__(self, total: int, quiet: bool):
         self.quiet = quiet
         self._rich = None
         if quiet:
+            return
+        if not sys.stderr.isatty():
             return
         try:
             from rich.console import Console
@@ -107,7 +109,7 @@ def run_run(args) -> int:
     if not studies:
         raise ReliabilityError("name a study (see 'reliability study list'), or pass --all")
     seed = DEFAULT_SEED if args.seed is None else int(args.seed)
-    progress = _Progress(len(studies), args.quiet)
+    progress = _Progress(len(studies), args.quiet or args.json)
     outcomes = []
     try:
         for s in studies:
@@ -118,6 +120,9 @@ def run_run(args) -> int:
     finally:
         progress.stop()
     result = write_outputs(outcomes, args.out, seed=seed)
+    if args.json:
+        emit_json(result)
+        return 0 if result["status"] in ("pass", "descriptive") else 1
     diff = differences_table(outcomes)
     s = result["summary"]
     print(f"{len(outcomes)} studies: {s['pass']} figures pass, {s['fail']} fail, "
@@ -125,4 +130,5 @@ def run_run(args) -> int:
           f"status {result['status']}; outputs in {args.out}", file=sys.stderr)
     if diff:
         print(diff, file=sys.stderr)
-    return 0 if result["status"] == "pass" else 1
+    # a descriptive study compares nothing: it neither passes nor fails
+    return 0 if result["status"] in ("pass", "descriptive") else 1

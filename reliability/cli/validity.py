@@ -71,100 +71,19 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _outcome_part(frame, args, categories, missing):
-    """Standardised outcome differences; rows lacking any needed value dropped and counted."""
-    import numpy as np
-
-    from reliability._errors import ReliabilityError
-    from reliability.validity import grade_outcome_differences
-    from reliability.validity._clean import code_grades, numeric_context
-
-    codes, cats, dropped = code_grades(frame[args.grade], categories=categories,
-                                       missing=missing, column=args.grade)
-    y, d_y = numeric_context(frame[args.outcome], column=args.outcome)
-    cols = [np.isfinite(y)]
-    covs = []
-    for col in args.adjust or []:
-        x, _ = numeric_context(frame[col], column=col)
-        covs.append(x)
-        cols.append(np.isfinite(x))
-    keep = (codes >= 0) & np.logical_and.reduce(cols)
-    if keep.sum() < 3:
-        raise ReliabilityError(f"fewer than 3 rows with a grade and outcome {args.outcome!r}")
-    res = grade_outcome_differences(
-        codes[keep], y[keep], categories=cats,
-        covariates=np.column_stack(covs)[keep] if covs else None, confidence=args.confidence)
-    out = res.to_dict()
-    out.update({"outcome": args.outcome, "adjusted_for": list(args.adjust or []),
-                "n": int(keep.sum()), "n_dropped": int((~keep).sum())})
-    return out, res
-
-
-def _band_part(frame, args, categories, missing):
-    from reliability.validity import band_agreement
-    from reliability.validity._clean import code_grades
-
-    codes, cats, _ = code_grades(frame[args.grade], categories=categories, missing=missing,
-                                 column=args.grade)
-    bands, _, _ = code_grades(frame[args.band], categories=cats, missing=missing,
-                              column=args.band)
-    keep = (codes >= 0) & (bands >= 0)
-    res = band_agreement(codes[keep], bands[keep], categories=cats, confidence=args.confidence)
-    out = res.to_dict()
-    out.update({"band": args.band, "n_dropped": int((~keep).sum())})
-    return out, res
-
-
 def run(args) -> int:
-    import numpy as np
-    import pandas as pd
-
-    from reliability._errors import ReliabilityError, require_columns
     from reliability._io import read_csv
-    from reliability.validity import grade_context, ordinal_pseudo_r2
-    from reliability.validity._clean import code_grades, numeric_context
+    from reliability.validity import validity_analysis
 
     frame = read_csv(args.path, encoding=args.encoding, low_memory=False)
-    require_columns(frame, [args.grade, args.context]
-                    + [c for c in [args.outcome, args.band] if c] + list(args.adjust or []))
-    if args.adjust and not args.outcome:
-        raise ReliabilityError("--adjust needs --outcome")
-    categories = split_list(args.categories)
-    missing = split_list(args.missing) or ()
-    result = grade_context(frame[args.grade], frame[args.context], categories=categories,
-                           missing=missing, bands=args.bands, context_kind=args.context_kind,
-                           confidence=args.confidence, grade_name=args.grade,
-                           context_name=args.context)
-    out = result.to_dict()
-    r2 = None
-    if args.pseudo_r2:
-        codes, _, _ = code_grades(frame[args.grade], categories=categories, missing=missing,
-                                  column=args.grade)
-        if result.context_kind == "numeric":
-            x, _ = numeric_context(frame[args.context], column=args.context)
-            keep = (codes >= 0) & np.isfinite(x)
-            design = x[keep][:, None]
-        else:
-            c = frame[args.context]
-            keep = (codes >= 0) & ~(c.isna() | c.astype(str).str.strip().eq("")).to_numpy()
-            design = pd.get_dummies(c[keep].astype(str).str.strip(), drop_first=True,
-                                    dtype=float).to_numpy()
-            if design.shape[1] == 0:
-                raise ReliabilityError(f"context {args.context!r} has a single category")
-        r2 = ordinal_pseudo_r2(codes[keep], design, n_resamples=args.bootstrap, seed=args.seed,
-                               confidence=args.confidence)
-        out["pseudo_r2"] = r2.to_dict()
-    extra = []
-    if args.outcome:
-        out["outcome_differences"], res = _outcome_part(frame, args, categories, missing)
-        extra.append(res)
-    if args.band:
-        out["band_agreement"], res = _band_part(frame, args, categories, missing)
-        extra.append(res)
+    result = validity_analysis(
+        frame, grade=args.grade, context=args.context, outcome=args.outcome,
+        adjust=args.adjust or (), band=args.band, pseudo_r2=args.pseudo_r2,
+        categories=split_list(args.categories), missing=split_list(args.missing) or (),
+        bands=args.bands, context_kind=args.context_kind, confidence=args.confidence,
+        n_resamples=args.bootstrap, seed=args.seed)
     if args.json:
-        emit_json(out)
+        emit_json(result.to_dict())
     else:
         print(result.summary())
-        for res in ([r2] if r2 is not None else []) + extra:
-            print(res.summary())
     return 0

@@ -1,6 +1,6 @@
 """Classification consistency of inspection grades.
 
-* :func:`parallel_consistency`, :func:`pairs_table` - two teams per school: agreement,
+* :func:`parallel_consistency`, :func:`pairs_table`, :func:`team_pairs` - two teams per school: agreement,
   P(second team differs) overall and by grade (Clopper-Pearson and Wilson), Cohen's kappa.
 * :func:`agreement_range` - the range of kappa consistent with "n_agree of n agreed".
 * :func:`latent_consistency` - consistency/accuracy implied by a reliability coefficient
@@ -18,6 +18,7 @@ from reliability.consistency._parallel import (
     agreement_range,
     pairs_table,
     parallel_consistency,
+    team_pairs,
 )
 from reliability.consistency._planning import (
     kappa_model_table,
@@ -35,5 +36,5 @@ __all__ = [
     "latent_consistency", "mixed_model_consistency", "n_for_agreement",
     "n_for_agreement_simulated", "n_for_kappa",
     "n_for_kappa_simulated", "pairs_table", "parallel_consistency",
-    "simulate_kappa_precision", "wilson_half_width",
+    "simulate_kappa_precision", "team_pairs", "wilson_half_width",
 ]

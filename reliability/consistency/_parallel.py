@@ -22,6 +22,7 @@ import pandas as pd
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, _fmt, json_safe
 from reliability.consistency._kappa import cohen_kappa_table, kappa_many
+from reliability.data import contingency_table
 from reliability.inference import check_confidence, clopper_pearson_interval, wilson_interval
 
 _MAX_TABLES = 5_000_000
@@ -114,19 +115,8 @@ def parallel_consistency(table, *, categories=None, confidence: float = 0.95
         Interval level.
     """
     confidence = check_confidence(confidence)
-    t = np.asarray(table)
-    if t.ndim != 2 or t.shape[0] != t.shape[1]:
-        raise ReliabilityError(f"the two-team table must be square; got shape {t.shape}")
-    if (t < 0).any() or (t != np.round(t)).any():
-        raise ReliabilityError("the two-team table must hold non-negative whole counts")
-    t = t.astype(np.int64)
-    q = t.shape[0]
-    cats = list(categories) if categories is not None else list(range(1, q + 1))
-    if len(cats) != q:
-        raise ReliabilityError(f"{len(cats)} categories for a {q}x{q} table")
+    t, cats = contingency_table(table, categories=categories, what="the two-team table")
     n = int(t.sum())
-    if n == 0:
-        raise ReliabilityError("no pairs of inspections")
     agree = int(np.trace(t))
     by_grade = []
     rows, cols = t.sum(axis=1), t.sum(axis=0)
@@ -173,6 +163,51 @@ def pairs_table(first, second, *, categories=None):
     return table, cats, int((~keep).sum())
 
 
+def team_pairs(frame: pd.DataFrame, *, first: str | None = None, second: str | None = None,
+               unit: str | None = None, rater: str | None = None, rating: str | None = None,
+               categories=None, missing=()):
+    """Two teams' grades of each school from a table, cross-tabulated: ``(table, categories,
+    n_dropped)`` for :func:`parallel_consistency`.
+
+    Either ``first`` and ``second`` (one row per school, one column per team), or long data
+    with ``unit``, ``rater`` (exactly two teams; the first seen is the first team) and
+    ``rating`` columns. Values in ``missing`` (e.g. 9 = not judged) are blanked and, like
+    blanks, drop the pair (``n_dropped``).
+    """
+    from reliability._errors import require_columns
+    from reliability.validity._clean import _norm
+
+    def drop_missing(series):
+        if not missing:
+            return series
+        return series.where(~series.map(_norm).isin({_norm(m) for m in missing}))
+
+    if unit is not None or rater is not None or rating is not None:
+        unit, rater, rating = unit or "unit", rater or "rater", rating or "rating"
+        require_columns(frame, [unit, rater, rating])
+        teams = pd.unique(frame[rater].dropna())
+        if len(teams) != 2:
+            raise ReliabilityError(f"long data need exactly two teams in column {rater!r}; "
+                                   f"found {len(teams)}: {list(teams)[:5]}")
+        dup = frame.duplicated([unit, rater]).to_numpy()
+        if dup.any():
+            row = int(np.flatnonzero(dup)[0])
+            raise ReliabilityError(f"school {frame[unit].iloc[row]!r} has two grades from team "
+                                   f"{frame[rater].iloc[row]!r} (row {row + 1})")
+        wide = frame.pivot(index=unit, columns=rater, values=rating)
+        a, b = wide[teams[0]].copy(), wide[teams[1]].copy()
+        a.name, b.name = str(teams[0]), str(teams[1])
+    else:
+        if not first or not second:
+            raise ReliabilityError("give the two teams' grade columns (--first and --second)")
+        if first == second:
+            raise ReliabilityError(f"the first and second team are the same column {first!r}: "
+                                   "give the two teams' columns")
+        require_columns(frame, [first, second])
+        a, b = frame[first], frame[second]
+    return pairs_table(drop_missing(a), drop_missing(b), categories=categories)
+
+
 def _compositions(total: int, parts: int) -> np.ndarray:
     """All vectors of ``parts`` non-negative integers summing to ``total`` (stars and bars)."""
     if parts == 1:
@@ -216,6 +251,16 @@ class AgreementRange:
         """Dictionary-style access to the JSON keys (``result["kappa_range"]``)."""
         return self.to_dict()[key]
 
+    @property
+    def p_different(self) -> dict:
+        """The proportion of pairs disagreeing (1 - agreement) with its flipped intervals."""
+        a = self.agreement
+        return {"estimate": 1 - a["estimate"], "ci_level": a["ci_level"],
+                "ci": [1 - a["ci"][1], 1 - a["ci"][0]],
+                "ci_exact": [1 - a["ci_exact"][1], 1 - a["ci_exact"][0]],
+                "method": "proportion of pairs disagreeing; ci Wilson (1927) score, ci_exact "
+                          "Clopper-Pearson (1934)"}
+
     def to_dict(self) -> dict:
         return json_safe({
             "n_agree": self.n_agree, "n": self.n, "n_pairs": self.n,
@@ -223,7 +268,7 @@ class AgreementRange:
             "kappa_range": [self.kappa_min, self.kappa_max],
             "table_at_min": self.table_min, "table_at_max": self.table_max,
             "n_tables": self.n_tables, "n_tables_kappa_undefined": self.n_undefined,
-            "constraint": self.constraint,
+            "constraint": self.constraint, "p_different": self.p_different, "kappa": None,
             "method": "every q x q table with the reported number of agreements enumerated; "
                       "kappa undefined (chance agreement 1) for tables with one category only"})
 

@@ -21,7 +21,8 @@ from scipy import stats
 
 from reliability._errors import ReliabilityError
 from reliability.consistency._kappa import kappa_variance
-from reliability.inference import check_confidence
+from reliability.inference import check_confidence, wilson_interval
+from reliability._validation import MAX_RESAMPLES, Integer, validate_params
 
 
 def _z(confidence):
@@ -34,10 +35,11 @@ def _check_half(h):
 
 
 def wilson_half_width(p: float, n, confidence: float = 0.95) -> np.ndarray:
-    """Half-width of the Wilson interval at observed proportion p for sample sizes n."""
-    z = _z(confidence)
+    """Half-width of the Wilson interval at observed proportion p for sample sizes n
+    (from the one Wilson interval, :func:`reliability.inference.wilson_interval`)."""
     n = np.asarray(n, dtype=float)
-    return z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lo, hi = wilson_interval(np.asarray(p, dtype=float) * n, n, confidence)
+    return (np.asarray(hi) - np.asarray(lo)) / 2
 
 
 def n_for_agreement(p: float, half_width: float, *, confidence: float = 0.95,
@@ -93,6 +95,7 @@ def n_for_kappa(kappa: float, prevalence, half_width: float, *,
                       "at the expected table (1-kappa) pi pi' + kappa diag(pi)"}
 
 
+@validate_params({"n_sim": Integer(2, MAX_RESAMPLES), "confidence": "shared", "seed": "shared"})
 def simulate_kappa_precision(kappa: float, prevalence, n_values, *, n_sim: int = 2000,
                              confidence: float = 0.95, seed=None) -> dict:
     """Monte Carlo precision of kappa for each n: mean Wald half-width and SD of kappa-hat.
@@ -119,6 +122,7 @@ def simulate_kappa_precision(kappa: float, prevalence, n_values, *, n_sim: int =
     return {"kappa": kappa, "n_sim": int(n_sim), "seed": seed, "results": out}
 
 
+@validate_params({"n_sim": Integer(2, MAX_RESAMPLES), "confidence": "shared", "seed": "shared"})
 def n_for_kappa_simulated(kappa: float, prevalence, half_width: float, *, n_sim: int = 2000,
                           confidence: float = 0.95, seed=None, grid=None) -> dict:
     """Smallest n on a grid (default around the analytic n) whose simulated mean Wald
@@ -132,6 +136,7 @@ def n_for_kappa_simulated(kappa: float, prevalence, half_width: float, *, n_sim:
     return {"n": int(min(ok)) if ok else None, "n_analytic": analytic, **sim}
 
 
+@validate_params({"n_sim": Integer(2, MAX_RESAMPLES), "confidence": "shared", "seed": "shared"})
 def n_for_agreement_simulated(p: float, half_width: float, *, n_sim: int = 20000,
                               confidence: float = 0.95, seed=None, grid=None) -> dict:
     """Smallest n on a grid whose *expected* Wilson half-width (over binomial samples at

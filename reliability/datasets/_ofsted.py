@@ -19,11 +19,13 @@ import pandas as pd
 from reliability.datasets._files import shipped_files
 from reliability._errors import ReliabilityError, suggest
 from reliability._io import read_csv
+from reliability.data import label_key
+from reliability.scales import OFSTED_GRADES
 
 __all__ = ["GRADES", "read_ofsted_inspections", "load_ofsted_outcomes_2023_west_midlands",
            "load_ks2_2019_progress", "OGL_ATTRIBUTION", "RATING_REFERENCE_DATE"]
 
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 GRADE_DTYPE = pd.CategoricalDtype(list(GRADES), ordered=True)
 OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government "
                    "Licence v3.0.")
@@ -31,9 +33,8 @@ OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open G
 #: ``rating_age_years`` (results were published in the autumn of 2019).
 RATING_REFERENCE_DATE = pd.Timestamp("2019-09-01")
 
-_TEXT_GRADES = {g.lower(): i + 1 for i, g in enumerate(GRADES)}
-_TEXT_GRADES.update({"requires improvement": 3, "satisfactory": 3, "special measures": 4,
-                     "serious weaknesses": 4})
+_TEXT_GRADES = {label_key(lab): OFSTED_GRADES.code_of(lab)
+                for lab in (*OFSTED_GRADES.labels, *(a for a, _ in OFSTED_GRADES.aliases))}
 
 # canonical name -> (regex on the lower-cased, whitespace-collapsed column name, kind)
 # Order matters: the first canonical name whose pattern matches a column claims it.
@@ -121,7 +122,7 @@ def _to_grade(series: pd.Series):
     text = series.astype("string").str.strip().str.lower()
     num = pd.to_numeric(text, errors="coerce")
     code = num.where(num.isin([1, 2, 3, 4]))
-    code = code.fillna(text.map(_TEXT_GRADES))
+    code = code.fillna(text.map({u: _TEXT_GRADES.get(label_key(u)) for u in text.dropna().unique()}))
     out = pd.Categorical.from_codes(code.fillna(0).astype(int).to_numpy() - 1, dtype=GRADE_DTYPE)
     not_judged = int((series.notna() & code.isna()).sum())
     return pd.Series(out, index=series.index), not_judged
@@ -140,6 +141,18 @@ def _to_yesno(series: pd.Series):
     return out, int((series.notna() & out.isna()).sum())
 
 
+def _is_report_card_layout(columns) -> bool:
+    from reliability.datasets._report_card_mi import REPORT_CARD_COLUMNS
+
+    keys = [label_key(c) for c in columns]
+    # areas that exist only in report cards (early years, sixth form and personal development
+    # are judged in both frameworks)
+    only_new = ("inclusion", "curriculum_and_teaching", "achievement", "attendance_and_behaviour")
+    areas = [p for name, p, _ in REPORT_CARD_COLUMNS if name in only_new]
+    return any(re.search(r"^urn$", k) for k in keys) and any(
+        re.search(p, k) for p in areas for k in keys)
+
+
 def read_ofsted_inspections(path, *, encoding=None, idaci_most_deprived: int = 5) -> pd.DataFrame:
     """Read an Ofsted schools management-information / official-statistics CSV into a tidy frame.
 
@@ -148,6 +161,11 @@ def read_ofsted_inspections(path, *, encoding=None, idaci_most_deprived: int = 5
     ``"IDACI quintile"`` to ``"The income deprivation affecting children index (IDACI)
     quintile"`` or ``"Previous full inspection overall effectiveness"`` to ``"Previous graded
     inspection overall effectiveness"`` give the same schema.
+
+    Both frameworks load from this one call: a report-card MI file (one column per evaluation
+    area on the five-point scale, no overall grade; from November 2025) is recognised by its
+    columns and read by :func:`read_report_card_inspections` (``attrs["framework"]`` is
+    ``"report_card_2025"``; ``"ofsted_2005"`` for the graded framework).
 
     Parameters
     ----------
@@ -227,6 +245,13 @@ def read_ofsted_inspections(path, *, encoding=None, idaci_most_deprived: int = 5
                 used.add(col)
                 break
     missing = [c for c in REQUIRED if c not in claimed]
+    if missing and "overall_effectiveness" in missing and _is_report_card_layout(raw.columns):
+        # a report-card MI file (from November 2025): no overall grade, one column per area
+        from reliability.datasets._report_card_mi import read_report_card_inspections
+
+        frame = read_report_card_inspections(path, encoding=encoding)
+        frame.attrs["framework"] = "report_card_2025"
+        return frame
     if missing:
         names = [_PUBLISHED_NAMES[c] for c in missing]
         free = [c for c in raw.columns if c not in used]
@@ -278,6 +303,7 @@ def read_ofsted_inspections(path, *, encoding=None, idaci_most_deprived: int = 5
         "column_map": {k: claimed.get(k) for k, _p, _k in _COLUMNS},
         "cleaning": cleaning,
         "idaci_most_deprived": idaci_most_deprived,
+        "framework": "ofsted_2005",
         "grade_order": "best to worst: Outstanding < Good < Requires improvement < Inadequate "
                        "(category code + 1 = Ofsted grade)",
     })

@@ -35,25 +35,19 @@ absolute error ``sigma2(Delta)``; effects without ``p`` add to ``sigma2(Delta)``
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import math
-import numbers
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from reliability._errors import (DataWarning, ReliabilityError, require_columns, show,
-                                 warn_deprecated)
-from reliability._results import Estimate, EstimateTable, _fmt, json_safe
-from reliability._validation import (OPTIONS, AnyOf, Choice, Constraint, OptionError, Real,
-                                     renamed, validate_params)
+from reliability._errors import DataWarning, ReliabilityError, require_columns, show, warn_caller
+from reliability._results import _fmt, json_safe
+from reliability._validation import AnyOf, Choice, Text, validate_params
 
 METHODS = ("auto", "anova", "reml")
-NAN = float("nan")
 
 
 @dataclass(frozen=True)
@@ -95,25 +89,17 @@ class GStudy:
     design : str
         ``"p x r"``, ``"r:p"``, ``"p x r x o"`` or ``"(r:p) x o"``.
     unit : str
-        Column of the objects of measurement (``p``; ``object`` is its deprecated name).
+        Column of the objects of measurement (``p``; schools, persons, lessons).
     facets : tuple of str
         Facet columns (``r`` and optionally ``o``).
     components : DataFrame
-        ``source, short, variance, percent, method, se, ci_low, ci_high, ci_method``
-        (+ ``variance_raw, df, SS, MS`` for ANOVA; + ``bootstrap_se, bootstrap_ci_low,
-        bootstrap_ci_high`` when ``n_resamples > 0``). ``variance`` is non-negative. ``se``
-        and the interval are analytic for balanced ANOVA (Brennan 2001 eq. 6.1 and the
-        Satterthwaite interval), else the bootstrap's (NaN without one).
+        ``source, short, variance, percent, method`` (+ ``variance_raw, df, SS, MS`` for
+        ANOVA). ``variance`` is non-negative.
     n : dict
-        G-study sample size per facet (harmonic mean of levels per unit when unbalanced).
-    n_units : int
-        Number of objects of measurement (``n_objects`` is its deprecated name).
+        G-study sample size per facet (harmonic mean of levels per object when unbalanced).
+    n_objects : int
     method : str
         ``"anova"`` or ``"reml"``.
-    confidence : float
-        Level of the intervals.
-    n_resamples : int
-        Bootstrap resamples over units (0: none).
     notes : tuple of str
     """
 
@@ -122,27 +108,17 @@ class GStudy:
     facets: tuple
     components: pd.DataFrame
     n: Mapping[str, float]
-    n_units: int
+    n_objects: int
     n_observations: int
     method: str
     notes: tuple = ()
-    confidence: float = 0.95
-    n_resamples: int = 0
-    _effects: tuple = field(default=(), repr=False)
-    _boot: Any = field(default=None, repr=False, compare=False)
 
-    # ------------------------------------------------------------ deprecated names
     @property
     def object(self) -> str:
-        """Deprecated: use ``unit``."""
-        warn_deprecated("GStudy.object is deprecated; use GStudy.unit")
+        """Deprecated name of :attr:`unit`."""
+        warn_caller("GStudy.object is deprecated; use GStudy.unit", DeprecationWarning)
         return self.unit
-
-    @property
-    def n_objects(self) -> int:
-        """Deprecated: use ``n_units``."""
-        warn_deprecated("GStudy.n_objects is deprecated; use GStudy.n_units")
-        return self.n_units
+    _effects: tuple = field(default=(), repr=False)
 
     # ------------------------------------------------------------ D study core
     def _sizes(self, sizes: Mapping[str, float]) -> dict:
@@ -151,67 +127,38 @@ class GStudy:
             if key not in self.facets:
                 raise ReliabilityError(
                     f"unknown facet {key!r} for the D study; facets are {list(self.facets)}")
-            if not _POSITIVE.accepts(value):
-                raise OptionError(f"D-study size {key}={value!r} is not allowed: must be "
-                                  f"{_POSITIVE.describe()}")
-            out[key] = float(value)
+            v = float(value)
+            if not v > 0:
+                raise ReliabilityError(f"D-study size for {key!r} must be positive; got {value!r}")
+            out[key] = v
         return out
-
-    def _variances(self) -> np.ndarray:
-        return self.components["variance"].to_numpy(dtype=float)[None, :]
 
     def error_variances(self, **sizes) -> tuple[float, float]:
         """``(sigma2_delta, sigma2_Delta)`` for planned sizes (default: G-study sizes)."""
         n = self._sizes(sizes)
-        _, rel, absolute = _d_study(self._variances(), self._effects, self.facets,
-                                    {f: np.array([v]) for f, v in n.items()})
-        return float(rel[0, 0]), float(absolute[0, 0])
+        var = dict(zip(self.components["short"], self.components["variance"]))
+        rel = absolute = 0.0
+        for eff in self._effects:
+            if eff.short == "p":
+                continue
+            div = 1.0
+            for ax in eff.axes:
+                if ax > 0:
+                    div *= n[self.facets[ax - 1]]
+            part = var[eff.short] / div
+            absolute += part
+            if 0 in eff.axes:
+                rel += part
+        return rel, absolute
 
     def coefficients(self, **sizes) -> tuple[float, float]:
         """``(E rho^2, Phi)`` for planned numbers of conditions, e.g. ``rater=3``."""
-        n = self._sizes(sizes)
-        g, phi = _coefficients(self._variances(), self._effects, self.facets,
-                               {f: np.array([v]) for f, v in n.items()})
-        return float(g[0, 0]), float(phi[0, 0])
-
-    def coefficient_estimates(self, **sizes) -> EstimateTable:
-        """E rho^2 and Phi for planned sizes as :class:`Estimate` objects with SE and CI.
-
-        The SE and interval are the bootstrap's over units when :func:`g_study` was called
-        with ``n_resamples > 0`` (the same resamples for every plan); otherwise NaN with a
-        ``reason``.
-        """
-        n = self._sizes(sizes)
-        g, phi = self.coefficients(**sizes)
-        plan = {f: np.array([v]) for f, v in n.items()}
-        where = ", ".join(f"n_{f} = {_fmt(v, 3)}" for f, v in n.items())
-        out = {}
-        for j, (name, value, label) in enumerate((("g_coefficient", g, "E rho^2"),
-                                                   ("phi", phi, "Phi"))):
-            method = (f"{label} (Brennan 2001, ch. 4) from {self.method.upper()} variance "
-                      f"components at {where}")
-            if self._boot is None:
-                out[name] = Estimate(name, value, ci_level=self.confidence, method=method,
-                                     se_kind="none", reason="" if math.isfinite(value) else
-                                     "undefined: the error and unit variances are 0",
-                                     extra={"ci_method": "none", **{f"n_{f}": v for f, v in
-                                                                    n.items()},
-                                            "note": "no SE/CI: pass n_resamples=N to g_study "
-                                                    "for bootstrap intervals over units"})
-                continue
-            b = self._boot.run(lambda V, j=j: _coefficients(V, self._effects, self.facets,
-                                                            plan)[j][:, 0], value)
-            out[name] = Estimate(name, value, se=b.se, ci=b.ci, ci_level=self.confidence,
-                                 method=f"{method}; {b.method}", se_kind="bootstrap",
-                                 reason="" if math.isfinite(value) else
-                                 "undefined: the error and unit variances are 0",
-                                 extra={"ci_method": b.method.replace("bootstrap over units",
-                                                                      "bootstrap"),
-                                        "n_resamples": b.n_resamples, "n_valid": b.n_valid,
-                                        "seed": b.seed, **{f"n_{f}": v for f, v in n.items()}})
-        return EstimateTable(out, info={"design": self.design, "unit": self.unit,
-                                        "method": self.method, **{f"n_{f}": v for f, v in
-                                                                  n.items()}})
+        s2p = float(self.components.loc[self.components["short"] == "p", "variance"].iloc[0])
+        rel, absolute = self.error_variances(**sizes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = s2p / (s2p + rel) if (s2p + rel) > 0 else float("nan")
+            phi = s2p / (s2p + absolute) if (s2p + absolute) > 0 else float("nan")
+        return float(g), float(phi)
 
     @property
     def g_coefficient(self) -> float:
@@ -227,47 +174,69 @@ class GStudy:
         """D-study table over every combination of planned sizes.
 
         ``result.d_study(rater=[1, 2, 3, 4], occasion=[1, 2])`` -> one row per design with
-        the sizes, ``sigma2_delta``, ``sigma2_Delta``, ``g_coefficient`` and ``phi`` (and,
-        after a bootstrap, ``g_ci_low, g_ci_high, phi_ci_low, phi_ci_high``). Facets not
-        given keep their G-study size.
+        the sizes, ``sigma2_delta``, ``sigma2_Delta``, ``g_coefficient`` and ``phi``.
+        Facets not given keep their G-study size.
         """
-        for key in sizes:
-            if key not in self.facets:
-                raise ReliabilityError(
-                    f"unknown facet {key!r} for the D study; facets are {list(self.facets)}")
         grid = {}
         for f in self.facets:
             values = sizes.get(f, [self.n[f]])
             if np.isscalar(values):
                 values = [values]
-            values = list(values)
-            for v in values:
-                self._sizes({f: v})
-            grid[f] = values
-        combos = list(itertools.product(*grid.values()))
-        plans = {f: np.array([float(c[i]) for c in combos]) for i, f in enumerate(grid)}
-        (g, phi), rel, absolute = (_coefficients(self._variances(), self._effects, self.facets,
-                                                 plans),
-                                   *_d_study(self._variances(), self._effects, self.facets,
-                                             plans)[1:])
-        table = pd.DataFrame({f: [_num(v) for v in plans[f]] for f in grid})
-        table["sigma2_delta"] = rel[0]
-        table["sigma2_Delta"] = absolute[0]
-        table["g_coefficient"] = g[0]
-        table["phi"] = phi[0]
-        if self._boot is not None:
-            for j, name in enumerate(("g", "phi")):
-                lows, highs = [], []
-                for i in range(len(combos)):
-                    plan = {f: plans[f][i:i + 1] for f in plans}
-                    value = float((g if j == 0 else phi)[0, i])
-                    b = self._boot.run(lambda V, j=j, plan=plan: _coefficients(
-                        V, self._effects, self.facets, plan)[j][:, 0], value)
-                    lows.append(b.ci[0])
-                    highs.append(b.ci[1])
-                table[f"{name}_ci_low"] = lows
-                table[f"{name}_ci_high"] = highs
-        return table
+            grid[f] = list(values)
+        for key in sizes:
+            if key not in self.facets:
+                raise ReliabilityError(
+                    f"unknown facet {key!r} for the D study; facets are {list(self.facets)}")
+        rows = []
+        for combo in itertools.product(*grid.values()):
+            plan = dict(zip(grid, combo))
+            rel, absolute = self.error_variances(**plan)
+            g, phi = self.coefficients(**plan)
+            row = {**{k: _num(v) for k, v in plan.items()}, "sigma2_delta": rel,
+                   "sigma2_Delta": absolute, "g_coefficient": g, "phi": phi}
+            if self.design == "p x r" and self.method == "anova":
+                row.update(self.coefficient_intervals(plan[self.facets[0]]))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def coefficient_intervals(self, n_prime, confidence: float = 0.95) -> dict:
+        """Exact intervals of E rho^2 and Phi for ``n_prime`` conditions (balanced p x r).
+
+        E rho^2 with one condition is ICC(C,1) and Phi is ICC(A,1) of the same mean squares
+        (McGraw & Wong 1996), so their exact F intervals (Feldt's for consistency,
+        Satterthwaite's for absolute agreement) are computed by the ICC module and carried to
+        ``n_prime`` conditions by the Spearman-Brown formula, which is increasing. At the
+        G-study size they equal ICC(C,k) / ICC(A,k) of :func:`reliability.icc` (tested).
+        Other designs: NaN.
+        """
+        from reliability._validation import check_option
+        from reliability.icc import _anova
+
+        check_option("confidence", confidence)
+        nan = {"g_ci_low": np.nan, "g_ci_high": np.nan, "phi_ci_low": np.nan,
+               "phi_ci_high": np.nan}
+        if self.design != "p x r" or self.method != "anova":
+            return nan
+        comp = self.components.set_index("short")
+        ms_p, ms_r, ms_e = (float(v) for v in comp["MS"])
+        n, k = self.n_objects, int(round(self.n[self.facets[0]]))
+        ms = {"MSR": [ms_p], "MSC": [ms_r], "MSE": [ms_e], "MSW": [np.nan]}
+        est = _anova.icc_from_ms({key: np.array(v) for key, v in ms.items()}, n, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cis, _ = _anova.f_intervals({key: np.array(v) for key, v in ms.items()},
+                                        est, n, k, confidence)
+
+        def spearman_brown(b):
+            if not np.isfinite(b):
+                return float(b)
+            if n_prime > 1 and b <= -1.0 / (n_prime - 1):   # below the formula's pole
+                return float("-inf")
+            return float(n_prime * b / (1 + (n_prime - 1) * b))
+
+        lo3, hi3 = cis["ICC3"]
+        lo2, hi2 = cis["ICC2"]
+        return {"g_ci_low": spearman_brown(lo3), "g_ci_high": spearman_brown(hi3),
+                "phi_ci_low": spearman_brown(lo2), "phi_ci_high": spearman_brown(hi2)}
 
     def minimal_design(self, target=0.8, *, coefficient="g", max_n=None, cost=None) -> dict:
         """Smallest D-study design reaching ``target``.
@@ -275,14 +244,14 @@ class GStudy:
         Parameters
         ----------
         target : float
-            Required coefficient, in (0, 1).
+            Required coefficient.
         coefficient : {"g", "phi"}
             E rho^2 (relative decisions) or Phi (absolute decisions).
         max_n : int or dict, optional
-            Largest size searched per facet (default 50 each; at most 10,000).
+            Largest size searched per facet (default 50 each).
         cost : dict, optional
             Cost per condition of each facet; the default cost of a design is the number
-            of observations per unit (product of the sizes). With ``cost`` the total is
+            of observations per object (product of the sizes). With ``cost`` the total is
             ``sum(cost[f] * n[f])``.
 
         Returns
@@ -291,35 +260,18 @@ class GStudy:
             Facet sizes, ``g_coefficient``, ``phi``, ``observations_per_object``,
             ``reached`` (False, with the best design found, if the target is unreachable).
         """
-        from reliability._validation import check_option
-
-        check_option("target", target, Real(0, 1, closed="neither"), where="minimal_design()")
-        check_option("coefficient", coefficient, Choice(("g", "phi")),
-                     where="minimal_design()")
+        if coefficient not in ("g", "phi"):
+            raise ReliabilityError(f"coefficient must be 'g' or 'phi'; got {coefficient!r}")
+        if not 0 < float(target) < 1:
+            raise ReliabilityError(f"target must be in (0, 1); got {target!r}")
         if max_n is None:
             max_n = {f: 50 for f in self.facets}
-        elif not isinstance(max_n, Mapping):
-            check_option("max_n", max_n, _MAX_N, where="minimal_design()")
+        elif np.isscalar(max_n):
             max_n = {f: int(max_n) for f in self.facets}
-        for f, v in max_n.items():
-            if f not in self.facets:
-                raise ReliabilityError(f"max_n names unknown facet {f!r}; facets are "
-                                       f"{list(self.facets)}")
-            check_option(f"max_n[{f!r}]", v, _MAX_N, where="minimal_design()")
-        if cost is not None:
-            if not isinstance(cost, Mapping):
-                raise OptionError(f"option cost={cost!r} of minimal_design() is not allowed: "
-                                  "must be a dict of facet -> cost per condition")
-            for f, v in cost.items():
-                if f not in self.facets:
-                    raise ReliabilityError(f"cost names unknown facet {f!r}; facets are "
-                                           f"{list(self.facets)}")
-                check_option(f"cost[{f!r}]", v, _POSITIVE, where="minimal_design()")
         ranges = [np.arange(1, int(max_n.get(f, 50)) + 1) for f in self.facets]
         mesh = np.meshgrid(*ranges, indexing="ij")
         plans = {f: m.ravel().astype(float) for f, m in zip(self.facets, mesh)}
-        g_all, phi_all = _coefficients(self._variances(), self._effects, self.facets, plans)
-        table = (g_all[0], phi_all[0])
+        table = self._vector_coefficients(plans)
         value = table[0] if coefficient == "g" else table[1]
         if cost is None:
             total = np.prod(np.vstack(list(plans.values())), axis=0)
@@ -340,21 +292,37 @@ class GStudy:
             out["cost"] = float(total[i])
         return out
 
+    def _vector_coefficients(self, plans):
+        var = dict(zip(self.components["short"], self.components["variance"]))
+        size = len(next(iter(plans.values())))
+        rel = np.zeros(size)
+        absolute = np.zeros(size)
+        for eff in self._effects:
+            if eff.short == "p":
+                continue
+            div = np.ones(size)
+            for ax in eff.axes:
+                if ax > 0:
+                    div = div * plans[self.facets[ax - 1]]
+            part = var[eff.short] / div
+            absolute += part
+            if 0 in eff.axes:
+                rel += part
+        s2p = var["p"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return s2p / (s2p + rel), s2p / (s2p + absolute)
+
     # ------------------------------------------------------------ output
     def to_dict(self, d_study: Mapping | None = None) -> dict:
-        keep = [c for c in ("source", "short", "variance", "percent", "method", "variance_raw",
-                            "se", "ci_low", "ci_high", "ci_method", "bootstrap_se",
-                            "bootstrap_ci_low", "bootstrap_ci_high") if c in self.components]
-        comps = self.components[keep].to_dict(orient="records")
-        coefs = self.coefficient_estimates()
-        out = {"design": self.design, "unit": self.unit, "facets": list(self.facets),
-               "n_units": self.n_units, "n_observations": self.n_observations,
-               "n": dict(self.n), "method": self.method, "confidence": self.confidence,
-               "n_resamples": self.n_resamples, "components": comps,
-               "g_coefficient": self.g_coefficient, "phi": self.phi,
-               "coefficients": {k: v.to_dict() for k, v in coefs.estimates.items()},
-               # the first spellings, kept for scripts written against 0.1 (deprecated)
-               "object": self.unit, "n_objects": self.n_units}
+        comps = [{"source": row["source"], "short": row["short"], "variance": row["variance"],
+                  "percent": row["percent"], "method": row["method"],
+                  **{k: row[k] for k in ("variance_raw", "se") if k in row},
+                  **({"ci": [row["ci_low"], row["ci_high"]]} if "ci_low" in row else {})}
+                 for _, row in self.components.iterrows()]
+        out = {"design": self.design, "unit": self.unit, "object": self.unit, "facets": list(self.facets),
+               "n_objects": self.n_objects, "n_observations": self.n_observations,
+               "n": dict(self.n), "method": self.method, "components": comps,
+               "g_coefficient": self.g_coefficient, "phi": self.phi}
         table = self.d_study(**(d_study or {}))
         out["d_study"] = table.to_dict(orient="records")
         out["notes"] = list(self.notes)
@@ -365,90 +333,21 @@ class GStudy:
 
     def summary(self, d_study: Mapping | None = None) -> str:
         sizes = ", ".join(f"n_{f} = {_fmt(v, 3)}" for f, v in self.n.items())
-        pct = f"{100 * self.confidence:g}%"
-        lines = [f"G study, design {self.design} ({self.method.upper()}): {self.n_units} "
-                 f"units ({self.unit}), {self.n_observations} observations; {sizes}"]
-        cols = ["source", "variance", "percent", "se", "ci_low", "ci_high"]
+        lines = [f"G study, design {self.design} ({self.method.upper()}): {self.n_objects} "
+                 f"{self.unit} objects, {self.n_observations} observations; {sizes}"]
+        cols = ["source", "variance", "percent"]
         if "df" in self.components:
-            cols = ["source", "df", "SS", "MS", "variance_raw", "variance", "percent", "se",
-                    "ci_low", "ci_high"]
+            cols = ["source", "df", "SS", "MS", "variance_raw", "variance", "se", "ci_low",
+                    "ci_high", "percent"]
         lines.append(self.components[cols].to_string(index=False,
                                                      float_format=lambda x: _fmt(x)))
-        kinds = sorted(set(self.components["ci_method"]) - {"none"})
-        lines.append(f"{pct} intervals of the components: "
-                     + ("; ".join(kinds) if kinds else "none (pass n_resamples=N / "
-                                                       "--bootstrap N for bootstrap intervals)"))
-        if "bootstrap_se" in self.components and self.method == "anova":
-            boot = self.components[["source", "bootstrap_se", "bootstrap_ci_low",
-                                    "bootstrap_ci_high"]]
-            lines.append(f"bootstrap over units (B={self.n_resamples}), {pct} intervals:")
-            lines.append(boot.to_string(index=False, float_format=lambda x: _fmt(x)))
-        coefs = self.coefficient_estimates()
-        g, phi = coefs["g_coefficient"], coefs["phi"]
-
-        def ci(e):
-            if not np.isfinite(e.ci[0]):
-                return ""
-            return f" {pct} CI [{_fmt(e.ci[0])}, {_fmt(e.ci[1])}]"
-
-        lines.append(f"E rho^2 = {_fmt(g.estimate)}{ci(g)}   Phi = {_fmt(phi.estimate)}{ci(phi)}"
-                     "  (at the G-study sample sizes"
-                     + (f"; bootstrap over units, B={self.n_resamples})" if self._boot is not None
-                        else ")"))
+        lines.append(f"E rho^2 = {_fmt(self.g_coefficient)}   Phi = {_fmt(self.phi)}  "
+                     "(at the G-study sample sizes)")
         lines.append("D study:")
         lines.append(self.d_study(**(d_study or {})).to_string(index=False,
                                                                float_format=lambda x: _fmt(x)))
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
-
-
-_POSITIVE = Real(0, None, closed="neither")
-
-
-@dataclass(frozen=True)
-class _MaxN(Constraint):
-    def accepts(self, value) -> bool:
-        return (not isinstance(value, bool) and isinstance(value, numbers.Integral)
-                and 1 <= value <= 10_000)
-
-    def describe(self) -> str:
-        return "an integer from 1 to 10000"
-
-
-_MAX_N = _MaxN()
-
-
-def _d_study(V, effects, facets, plans):
-    """``(s2p, sigma2_delta, sigma2_Delta)`` as ``(B, P)`` arrays for ``B`` rows of variance
-    components ``V`` (in the order of ``effects``) and ``P`` planned designs (``plans``: facet
-    -> array of P sizes). The one D-study formula (Brennan 2001, ch. 4)."""
-    V = np.atleast_2d(np.asarray(V, dtype=float))
-    size = len(next(iter(plans.values())))
-    rel = np.zeros((V.shape[0], size))
-    absolute = np.zeros((V.shape[0], size))
-    s2p = None
-    for j, eff in enumerate(effects):
-        if eff.short == "p":
-            s2p = V[:, j][:, None] * np.ones((1, size))
-            continue
-        div = np.ones(size)
-        for ax in eff.axes:
-            if ax > 0:
-                div = div * np.asarray(plans[facets[ax - 1]], dtype=float)
-        part = V[:, j][:, None] / div[None, :]
-        absolute = absolute + part
-        if 0 in eff.axes:
-            rel = rel + part
-    return s2p, rel, absolute
-
-
-def _coefficients(V, effects, facets, plans):
-    """``(E rho^2, Phi)`` as ``(B, P)`` arrays (see :func:`_d_study`); NaN when undefined."""
-    s2p, rel, absolute = _d_study(V, effects, facets, plans)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(s2p + rel > 0, s2p / (s2p + rel), np.nan)
-        phi = np.where(s2p + absolute > 0, s2p / (s2p + absolute), np.nan)
-    return g, phi
 
 
 def _num(v):
@@ -457,77 +356,46 @@ def _num(v):
 
 
 # ---------------------------------------------------------------------- entry point
-@dataclass(frozen=True)
-class _Facets(Constraint):
-    """One or two facet column names: a sequence, or a comma-separated string."""
-
-    def accepts(self, value) -> bool:
-        if isinstance(value, str):
-            names = [f.strip() for f in value.split(",") if f.strip()]
-        elif isinstance(value, (list, tuple)):
-            names = list(value)
-        else:
-            return False
-        return 1 <= len(names) <= 2 and len(set(map(str, names))) == len(names)
-
-    def describe(self) -> str:
-        return "one or two distinct facet columns (e.g. ('rater',) or 'rater,occasion')"
-
-
-#: Constraints of :func:`g_study`'s options (the shared ones from ``reliability._validation``).
-CONSTRAINTS = {
-    "confidence": "shared", "n_resamples": "shared", "seed": "shared",
-    "method": Choice(METHODS),
-    "bootstrap_method": Choice(("percentile", "bca")),
-    "facets": _Facets(),
-}
-
-
-@validate_params(CONSTRAINTS)
-def g_study(data, *, unit="unit", facets=("rater",), score="score", nested=None,
-            method="auto", confidence=0.95, n_resamples=0, seed=None,
-            bootstrap_method="percentile", encoding=None, object=None) -> GStudy:
+@validate_params({"method": Choice(METHODS), "confidence": "shared",
+                  "unit": AnyOf((None, Text())),
+                  "object": AnyOf((None, Text())), "score": Text(), "nested": AnyOf((None, Text()))})
+def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
+            method="auto", confidence=0.95, encoding=None, object=None) -> GStudy:
     """Estimate the variance components of a G study (Brennan 2001).
 
     Parameters
     ----------
     data : DataFrame or path
-        Long data: one row per observation with the ``unit`` column, one column per
+        Long data: one row per observation with the ``object`` column, one column per
         facet and the ``score`` column. For a ``p x r`` design wide data are also
-        accepted: one row per unit (``unit`` column or the index), one column per
+        accepted: one row per object (``object`` column or the index), one column per
         condition of the facet (e.g. tests/data/brennan_synthetic1_pxi.csv).
     unit : str
-        Column of the objects of measurement (schools, persons): ``p``.
+        Column of the objects of measurement (schools, persons, lessons); default ``"unit"``,
+        the same name as everywhere else in the library.
     facets : str or sequence of str
         One or two facet columns (e.g. ``("rater", "occasion")``).
     score : str
         Column of the scores.
     nested : str, optional
-        ``"r:p"`` (or ``"<facet>:<unit>"``): the first facet is nested within the
-        unit (each unit has its own raters).
+        ``"r:p"`` (or ``"<facet>:<object>"``): the first facet is nested within the
+        object (each object has its own raters).
     method : {"auto", "anova", "reml"}
         ANOVA/EMS needs balanced complete data; REML handles any data; ``"auto"`` picks
         ANOVA when the data are balanced.
     confidence : float
-        Level of the intervals, in (0, 1).
-    n_resamples : int
-        0 (default) or 2 to 1,000,000 bootstrap resamples over units: every resample
-        refits the variance components (ANOVA, or REML for unbalanced data), giving
-        bootstrap SEs and intervals for the components, E rho^2, Phi and every D-study
-        design (the same resamples for all).
-    seed : int >= 0, numpy Generator or None
-        Seed of the bootstrap.
-    bootstrap_method : {"percentile", "bca"}
+        Level of the intervals of the variance components (ANOVA: Satterthwaite 1946, with
+        SEs as Brennan 2001, eq. 6.1; REML: not computed, NaN).
     encoding : str, optional
-        Text encoding when ``data`` is a path.
+        Text encoding when ``data`` is a path (default UTF-8, then Windows-1252).
     object : str, optional
-        Deprecated former name of ``unit`` (a DeprecationWarning).
+        Deprecated name of ``unit`` (it shadowed a builtin); a DeprecationWarning.
 
     Returns
     -------
     GStudy
-        ``.components``, ``.g_coefficient``, ``.phi``, ``.coefficient_estimates(...)``,
-        ``.d_study(...)``, ``.coefficients(...)``, ``.minimal_design(...)``.
+        ``.components``, ``.g_coefficient``, ``.phi``, ``.d_study(...)``,
+        ``.coefficients(...)``, ``.minimal_design(...)``.
 
     Notes
     -----
@@ -535,39 +403,31 @@ def g_study(data, *, unit="unit", facets=("rater",), score="score", nested=None,
     squares, variance components, E rho^2 = .844, Phi = .773 and the D-study table
     (tests/data/brennan_synthetic1_pxi, to 1e-10); the REML path equals the ANOVA
     estimates on balanced data (tests/gtheory).
-
-    **Standard errors and intervals of the components.** Balanced ANOVA: each estimate is
-    a linear combination ``sum_b c_b MS_b`` of independent mean squares, so (normal
-    random effects) its SE is estimated by ``sqrt(sum_b 2 (c_b MS_b)^2 / (df_b + 2))``
-    (Brennan 2001, eq. 6.1; unbiased for the variance of the estimate) and its interval by
-    Satterthwaite's (1946) procedure (Brennan 2001, section 6.1.2): ``nu = est^2 / sum_b
-    (c_b MS_b)^2 / df_b`` and ``[nu est / chi2(1 - a/2, nu), nu est / chi2(a/2, nu)]``,
-    NaN when the raw estimate is not positive. Both refer to the unmodified estimate
-    ``variance_raw``. With ``n_resamples > 0`` units are resampled with replacement (a
-    unit drawn twice becomes two units); Brennan (2001, section 6.2) shows that this
-    "boot-p" bootstrap estimates ``sigma2(p)`` and the coefficients well but biases the
-    facet components, so for balanced data the analytic intervals stay in ``se`` /
-    ``ci_*`` and the bootstrap ones are added as ``bootstrap_*``; for REML fits the
-    bootstrap is the only interval.
     """
-    unit = renamed("unit", unit, "object", object, "unit")
+    if object is not None:
+        warn_caller("g_study(object=...) is deprecated; use unit=...", DeprecationWarning)
+        if unit is not None and unit != object:
+            raise ReliabilityError(f"give unit= or the deprecated object=, not both "
+                                   f"({unit!r} vs {object!r})")
+        unit = object
+    object = "unit" if unit is None else unit  # noqa: A001 (the local name of the column)
     if isinstance(facets, str):
         facets = tuple(f.strip() for f in facets.split(",") if f.strip())
     facets = tuple(facets)
-    roles = [("unit", unit)] + [(f"facet", f) for f in facets] + [("score", score)]
-    seen = {}
-    for role, col in roles:
-        if col in seen:
-            raise OptionError(f"column {col!r} is given as both the {seen[col]} and the "
-                              f"{role} column: each role needs its own column")
-        seen[col] = role
-    is_nested = _parse_nested(nested, unit, facets)
-    frame = _long_frame(data, unit, facets, score, encoding)
+    if len(facets) not in (1, 2):
+        raise ReliabilityError(f"one or two facets are supported; got {list(facets)}")
+    if len(set((object,) + facets)) != len(facets) + 1:
+        raise ReliabilityError(f"unit and facet columns must differ; got {object!r}, {list(facets)}")
+    if score in (object,) + facets:
+        raise ReliabilityError(f"column {score!r} cannot be both the score and the "
+                               f"{'unit' if score == object else 'facet'} column")
+    frame = _long_frame(data, object, facets, score, encoding)
+    is_nested = _parse_nested(nested, object, facets)
     if len(facets) == 1:
         design = "r:p" if is_nested else "p x r"
     else:
         design = "(r:p) x o" if is_nested else "p x r x o"
-    names = (unit,) + facets
+    names = (object,) + facets
     effects = _effects(design, names)
     notes = []
     # integer codes of the axes
@@ -580,13 +440,13 @@ def g_study(data, *, unit="unit", facets=("rater",), score="score", nested=None,
     y = frame[score].to_numpy(dtype=float)
     n_obj = sizes[0]
     if n_obj < 2:
-        raise ReliabilityError(f"a G study needs at least 2 units ({unit!r}); got {n_obj}")
+        raise ReliabilityError(f"a G study needs at least 2 objects ({object!r}); got {n_obj}")
     for col, size in zip(facets, sizes[1:]):
         if size < 2:
             raise ReliabilityError(
                 f"facet {col!r} has a single condition ({show(frame[col].iloc[0])}): its "
                 "variance components cannot be estimated; drop the facet")
-    # nested facet: rater identity is local to the unit
+    # nested facet: rater identity is local to the object
     if is_nested:
         key = codes[0] * sizes[1] + codes[1]
         local = _local_index(codes[0], codes[1], sizes[1])
@@ -594,14 +454,14 @@ def g_study(data, *, unit="unit", facets=("rater",), score="score", nested=None,
         n_per_obj = np.bincount(np.unique(key) // sizes[1], minlength=n_obj)
         if n_per_obj.max() < 2:
             raise ReliabilityError(
-                f"nested design: every {unit} has a single {facets[0]}, so {facets[0]} "
-                f"and {unit} variance cannot be separated")
+                f"nested design: every {object} has a single {facets[0]}, so {facets[0]} "
+                f"and {object} variance cannot be separated")
         sizes_local = [n_obj, int(local.max()) + 1] + sizes[2:]
         crossing = np.bincount(np.unique(key) % sizes[1], minlength=sizes[1])
         if crossing.max() > 1:
-            notes.append(f"some {facets[0]} labels occur with several {unit} values; in the "
+            notes.append(f"some {facets[0]} labels occur with several {object} values; in the "
                          f"nested design they are treated as different {facets[0]}s "
-                         f"(a {facets[0]} is identified by its {unit})")
+                         f"(a {facets[0]} is identified by its {object})")
     else:
         codes_local, sizes_local = codes, sizes
     cell = np.ravel_multi_index(tuple(codes_local), tuple(sizes_local))
@@ -626,123 +486,27 @@ def g_study(data, *, unit="unit", facets=("rater",), score="score", nested=None,
             f"method 'anova' needs balanced data (each {' x '.join(names)} cell observed once); "
             f"found {miss} empty and {dup} repeated cell(s); use method='reml' (or 'auto')")
     if method == "anova":
-        Y = np.empty(sizes_local)
-        Y[tuple(codes_local)] = y
-        table = _anova_components(Y, effects, confidence)
+        table = _anova_components(y, codes_local, sizes_local, effects, confidence)
         if (table["variance_raw"] < 0).any():
             neg = ", ".join(table.loc[table["variance_raw"] < 0, "source"])
             notes.append(f"negative ANOVA estimate(s) set to 0 (Brennan 2001): {neg}; the raw "
                          "values were used in solving for the other components")
-
-        def refit(picked):
-            return _anova_raw(Y[picked], effects)[3].clip(min=0.0)
     else:
         table = _reml_components(y, codes_local, sizes_local, effects, is_nested, notes)
-        for col, value in (("se", NAN), ("ci_low", NAN), ("ci_high", NAN), ("ci_method", "none")):
-            table[col] = value
         if not balanced:
             notes.append("unbalanced/incomplete data: D-study sizes default to the harmonic "
-                         "mean number of conditions per unit")
-        refit = _reml_refit(y, codes_local, sizes_local, effects, is_nested)
+                         "mean number of conditions per object")
     total = table["variance"].sum()
     table["percent"] = 100 * table["variance"] / total if total > 0 else np.nan
-    boot = None
-    if n_resamples:
-        boot = _UnitBootstrap(refit, n_obj, len(effects), n_resamples, seed, confidence,
-                              bootstrap_method)
-        variances = table["variance"].to_numpy(dtype=float)
-        results = [boot.run(lambda V, j=j: V[:, j], float(variances[j]))
-                   for j in range(len(effects))]
-        table["bootstrap_se"] = [b.se for b in results]
-        table["bootstrap_ci_low"] = [b.ci[0] for b in results]
-        table["bootstrap_ci_high"] = [b.ci[1] for b in results]
-        if method == "reml":
-            table["se"] = table["bootstrap_se"]
-            table["ci_low"] = table["bootstrap_ci_low"]
-            table["ci_high"] = table["bootstrap_ci_high"]
-            table["ci_method"] = [b.method.replace("bootstrap over units", "bootstrap")
-                                  for b in results]
-        if method == "anova":
-            notes.append(f"bootstrap over units (B={n_resamples}): Brennan (2001, section "
-                         "6.2) finds it biased for the facet components; their analytic "
-                         "intervals are kept in se / ci_low / ci_high")
-    cols = ["source", "short", "variance", "percent", "method", "se", "ci_low", "ci_high",
-            "ci_method"]
-    cols += [c for c in ("variance_raw", "df", "SS", "MS", "bootstrap_se", "bootstrap_ci_low",
-                         "bootstrap_ci_high") if c in table]
-    return GStudy(design, unit, facets, table[cols].reset_index(drop=True), n_facets, n_obj,
-                  len(y), method, tuple(notes), float(confidence), int(n_resamples),
-                  tuple(effects), boot)
-
-
-class _UnitBootstrap:
-    """Bootstrap over units for any function of the variance components.
-
-    ``refit(picked)`` gives the (non-negative) components of the data of the units
-    ``picked`` (with repeats: a unit drawn twice is two units). Components are computed
-    once per resample and cached, so every statistic - each component, E rho^2 and Phi of
-    any D-study design - uses the same resamples (one seed) at the cost of one refit each.
-    """
-
-    def __init__(self, refit, n_units, n_effects, n_resamples, seed, confidence, how):
-        from reliability.inference import shared_seed
-
-        self.refit, self.n, self.m = refit, int(n_units), int(n_effects)
-        self.B, self.seed = int(n_resamples), shared_seed(seed)
-        self.confidence, self.how = float(confidence), how
-        self._cache: dict = {}
-
-    def components(self, w) -> np.ndarray:
-        key = hashlib.sha1(np.ascontiguousarray(w).tobytes()).hexdigest()
-        if key not in self._cache:
-            out = np.full((w.shape[0], self.m), np.nan)
-            for b in range(w.shape[0]):
-                picked = np.repeat(np.arange(self.n), w[b].astype(np.int64))
-                if len(np.unique(picked)) < 2:
-                    continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    try:
-                        out[b] = self.refit(picked)
-                    except (ReliabilityError, np.linalg.LinAlgError):
-                        continue
-            self._cache[key] = out
-        return self._cache[key]
-
-    def run(self, statistic, estimate):
-        """:func:`reliability.inference.bootstrap_units` of ``statistic(V)`` (``V``: B x
-        components)."""
-        from reliability.inference import bootstrap_units
-
-        return bootstrap_units(lambda w: statistic(self.components(w)), self.n,
-                               n_resamples=self.B, seed=self.seed,
-                               confidence=self.confidence, method=self.how,
-                               estimate=estimate)
-
-
-def _reml_refit(y, codes, sizes, effects, is_nested):
-    """``refit(picked)`` for :class:`_UnitBootstrap` by REML: the rows of the picked units,
-    each copy of a unit relabelled as a unit of its own."""
-    order = np.argsort(codes[0], kind="stable")
-    y_s = y[order]
-    codes_s = [c[order] for c in codes]
-    starts = np.searchsorted(codes_s[0], np.arange(sizes[0] + 1))
-
-    def refit(picked):
-        lens = starts[picked + 1] - starts[picked]
-        total = int(lens.sum())
-        idx = np.repeat(starts[picked], lens) + (np.arange(total) - np.repeat(
-            np.cumsum(lens) - lens, lens))
-        new_codes = [np.repeat(np.arange(len(picked)), lens)] + [c[idx] for c in codes_s[1:]]
-        new_sizes = [len(picked)] + list(sizes[1:])
-        table = _reml_components(y_s[idx], new_codes, new_sizes, effects, is_nested, [])
-        return table["variance"].to_numpy(dtype=float)
-
-    return refit
+    cols = ["source", "short", "variance", "percent", "method"]
+    cols += [c for c in ("variance_raw", "se", "ci_low", "ci_high", "df", "SS", "MS")
+             if c in table]
+    return GStudy(design, object, facets, table[cols].reset_index(drop=True), n_facets, n_obj,
+                  len(y), method, tuple(notes), tuple(effects))
 
 
 def _local_index(obj, fac, n_fac):
-    """Rank of each facet level within its unit (0..n_r(p)-1)."""
+    """Rank of each facet level within its object (0..n_r(p)-1)."""
     key = obj * n_fac + fac
     uniq, inv = np.unique(key, return_inverse=True)
     owner = uniq // n_fac
@@ -751,19 +515,19 @@ def _local_index(obj, fac, n_fac):
     return local[inv]
 
 
-def _parse_nested(nested, unit, facets):
+def _parse_nested(nested, object, facets):
     if nested in (None, "", False):
         return False
     text = str(nested).replace(" ", "")
-    allowed = {"r:p", f"{facets[0]}:{unit}"}
+    allowed = {"r:p", f"{facets[0]}:{object}"}
     if text not in allowed:
-        raise OptionError(
-            f"option nested={nested!r} of g_study() is not allowed: must be None, 'r:p' or "
-            f"'{facets[0]}:{unit}' (the first facet nested within the unit)")
+        raise ReliabilityError(
+            f"nested must be 'r:p' or '{facets[0]}:{object}' (the first facet nested within "
+            f"the object); got {nested!r}")
     return True
 
 
-def _long_frame(data, unit, facets, score, encoding=None):
+def _long_frame(data, object, facets, score, encoding=None):
     from reliability._io import read_csv
 
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
@@ -774,35 +538,35 @@ def _long_frame(data, unit, facets, score, encoding=None):
         raise ReliabilityError(f"g_study needs a DataFrame or CSV path; got {type(data).__name__}")
     frame = data
     if score not in frame.columns and len(facets) == 1 and facets[0] not in frame.columns:
-        # wide p x r: one row per unit, one column per condition of the facet. Without a
-        # unit column the units must be the index: a default 0..n-1 index (a CSV) more
+        # wide p x r: one row per object, one column per condition of the facet. Without an
+        # object column the objects must be the index: a default 0..n-1 index (a CSV) more
         # likely means misspelt long columns, whose ids would be analysed as raters.
-        if unit not in frame.columns and isinstance(frame.index, pd.RangeIndex):
-            require_columns(frame, [unit, *facets, score])
-        if unit in frame.columns:
-            wide = frame.set_index(unit)
+        if object not in frame.columns and isinstance(frame.index, pd.RangeIndex):
+            require_columns(frame, [object, *facets, score])
+        if object in frame.columns:
+            wide = frame.set_index(object)
         else:
             wide = frame
-            wide = wide.rename_axis(unit)
+            wide = wide.rename_axis(object)
         if wide.index.duplicated().any():
             i = int(np.flatnonzero(wide.index.duplicated())[0])
-            raise ReliabilityError(f"duplicate {unit} {show(wide.index[i])} in wide data "
+            raise ReliabilityError(f"duplicate {object} {show(wide.index[i])} in wide data "
                                    f"(row {i + 1})")
         wide.columns = pd.Index(wide.columns, name=facets[0])
         frame = wide.stack(future_stack=True).rename(score).reset_index()
-        frame.columns = [unit, facets[0], score]
-    require_columns(frame, [unit, *facets, score])
-    frame = frame[[unit, *facets, score]]
-    for col in (unit, *facets):
+        frame.columns = [object, facets[0], score]
+    require_columns(frame, [object, *facets, score])
+    frame = frame[[object, *facets, score]]
+    for col in (object, *facets):
         if frame[col].isna().any():
             row = int(np.flatnonzero(frame[col].isna().to_numpy())[0])
             raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
-    dup = frame.duplicated([unit, *facets]).to_numpy()
+    dup = frame.duplicated([object, *facets]).to_numpy()
     if dup.any():
-        # one score per cell: a repeated (unit, facet...) cell would be counted as a second
+        # one score per cell: a repeated (object, facet...) cell would be counted as a second
         # condition of the facet and bias every component
         row = int(np.flatnonzero(dup)[0])
-        cell = ", ".join(f"{c} {show(frame[c].iloc[row])}" for c in (unit, *facets))
+        cell = ", ".join(f"{c} {show(frame[c].iloc[row])}" for c in (object, *facets))
         raise ReliabilityError(f"duplicate cell ({cell}) in row {row + 1}: the design needs one "
                                "score per combination; average or remove repeated scores")
     values = pd.to_numeric(frame[score], errors="coerce")
@@ -816,10 +580,8 @@ def _long_frame(data, unit, facets, score, encoding=None):
         raise ReliabilityError(f"infinite score in column {score!r}, row {row + 1}")
     missing = values.isna()
     if missing.any():
-        from reliability._errors import user_stacklevel
-
         warnings.warn(f"dropped {int(missing.sum())} row(s) with a missing {score!r}",
-                      DataWarning, stacklevel=user_stacklevel())
+                      DataWarning, stacklevel=3)
     frame = frame.assign(**{score: values})[~missing.to_numpy()]
     if frame.empty:
         raise ReliabilityError(f"no scores: column {score!r} is empty")
@@ -827,15 +589,11 @@ def _long_frame(data, unit, facets, score, encoding=None):
 
 
 # ---------------------------------------------------------------------- ANOVA / EMS
-def _anova_raw(Y, effects):
-    """Balanced random-effects ANOVA with Brennan's EMS rule on the full array ``Y``.
-
-    Returns ``(SS, df, MS, raw, C)``: per design effect the sums of squares, degrees of
-    freedom, mean squares, the unmodified variance estimates ``raw = C @ MS`` and the
-    matrix ``C`` of the linear combination (for standard errors).
-    """
-    k = Y.ndim
-    sizes = Y.shape
+def _anova_components(y, codes, sizes, effects, confidence=0.95):
+    """Balanced random-effects ANOVA with Brennan's EMS rule."""
+    k = len(sizes)
+    Y = np.empty(sizes)
+    Y[tuple(codes)] = y
     Y = Y - Y.mean()
     # effects of the full factorial (crossed) design via marginal means
     subsets = [frozenset(s) for r in range(1, k + 1) for s in itertools.combinations(range(k), r)]
@@ -852,56 +610,68 @@ def _anova_raw(Y, effects):
         ss[s] = float(np.sum(np.broadcast_to(e, Y.shape) ** 2))
     df = {s: float(np.prod([sizes[a] - 1 for a in s])) for s in subsets}
     # pool the crossed effects into the design's effects (nested: r + pr -> r:p, ...)
-    SS = np.array([sum(ss[s] for s in subsets if _owner(s, effects) is eff) for eff in effects])
-    DF = np.array([sum(df[s] for s in subsets if _owner(s, effects) is eff) for eff in effects])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        MS = np.where(DF > 0, SS / np.where(DF > 0, DF, 1.0), np.nan)
+    rows = []
+    for eff in effects:
+        pooled = [s for s in subsets if _owner(s, effects) is eff]
+        rows.append((eff, sum(ss[s] for s in pooled), sum(df[s] for s in pooled)))
+    ms = {eff.short: s_ / d_ if d_ > 0 else np.nan for eff, s_, d_ in rows}
 
     def pi_bar(eff):
         return float(np.prod([sizes[a] for a in range(k) if a not in eff.axes]))
 
-    # EMS solved from the highest-order effect down, on unit vectors: raw = C @ MS
-    index = {eff.short: j for j, eff in enumerate(effects)}
-    C = np.zeros((len(effects), len(effects)))
+    # Each estimate is a linear combination of mean squares, sigma2_a = sum_b c_ab MS_b:
+    # solve the EMS equations for the coefficients c (the same recursion on unit vectors).
+    shorts = [e.short for e in effects]
+    coef = {}
     for eff in sorted(effects, key=lambda e: -len(e.axes)):
-        row = np.zeros(len(effects))
-        row[index[eff.short]] = 1.0
+        c = np.zeros(len(effects))
+        c[shorts.index(eff.short)] = 1.0
         for b in effects:
             if b.axes > eff.axes:
-                row = row - pi_bar(b) * C[index[b.short]]
-        C[index[eff.short]] = row / pi_bar(eff)
-    return SS, DF, MS, C @ MS, C
-
-
-def _anova_components(Y, effects, confidence):
-    """The ANOVA table with analytic SEs (Brennan 2001, eq. 6.1) and Satterthwaite
-    intervals of the unmodified estimates."""
-    from scipy import stats
-
-    SS, DF, MS, raw, C = _anova_raw(Y, effects)
-    terms = C * MS[None, :]                      # c_b MS_b per component (rows)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(np.sum(2 * terms ** 2 / (DF[None, :] + 2), axis=1))
-        nu = raw ** 2 / np.sum(terms ** 2 / DF[None, :], axis=1)
-    a = 1 - confidence
-    ok = (raw > 0) & np.isfinite(nu) & (nu > 0)
-    lo = np.full(len(effects), np.nan)
-    hi = np.full(len(effects), np.nan)
-    with np.errstate(divide="ignore", over="ignore"):   # tiny nu: an infinite upper bound
-        lo[ok] = nu[ok] * raw[ok] / stats.chi2.ppf(1 - a / 2, nu[ok])
-        hi[ok] = nu[ok] * raw[ok] / stats.chi2.ppf(a / 2, nu[ok])
+                c = c - pi_bar(b) * coef[b.short]
+        coef[eff.short] = c / pi_bar(eff)
+    msv = np.array([ms[e] for e in shorts])
+    dfv = np.array([d for _, _, d in rows])
+    raw = {e: float(coef[e] @ msv) for e in shorts}
+    se, lo, hi = _component_uncertainty(coef, shorts, msv, dfv, raw, confidence)
     out = pd.DataFrame({
-        "source": [e.name for e in effects], "short": [e.short for e in effects],
-        "df": DF, "SS": SS, "MS": MS, "variance_raw": raw,
+        "source": [e.name for e in effects], "short": shorts,
+        "df": dfv, "SS": [s for _, s, _ in rows],
+        "MS": msv, "variance_raw": [raw[e] for e in shorts],
     })
     out["variance"] = out["variance_raw"].clip(lower=0.0)
+    out["se"] = [se[e] for e in shorts]
+    out["ci_low"] = [lo[e] for e in shorts]
+    out["ci_high"] = [hi[e] for e in shorts]
     out["method"] = "ANOVA (expected mean squares)"
-    out["se"] = se
-    out["ci_low"] = lo
-    out["ci_high"] = hi
-    out["ci_method"] = np.where(ok, "Satterthwaite (Brennan 2001, 6.1.2)",
-                                "none (estimate not positive)")
     return out
+
+
+def _component_uncertainty(coef, shorts, ms, df, raw, confidence):
+    """SEs and Satterthwaite intervals of ANOVA variance components (Brennan 2001, 6.1).
+
+    With ``sigma2 = sum_b c_b MS_b`` and independent mean squares, the estimated SE is
+    ``sqrt(sum_b c_b^2 2 MS_b^2 / (df_b + 2))`` (Searle 1971; Brennan 2001, eq. 6.1), and
+    Satterthwaite's (1946) interval is ``[nu s / chi2_{1-a/2}(nu), nu s / chi2_{a/2}(nu)]`` with
+    ``nu = (sum c MS)^2 / sum (c MS)^2 / df``. A non-positive estimate has no such interval.
+    """
+    from scipy import stats
+
+    alpha = 1 - confidence
+    se, lo, hi = {}, {}, {}
+    for e in shorts:
+        c = coef[e]
+        terms = c * ms
+        se[e] = float(np.sqrt(np.sum(c ** 2 * 2 * ms ** 2 / (df + 2))))
+        est = raw[e]
+        denom = float(np.sum(terms ** 2 / df))
+        if est > 0 and denom > 0:
+            nu = est ** 2 / denom
+            lo[e] = float(nu * est / stats.chi2.ppf(1 - alpha / 2, nu))
+            hi[e] = float(nu * est / stats.chi2.ppf(alpha / 2, nu))
+        else:
+            lo[e] = hi[e] = float("nan")
+    return se, lo, hi
 
 
 def _owner(subset, effects):

@@ -5,9 +5,9 @@ exact F-based confidence intervals for complete data, REML variance components f
 missing or unbalanced data, and an optional vectorised bootstrap over units.
 """
 
-from reliability.icc._icc import FORM_INFO, ICCForm, ICCResult, icc
+from reliability.icc._icc import FORM_INFO, ICCForm, ICCResult, icc, oneway_icc
 
-__all__ = ["FORM_INFO", "ICCForm", "ICCResult", "icc"]
+__all__ = ["FORM_INFO", "ICCForm", "ICCResult", "icc", "oneway_icc"]
 
 from reliability._callable import make_callable  # noqa: E402
 

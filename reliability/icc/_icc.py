@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, show
-from reliability._results import ConfidenceInterval, Estimate, _fmt, json_safe
-from reliability._validation import OPTIONS, AnyOf, Choice, renamed, validate_params
+from reliability._results import _fmt, json_safe
+from reliability._validation import (OPTIONS, AnyOf, Choice, resolve_resamples,
+                                    validate_params)
+from reliability.data import Ratings, complete_numeric_matrix
 from reliability.icc import _anova
 
 NAN = float("nan")
@@ -32,81 +34,93 @@ METHODS = ("anova", "reml", "auto")
 
 
 @dataclass(frozen=True)
-class ICCForm(Estimate):
-    """One intraclass correlation with its test and interval (an :class:`Estimate`).
+class ICCForm:
+    """One intraclass correlation with its test and interval.
 
     Attributes
     ----------
     name : str
         ``"ICC1"`` ... ``"ICC3k"`` (psych / pingouin names).
-    estimate : float
-        Point estimate (NaN with ``reason`` when undefined).
-    se : float
-        Bootstrap standard error when a bootstrap was requested (``se_kind`` "bootstrap"),
-        else NaN: no analytic SE is reported.
-    ci : ConfidenceInterval
-        Confidence interval ``(low, high)`` at ``ci_level``, of the kind ``ci_method`` names:
-        ``"exact F"`` (McGraw & Wong 1996) for complete data, whether or not a bootstrap
-        was requested; for REML fits the bootstrap interval when one was requested (else NaN).
-    ci_level : float
-        Confidence level of ``ci`` (also ``confidence``).
-    p_value : float
-        p-value of the F test of H0: ICC = 0 (also ``p``; NaN for REML fits).
-    method : str
-        How estimate and interval were obtained.
-    reason : str
-        Why a value is NaN, if one is.
-    extra : dict
-        Further quantities (Satterthwaite df, irr's ICC(A,k) interval convention, and under
-        ``"bootstrap"`` the bootstrap's se, ci, method, n_resamples and seed).
     mcgraw_wong : str
         McGraw & Wong (1996) name, e.g. ``"ICC(A,1)"``.
     shrout_fleiss : str
         Shrout & Fleiss (1979) name, e.g. ``"ICC(2,1)"``.
     description : str
         Model, definition (agreement / consistency) and unit of measurement.
-    F, df1, df2 : float
-        F statistic of the test of H0: ICC = 0 and its degrees of freedom.
-    ci_method : str
-        ``"exact F"``, ``"bootstrap (percentile, B=...)"`` / BCa, or ``"none"``.
+    estimate : float
+        Point estimate (NaN with ``reason`` when undefined).
+    ci, ci_level : tuple, float
+        Confidence interval and its level.
+    F, df1, df2, p : float
+        F test of H0: ICC = 0 (NaN for REML fits of unbalanced data).
+    se : float
+        Bootstrap standard error when a bootstrap was requested, else NaN.
+    method : str
+        How estimate and interval were obtained.
+    reason : str
+        Why a value is NaN, if one is.
+    extra : dict
+        Further quantities (Satterthwaite df, the F-based interval when the bootstrap
+        replaced it, irr's ICC(A,k) interval convention, ...).
     """
 
-    mcgraw_wong: str = ""
-    shrout_fleiss: str = ""
-    description: str = ""
+    name: str
+    mcgraw_wong: str
+    shrout_fleiss: str
+    description: str
+    estimate: float
+    ci: tuple = (NAN, NAN)
+    ci_level: float = 0.95
     F: float = NAN
     df1: float = NAN
     df2: float = NAN
-    ci_method: str = "none"
-    _recompute: Any = field(default=None, repr=False, compare=False)
+    p: float = NAN
+    se: float = NAN
+    method: str = ""
+    reason: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    _interval: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        from reliability._results import ConfidenceInterval
+
+        object.__setattr__(self, "ci", ConfidenceInterval(*(float(c) for c in self.ci)))
 
     @property
-    def p(self) -> float:
-        """The p-value (``p_value``; the first spelling)."""
-        return self.p_value
+    def p_value(self) -> float:
+        return self.p
 
-    def confidence_interval(self, confidence: float = 0.95) -> ConfidenceInterval:
-        """The interval at another level: the exact F interval is recomputed from the mean
-        squares; a bootstrap interval cannot be (call :func:`icc` again with ``confidence=``)."""
+    @property
+    def confidence(self) -> float:
+        return self.ci_level
+
+    def confidence_interval(self, level: float = 0.95):
+        """The exact F interval at another ``level`` (McGraw & Wong 1996), recomputed from
+        the stored mean squares; REML fits have none (refit with ``confidence=``)."""
+        from reliability._results import ConfidenceInterval
         from reliability._validation import check_option
 
-        check_option("confidence", confidence)
-        if confidence == self.ci_level:
-            return self.ci
-        if self._recompute is None:
-            raise ReliabilityError(
-                f"the interval of {self.name} ({self.ci_method}) cannot be recomputed at "
-                f"another level: call icc() again with confidence={confidence}")
-        return ConfidenceInterval(*self._recompute(self.name, confidence))
+        check_option("confidence", level)
+        if not math.isfinite(self.estimate):
+            return ConfidenceInterval(NAN, NAN)
+        if self.ci[0] == self.ci[1] == self.estimate:   # perfect agreement: degenerate
+            return ConfidenceInterval(*self.ci)
+        if self._interval is None:
+            raise ReliabilityError(f"{self.name}: no exact interval for a REML fit; call icc() "
+                                   "again with confidence= and n_resamples=")
+        lo, hi = self._interval(level)
+        return ConfidenceInterval(float(lo), float(hi))
+
+    def __float__(self) -> float:
+        return float(self.estimate)
 
     def to_dict(self) -> dict:
         out = {
             "name": self.name, "mcgraw_wong": self.mcgraw_wong,
             "shrout_fleiss": self.shrout_fleiss, "description": self.description,
             "estimate": self.estimate, "ci": list(self.ci), "ci_level": self.ci_level,
-            "ci_method": self.ci_method, "F": self.F, "df1": self.df1, "df2": self.df2,
-            "p_value": self.p_value, "p": self.p_value, "se": self.se,
-            "se_kind": self.se_kind, "method": self.method,
+            "F": self.F, "df1": self.df1, "df2": self.df2, "p": self.p, "se": self.se,
+            "method": self.method,
         }
         if self.reason:
             out["reason"] = self.reason
@@ -116,25 +130,16 @@ class ICCForm(Estimate):
     def to_frame(self) -> pd.DataFrame:
         row = {"mcgraw_wong": self.mcgraw_wong, "shrout_fleiss": self.shrout_fleiss,
                "description": self.description, "estimate": self.estimate,
-               "ci_low": self.ci[0], "ci_high": self.ci[1], "confidence": self.ci_level,
-               "ci_method": self.ci_method,
-               # the first spellings, kept for scripts written against 0.1
                "ci_lower": self.ci[0], "ci_upper": self.ci[1], "ci_level": self.ci_level,
-               "F": self.F, "df1": self.df1, "df2": self.df2, "p_value": self.p_value,
-               "p": self.p_value, "se": self.se, "se_kind": self.se_kind,
+               "F": self.F, "df1": self.df1, "df2": self.df2, "p": self.p, "se": self.se,
                "method": self.method, "reason": self.reason}
         return pd.DataFrame([row], index=pd.Index([self.name], name="form"))
 
     def summary(self) -> str:
         pct = f"{100 * self.ci_level:g}%"
         text = (f"{self.name} ({self.mcgraw_wong}, {self.description}): {_fmt(self.estimate)}  "
-                f"{pct} CI [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}] ({self.ci_method})  "
-                f"F({_fmt(self.df1, 2)}, {_fmt(self.df2, 2)}) = {_fmt(self.F)}, "
-                f"p = {_fmt(self.p_value)}")
-        boot = self.extra.get("bootstrap") if isinstance(self.extra, Mapping) else None
-        if boot and self.ci_method == "exact F":
-            text += (f"\n  {boot['method']}: SE {_fmt(boot['se'])}, {pct} CI "
-                     f"[{_fmt(boot['ci'][0])}, {_fmt(boot['ci'][1])}]")
+                f"{pct} CI [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]  "
+                f"F({_fmt(self.df1, 2)}, {_fmt(self.df2, 2)}) = {_fmt(self.F)}, p = {_fmt(self.p)}")
         if self.reason:
             text += f"\n  note: {self.reason}"
         return text
@@ -196,40 +201,32 @@ class ICCResult:
         return json_safe({
             "n_units": self.n_units, "n_raters": self.n_raters, "n_ratings": self.n_ratings,
             "k": self.k, "method": self.method, "confidence": self.confidence,
-            "ci_method": self.ci_method,
             "icc": {name: f.to_dict() for name, f in self.forms.items()},
             "variance_components": dict(self.components),
             "mean_squares": dict(self.mean_squares),
             "notes": list(self.notes),
         })
 
-    @property
-    def ci_method(self) -> str:
-        """The kind of the forms' intervals (``"exact F"``, a bootstrap, or ``"none"``)."""
-        kinds = [f.ci_method for f in self.forms.values() if f.ci_method != "none"]
-        return kinds[0] if kinds else "none"
-
     def summary(self) -> str:
-        pct = f"{100 * self.confidence:g}%"
-        kind = {"exact F": "exact F-based intervals (McGraw & Wong 1996)",
-                "none": "no intervals"}.get(self.ci_method, f"{self.ci_method} intervals")
         lines = [f"Intraclass correlations ({self.method.upper()}): {self.n_units} units, "
-                 f"{self.n_raters} raters, {self.n_ratings} ratings, k = {_fmt(self.k, 3)}",
-                 f"{pct} confidence intervals: {kind}"]
-        frame = self.to_frame()[["mcgraw_wong", "estimate", "ci_low", "ci_high", "F",
-                                 "df1", "df2", "p_value"]]
+                 f"{self.n_raters} raters, {self.n_ratings} ratings, k = {_fmt(self.k, 3)}"]
+        frame = self.to_frame()[["mcgraw_wong", "estimate", "ci_lower", "ci_upper", "F",
+                                 "df1", "df2", "p"]]
+        first = next(iter(self.forms.values()))
+        boot = first.extra.get("bootstrap")
+        if boot and self.method == "anova":
+            frame = frame.assign(
+                se_boot=[f.se for f in self.forms.values()],
+                boot_lower=[f.extra["bootstrap"]["ci"][0] for f in self.forms.values()],
+                boot_upper=[f.extra["bootstrap"]["ci"][1] for f in self.forms.values()])
         lines.append(frame.to_string(float_format=lambda x: _fmt(x)))
-        boots = {name: f.extra["bootstrap"] for name, f in self.forms.items()
-                 if "bootstrap" in f.extra}
-        if boots and self.ci_method == "exact F":
-            first = next(iter(boots.values()))
-            lines.append(f"{first['method']}: SEs and {pct} intervals (not used for the "
-                         "table above):")
-            bt = pd.DataFrame({"se": [b["se"] for b in boots.values()],
-                               "ci_low": [b["ci"][0] for b in boots.values()],
-                               "ci_high": [b["ci"][1] for b in boots.values()]},
-                              index=pd.Index(list(boots), name="form"))
-            lines.append(bt.to_string(float_format=lambda x: _fmt(x)))
+        pct = f"{100 * self.confidence:g}%"
+        if "ci_method" in first.extra:
+            lines.append(f"{pct} intervals (ci_lower, ci_upper): {first.extra['ci_method']}")
+        if boot:
+            lines.append(f"bootstrap: {boot['method']}, seed {boot['seed']}"
+                         + ("; se_boot and the bootstrap interval beside the exact one"
+                            if self.method == "anova" else ""))
         if self.components:
             lines.append("variance components: " + ", ".join(
                 f"{k} {_fmt(v)}" for k, v in self.components.items()))
@@ -238,18 +235,11 @@ class ICCResult:
 
 
 # ---------------------------------------------------------------------- entry point
-#: Constraints of :func:`icc`'s options (the shared ones from ``reliability._validation``).
-CONSTRAINTS = {
+@validate_params({
     "confidence": "shared", "n_resamples": "shared", "seed": "shared",
-    "bootstrap": AnyOf((None, OPTIONS["n_resamples"])),
-    "method": Choice(METHODS),
+    "bootstrap": AnyOf((None, OPTIONS["n_resamples"])), "method": Choice(METHODS),
     "bootstrap_method": Choice(("percentile", "bca")),
-    # a unit x category counts table has no rater identities: no ICC
-    "shape": AnyOf((None, Choice(("long", "wide", "table")))),
-}
-
-
-@validate_params(CONSTRAINTS)
+    "shape": AnyOf((None, Choice(("wide", "long", "table", "counts"))))})
 def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
         bootstrap_method="percentile", shape=None, unit=None, rater="rater",
         rating="rating", encoding=None, bootstrap=None) -> ICCResult:
@@ -259,35 +249,34 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     ----------
     ratings : Ratings, DataFrame, ndarray or path
         Anything :func:`reliability.as_ratings` accepts (wide: units x raters; long:
-        ``unit, rater, rating`` columns; ``shape="table"``: a two-rater contingency table
-        of numeric categories), read at the interval level. Complete and incomplete data
-        go through the same input checks.
+        ``unit, rater, rating`` columns), read at the interval level.
     confidence : float
-        Level of the confidence intervals, in (0, 1).
+        Level of the confidence intervals.
     method : {"auto", "anova", "reml"}
         ``"anova"``: the classical two-way ANOVA (needs every unit rated by every rater).
         ``"reml"``: variance components of the crossed random model unit + rater +
         residual by REML (:mod:`reliability._reml`), for missing / unbalanced data.
         ``"auto"``: ANOVA if the unit x rater table is complete, else REML.
     n_resamples : int
-        0 (default: no bootstrap) or 2 to 1,000,000 bootstrap resamples over units
-        (:func:`reliability.inference.bootstrap_units`). The bootstrap's SE and interval
-        go to ``extra["bootstrap"]`` and ``se``; for complete data ``ci`` stays the exact F
-        interval (``ci_method`` says which interval ``ci`` is), for REML fits ``ci`` is the
-        bootstrap interval. Vectorised for ANOVA; for REML every resample is a REML fit.
-    seed : int >= 0, numpy Generator or None
+        0 (default) or 2 to 1,000,000 bootstrap resamples over units
+        (:func:`reliability.inference.bootstrap_units`). The bootstrap SE is ``se`` and the
+        bootstrap interval is ``extra["bootstrap"]`` (``se, ci, method, n_resamples, seed,
+        n_valid``); the exact F interval stays ``ci`` whenever it exists (ANOVA), so a small
+        number of resamples never replaces it. REML fits of unbalanced data have no exact
+        interval: there ``ci`` is the bootstrap interval. ``extra["ci_method"]`` says which.
+        Vectorised for ANOVA; for REML every resample is a REML fit (slow for large data).
+    seed : int, optional
         Seed of the bootstrap.
     bootstrap_method : {"percentile", "bca"}
-    shape, unit, rater, rating, encoding
-        Passed to :func:`reliability.as_ratings`.
+    encoding : str, optional
+        Text encoding when ``ratings`` is a path.
     bootstrap : int, optional
-        Deprecated former name of ``n_resamples`` (a DeprecationWarning).
+        Deprecated name of ``n_resamples`` (DeprecationWarning).
 
     Returns
     -------
     ICCResult
-        ``result["ICC2"].estimate``, ``.ci``, ``.ci_method``, ``.F``, ``.df1``, ``.df2``,
-        ``.p_value``, ``.confidence_interval(level)``.
+        ``result["ICC2"].estimate``, ``.ci``, ``.F``, ``.df1``, ``.df2``, ``.p``.
 
     Notes
     -----
@@ -304,7 +293,7 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     interval uses Satterthwaite's df ``v`` evaluated at the ICC(A,1) estimate; ICC2k's
     interval is the Spearman-Brown transform of ICC2's bounds. This is the convention of
     psych::ICC and pingouin (checked against both on tests/data/shrout_fleiss_1979 and
-    pingouin_wine_icc to 1e-6). ``F, df1, df2, p_value`` are psych's: the test of ICC = 0,
+    pingouin_wine_icc to 1e-6). ``F, df1, df2, p`` are psych's: the test of ICC = 0,
     ``F = MSR/MSE`` on ``(n-1, (n-1)(k-1))`` for the two-way forms. irr::icc's
     Satterthwaite df and p (``df2_satterthwaite``, ``p_satterthwaite``) and its
     ICC(A,k) interval (``ci_irr``, ``v`` evaluated at ICC(A,k)) are in ``extra``.
@@ -324,25 +313,34 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     On complete balanced data these are exactly the ANOVA estimates whenever the ANOVA
     variance components are non-negative (REML truncates negative components at 0 and
     then differs). No F test or exact interval exists for unbalanced data: ``F, df1,
-    df2, p_value`` are NaN and the interval is NaN unless ``n_resamples > 0`` (percentile
-    or BCa bootstrap over units; each resample refits REML).
+    df2, p`` are NaN and the interval is NaN unless ``bootstrap > 0`` (percentile or
+    BCa bootstrap over units; each resample refits REML).
     """
-    n_resamples = renamed("n_resamples", n_resamples, "bootstrap", bootstrap, 0)
-    r = _as_interval(ratings, shape=shape, unit=unit, rater=rater, rating=rating,
-                     encoding=encoding)
-    if not r.has_raters:
-        raise ReliabilityError("ICCs need rater identities; give wide or long ratings, "
-                               "not a unit x category counts table")
-    if r.n_raters < 2:
-        raise ReliabilityError(f"ICCs need at least 2 raters; got {r.n_raters}")
-    # units rated once are dropped (with a DataWarning), as as_ratings does by default
-    r = r.with_min_ratings(2)
-    n, k = r.n_units, r.n_raters
-    unit_idx, rater_idx = r.unit, r.rater
-    y = r.values[r.code]
-    n_ratings = len(y)
-    complete = n_ratings == n * k
-    notes = tuple(r.notes)
+    bootstrap = resolve_resamples(n_resamples, bootstrap)
+    dense = complete_numeric_matrix(ratings, shape=shape) if unit is None else None
+    if dense is not None:
+        scores, unit_idx, rater_idx, y, notes = dense, None, None, None, ()
+        unit_labels = None
+        n, k = scores.shape
+        n_ratings = n * k
+        complete = True
+    else:
+        r = _as_interval(ratings, shape=shape, unit=unit, rater=rater, rating=rating,
+                         encoding=encoding)
+        if not r.has_raters:
+            raise ReliabilityError("ICCs need rater identities; give wide or long ratings, "
+                                   "not a unit x category counts table")
+        n, k = r.n_units, r.n_raters
+        unit_idx, rater_idx = r.unit, r.rater
+        unit_labels = r.unit_labels
+        y = r.values[r.code]
+        n_ratings = len(y)
+        complete = n_ratings == n * k
+        notes = tuple(r.notes)
+        scores = None
+        if complete:
+            scores = np.empty((n, k))
+            scores[unit_idx, rater_idx] = y
     if n < 2:
         raise ReliabilityError(f"ICCs need at least 2 units; got {n}")
     if k < 2:
@@ -354,24 +352,24 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
         first = int(np.argmax(counts < k))
         raise ReliabilityError(
             f"method 'anova' needs every unit rated by all {k} raters, but unit "
-            f"{show(r.unit_labels[first])} has {counts[first]} rating(s) "
+            f"{show(unit_labels[first])} has {counts[first]} rating(s) "
             f"({n * k - n_ratings} missing in all); use method='reml' (or 'auto')")
     if method == "anova":
-        scores = np.empty((n, k))
-        scores[unit_idx, rater_idx] = y
-        return _icc_anova(scores, confidence, n_resamples, seed, bootstrap_method, notes)
-    return _icc_reml(y, unit_idx, rater_idx, n, k, confidence, n_resamples, seed,
+        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes)
+    if scores is not None and unit_idx is None:
+        unit_idx = np.repeat(np.arange(n), k)
+        rater_idx = np.tile(np.arange(k), n)
+        y = scores.ravel()
+    return _icc_reml(y, unit_idx, rater_idx, n, k, confidence, bootstrap, seed,
                      bootstrap_method, notes)
 
 
-def _as_interval(data, *, encoding=None, **kw):
-    from reliability.data import Ratings, as_ratings
+def _as_interval(data, **kw):
+    from reliability.data import as_ratings
 
     if isinstance(data, Ratings):
         return data.with_level("interval") if data.level not in ("interval", "ratio") else data
-    kw = {k: v for k, v in kw.items() if v is not None}
-    # min_ratings=1 so that a one-rater input is named as such (icc drops units rated once)
-    return as_ratings(data, level="interval", encoding=encoding, min_ratings=1, **kw)
+    return as_ratings(data, level="interval", **{k: v for k, v in kw.items() if v is not None})
 
 
 # ---------------------------------------------------------------------- ANOVA
@@ -393,17 +391,6 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
     tests = _anova.f_tests(ms, n, k)
     cis, extra_all = _anova.f_intervals(ms, est, n, k, confidence)
     msr, msc, mse, msw = (float(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
-
-    def recompute(name, level):
-        # the same exact F interval at another level (degenerate cases as below)
-        value = float(est[name][0])
-        if not math.isfinite(value):
-            return NAN, NAN
-        if (mse == 0 and name[:4] in ("ICC2", "ICC3")) or (msw == 0 and name[:4] == "ICC1"):
-            if value == 1:
-                return value, value
-        return _anova.f_intervals(ms, est, n, k, level)[0][name]
-
     notes = list(notes)
     boot = {}
     if bootstrap:
@@ -437,19 +424,19 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
             method_text += f"; Satterthwaite df {v:.4g} at ICC(A,1)"
         if name == "ICC2k":
             method_text += "; Spearman-Brown transform of the ICC(A,1) bounds (psych/pingouin)"
-        se, se_kind = NAN, "none"
+        se = NAN
+        extra["ci_method"] = "exact F (McGraw & Wong 1996)"
         if bootstrap:
             b = boot[name]
-            extra["bootstrap"] = _boot_dict(b)
-            se, se_kind = b.se, "bootstrap"
-            method_text += f"; {b.method}: SE and interval in extra['bootstrap']"
+            extra["ci_F"] = list(ci)       # the same as ci; kept for scripts written for 0.1
+            se = b.se
+            extra["bootstrap"] = _boot_dict(b, bootstrap, seed)
+            extra["bootstrap_n_valid"] = b.n_valid
+            method_text += f"; bootstrap SE and interval ({b.method}) in extra['bootstrap']"
         mw, sf, desc = FORM_INFO[name]
-        forms[name] = ICCForm(name, value, se=se, ci=ci, ci_level=confidence,
-                              method=method_text, se_kind=se_kind, p_value=p, reason=reason,
-                              extra=extra, mcgraw_wong=mw, shrout_fleiss=sf, description=desc,
-                              F=F, df1=df1, df2=df2,
-                              ci_method="exact F" if math.isfinite(value) else "none",
-                              _recompute=recompute)
+        forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci), confidence,
+                              F, df1, df2, p, se, method_text, reason, extra,
+                              _f_interval(ms, est, n, k, name, power))
     for name in _anova.FORMS:
         if forms[name].estimate < 0:
             notes.append(f"{name} is negative: units differ less than chance "
@@ -468,6 +455,20 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
                      tuple(notes))
 
 
+def _f_interval(ms, est, n, k, name, power):
+    """The exact interval of ``name`` at any level (what ICCForm.confidence_interval calls)."""
+    def interval(level):
+        cis, _ = _anova.f_intervals(ms, est, n, k, level)
+        lo, hi = cis[name]
+        return lo, hi
+    return interval
+
+
+def _boot_dict(b, n_resamples, seed) -> dict:
+    return {"se": float(b.se), "ci": [float(b.ci[0]), float(b.ci[1])], "method": b.method,
+            "n_resamples": int(n_resamples), "seed": seed, "n_valid": int(b.n_valid)}
+
+
 def _sf(F, df1, df2):
     from scipy import stats
     if not np.isfinite(F):
@@ -475,16 +476,12 @@ def _sf(F, df1, df2):
     return stats.f.sf(F, df1, df2)
 
 
-def _boot_dict(b) -> dict:
-    return {"se": b.se, "ci": list(b.ci), "ci_level": b.ci_level, "method": b.method,
-            "n_resamples": b.n_resamples, "n_valid": b.n_valid, "seed": b.seed}
-
-
 def _bootstrap_anova(terms, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units, shared_seed
+    from reliability.inference import bootstrap_units
 
     # One seed for the six calls, so every form uses the same resamples.
-    seed = shared_seed(seed)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
 
     def make(name):
         def statistic(w):
@@ -548,25 +545,24 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
         if not two_way and name[:4] != "ICC1":
             reason = ("not identified: every rater rated a single unit, so rater and error "
                       "variance cannot be separated (only ICC1/ICC1k apply)")
-        ci, se, se_kind, extra, ci_method = (NAN, NAN), NAN, "none", {}, "none"
+        ci, se, extra = (NAN, NAN), NAN, {}
         method_text = ("REML variance components, crossed random unit + rater model"
                        if name[:4] != "ICC1" else "REML variance components, one-way random model")
         if bootstrap:
             b = boot[name]
-            ci, se, se_kind = b.ci, b.se, "bootstrap"
+            ci, se = b.ci, b.se
             method_text += "; " + b.method + " (REML refitted per resample)"
-            extra["bootstrap"] = _boot_dict(b)
-            ci_method = b.method.replace("bootstrap over units", "bootstrap")
+            extra["ci_method"] = f"bootstrap ({b.method}): no exact interval for unbalanced data"
+            extra["bootstrap"] = _boot_dict(b, bootstrap, seed)
+            extra["bootstrap_n_valid"] = b.n_valid
         if bootstrap and not math.isfinite(value):
-            ci, se, ci_method = (NAN, NAN), NAN, "none"
+            ci, se = (NAN, NAN), NAN
         elif not bootstrap and not reason:
-            reason = ("no F test or exact interval for unbalanced data; pass n_resamples=N "
-                      "for a bootstrap interval over units")
+            reason = ("no F test or exact interval for unbalanced data; pass bootstrap=N for "
+                      "a bootstrap interval over units")
         mw, sf, desc = FORM_INFO[name]
-        forms[name] = ICCForm(name, value, se=se, ci=ci, ci_level=confidence,
-                              method=method_text, se_kind=se_kind, reason=reason, extra=extra,
-                              mcgraw_wong=mw, shrout_fleiss=sf, description=desc,
-                              ci_method=ci_method)
+        forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci),
+                              confidence, NAN, NAN, NAN, NAN, se, method_text, reason, extra)
     notes.append(f"REML (missing/unbalanced data): k = {kh:.4g} is the harmonic mean of "
                  "ratings per unit; average-measures forms refer to a mean of k ratings")
     for comp, val in (("unit", two.variances["unit"]), ("rater", two.variances["rater"])):
@@ -579,9 +575,10 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
 
 
 def _bootstrap_reml(y, unit, rater, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units, shared_seed
+    from reliability.inference import bootstrap_units
 
-    seed = shared_seed(seed)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
     order = np.argsort(unit, kind="stable")
     y_s, unit_s, rater_s = y[order], unit[order], rater[order]
     starts = np.searchsorted(unit_s, np.arange(n + 1))
@@ -632,3 +629,63 @@ def _ranges(lens):
     ends = np.cumsum(lens)
     out = np.arange(total) - np.repeat(ends - lens, lens)
     return out
+
+
+# ---------------------------------------------------------------------- one-way
+def oneway_icc(values, groups, *, confidence: float = 0.95):
+    """ICC(1): the between-group share of the variance of ``values`` grouped by ``groups``.
+
+    The one-way random-effects model ``x = mu + u_group + e`` with REML variance components
+    (:mod:`reliability._reml`), the estimator :func:`icc` uses for ICC1 of unbalanced data;
+    on balanced data it equals the ANOVA ICC(1) of Shrout & Fleiss (1979) whenever that is
+    positive. Groups with one value are kept (they inform the total variance). Used wherever
+    a between-inspector share of grade variance is reported (the HTML report), so that every
+    entry point gives one number.
+
+    The interval is the F interval of the one-way ANOVA (Shrout & Fleiss 1979) with the
+    average group size ``n0`` of Searle (1971) for unequal groups: exact for balanced data,
+    an approximation otherwise (``method`` says so).
+
+    Returns
+    -------
+    Estimate
+        NaN with a ``reason`` when fewer than two groups or no group with two values remain.
+    """
+    from scipy import stats
+
+    from reliability._reml import fit_reml
+    from reliability._results import Estimate
+    from reliability._validation import check_option
+
+    check_option("confidence", confidence)
+    y = np.asarray(values, dtype=float)
+    g = pd.Series(np.asarray(groups, dtype=object))
+    ok = np.isfinite(y) & g.notna().to_numpy()
+    y = y[ok]
+    codes, uniques = pd.factorize(g[ok].astype(str))
+    n = np.bincount(codes) if len(codes) else np.zeros(0, dtype=int)
+    method = ("one-way random effects ICC(1), REML variance components; F interval with "
+              "Searle's (1971) n0")
+    if len(uniques) < 2 or n.max() < 2:
+        return Estimate("ICC1", NAN, ci_level=confidence, method=method,
+                        reason="needs two groups and a group with two values")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_reml(y, [codes.astype(np.int64)], ["group"])
+    su, se = fit.variances["group"], fit.residual
+    est = float(su / (su + se)) if su + se > 0 else NAN
+    G, N = len(n), len(y)
+    mean = np.bincount(codes, weights=y) / n
+    msb = float(np.sum(n * (mean - y.mean()) ** 2)) / (G - 1)
+    msw = float(np.sum((y - mean[codes]) ** 2)) / (N - G)
+    n0 = (N - np.sum(n ** 2) / N) / (G - 1)
+    ci = (NAN, NAN)
+    if msw > 0 and np.isfinite(est):
+        F = msb / msw
+        q = 0.5 + confidence / 2
+        fl = F / stats.f.ppf(q, G - 1, N - G)
+        fu = F * stats.f.ppf(q, N - G, G - 1)
+        ci = (float(max((fl - 1) / (fl + n0 - 1), -1.0)), float(min((fu - 1) / (fu + n0 - 1),
+                                                                     1.0)))
+    return Estimate("ICC1", est, ci=ci, ci_level=confidence, method=method,
+                    extra={"n_groups": int(G), "n": int(N), "n0": float(n0)})

@@ -262,6 +262,11 @@ def build_design(formula: str, data, *, require_group: bool = True,
     """
     from formulaic import model_matrix
 
+    if not isinstance(formula, str):
+        hint = (": the formula comes first, e.g. linear_mixed('grade ~ x + (1|inspector)', data)"
+                if isinstance(data, str) and "~" in data else "")
+        raise ReliabilityError(f"the formula must be a string such as 'grade ~ x + (1|inspector)'"
+                               f"; got {type(formula).__name__}{hint}")
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
         from reliability._io import read_csv
         data = read_csv(data)

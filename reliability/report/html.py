@@ -19,12 +19,20 @@ th{background:#eee}td.l,th.l{text-align:left}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#444}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.85em}
 .small{font-size:.85em;color:#555}
+.summary{background:#f3f6fb;border-left:5px solid #0072B2;padding:.6em 1.2em;margin:1em 0}
+.summary h2{margin-top:.4em}.summary .answer{font-size:1.12em}
+.summary h3{font-size:1em;margin:.8em 0 .2em}
+details{margin:1em 0}summary{cursor:pointer;font-weight:bold}
+@media print{body{max-width:none;margin:0;font-size:10.5pt}details{display:block}
+details>*{display:block}h2{break-after:avoid}table,figure{break-inside:avoid}
+.noprint{display:none}a{color:inherit;text-decoration:none}}
 """
 
 _STATUS_TEXT = {
     "pass": "every compared figure is within its tolerance",
     "fail": "some compared figures are outside their tolerance",
     "error": "the study could not run",
+    "descriptive": "the study compares nothing: published figures are shown only as background",
 }
 
 
@@ -33,6 +41,8 @@ def esc(x) -> str:
 
 
 def fmt(v, digits: int = 4) -> str:
+    """A cell for people: integers (also ``2.0``) as integers, no scientific notation
+    (``< 0.0001`` for tiny values), at most ``digits`` decimals with trailing zeros cut."""
     if v is None:
         return "&mdash;"
     if isinstance(v, bool):
@@ -42,9 +52,14 @@ def fmt(v, digits: int = 4) -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "&mdash;"
-        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
-            return f"{v:.3e}"
-        return f"{v:.{digits}f}"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        if 0 < abs(v) < 1e-4:
+            return "&lt; 0.0001" if v > 0 else "&gt; -0.0001"
+        if abs(v) >= 1e6:
+            return f"{v:,.0f}"
+        text = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+        return text if text not in ("-0", "") else "0"
     return esc(v)
 
 
@@ -83,6 +98,9 @@ def figures_html(figures) -> str:
             "<th class='l'>Kind</th><th class='l'>Source</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
             "<p class='small'>Kind: <b>published</b> = compared with a published figure; "
+            "<b>derived</b> = derived by this project from published counts (a check of our "
+            "arithmetic, not a published number); <b>calibration</b> = a published share the "
+            "synthetic data were calibrated to (checks the generator, reproduces nothing); "
             "<b>truth</b> = estimated from synthetic data and compared with the generator's "
             "known value; <b>context</b> = a published figure for a different population shown "
             "beside ours, never a pass or a fail.</p>")
@@ -111,27 +129,61 @@ def list_html(items) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
+def summary_html(summary) -> str:
+    """The plain-language summary that leads a user report."""
+    parts = ["<section class='summary' id='summary'><h2>Summary</h2>",
+             f"<p><b>Question.</b> {esc(summary.get('question', ''))}</p>",
+             "<p class='answer' id='answer'><b>Answer.</b> "
+             + " ".join(f"<span class='sentence'>{esc(a)}</span>"
+                        for a in summary.get("answer", ())) + "</p>"]
+    if summary.get("not_shown"):
+        parts.append("<h3>What this does not show</h3>" + list_html(summary["not_shown"]))
+    if summary.get("data"):
+        parts.append("<h3>The data</h3>" + list_html(summary["data"]))
+    if summary.get("suppression"):
+        parts.append(f"<h3>Small numbers</h3><p>{esc(summary['suppression'])}</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def study_report_html(outcome, *, software: dict, created: str) -> str:
-    """The HTML report of one study outcome."""
-    parts = [f"<h1>{esc(outcome.title)}</h1>",
-             f"<p class='small'>Study <code>{esc(outcome.name)}</code></p>",
-             f"<p>{esc(outcome.description)}</p>",
-             f"<p class='status {esc(outcome.status)}'>Status: {esc(outcome.status)} &mdash; "
-             f"{esc(_STATUS_TEXT.get(outcome.status, ''))}</p>"]
+    """The HTML report of one study outcome: summary (when the outcome has one), charts,
+    compact tables, compared figures, then the full tables, methods and software."""
+    summary = getattr(outcome, "summary", None) or {}
+    parts = [f"<h1>{esc(outcome.title)}</h1>"]
+    if summary:
+        parts.append(summary_html(summary))
+    else:
+        parts += [f"<p class='small'>Study <code>{esc(outcome.name)}</code></p>",
+                  f"<p>{esc(outcome.description)}</p>",
+                  f"<p class='status {esc(outcome.status)}'>Status: {esc(outcome.status)} "
+                  f"&mdash; {esc(_STATUS_TEXT.get(outcome.status, ''))}</p>"]
     if outcome.error:
         parts.append("<h2>Error</h2><pre>" + esc(outcome.error) + "</pre>")
-    if outcome.data_sources:
+    if outcome.data_sources and not summary:
         parts.append("<h2>Data</h2>" + list_html(outcome.data_sources))
-    parts.append("<h2>Compared figures</h2>" + figures_html(outcome.figures))
-    for t in outcome.tables:
+    if outcome.plots:
+        parts.append("<h2>Charts</h2>" + "".join(plot_html(p) for p in outcome.plots))
+    main = [t for t in outcome.tables if not getattr(t, "appendix", False)]
+    appendix = [t for t in outcome.tables if getattr(t, "appendix", False)]
+    for t in main:
         parts.append(f"<h2>{esc(t.caption)}</h2>"
                      + table_html(t.columns, t.rows, note=t.note))
-    if outcome.plots:
-        parts.append("<h2>Plots</h2>" + "".join(plot_html(p) for p in outcome.plots))
+    if outcome.figures:
+        parts.append("<h2>Compared figures</h2>" + figures_html(outcome.figures))
+    elif not summary:
+        parts.append("<h2>Compared figures</h2>" + figures_html(outcome.figures))
+    if appendix or outcome.assumptions or outcome.notes or summary.get("references"):
+        parts.append("<h2>Appendix</h2>")
+    for t in appendix:
+        parts.append(f"<h3>{esc(t.caption)}</h3>"
+                     + table_html(t.columns, t.rows, note=t.note))
     if outcome.assumptions:
-        parts.append("<h2>Assumptions</h2>" + list_html(outcome.assumptions))
+        parts.append("<h3>Methods and assumptions</h3>" + list_html(outcome.assumptions))
     if outcome.notes:
-        parts.append("<h2>Notes</h2>" + list_html(outcome.notes))
+        parts.append("<h3>Notes</h3>" + list_html(outcome.notes))
+    if summary.get("references"):
+        parts.append("<h3>References</h3>" + list_html(summary["references"]))
     parts.append(software_html(software, outcome.seed, created))
     parts.append("<p class='small'>Contains public sector information licensed under the Open "
                  "Government Licence v3.0 where real Ofsted/DfE data are used. Grades change at "

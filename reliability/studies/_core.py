@@ -7,22 +7,30 @@ it is printed, the tolerance and a status), the tables and plots it shows, and t
 assumptions it makes. The runner (:mod:`reliability.studies.runner`) turns that into
 ``results.json``, image files and a self-contained HTML report.
 
-Statuses of a figure:
+Kinds of a figure (what its target is):
 
-* ``pass`` / ``fail`` - reproduced value within / outside the tolerance of the published
-  value (or of the generator's known truth for synthetic data);
-* ``context`` - a published figure for a *different population* shown beside ours; never
-  pass/fail;
-* ``error`` - the value could not be computed (NaN): counts as a failure.
+* ``published`` - a figure printed in the source, reproduced from the same data;
+* ``derived`` - a figure this project derived from published counts (e.g. the Wilson interval
+  of 22 of 24): a check of our arithmetic, not of the source;
+* ``calibration`` - a published share that the synthetic data were *calibrated to*: matching it
+  checks the generator, it reproduces nothing;
+* ``truth`` - the known truth of a synthetic generator;
+* ``context`` - a published figure for a different population shown beside ours.
+
+Statuses of a figure: ``pass`` / ``fail`` (within / outside its tolerance), ``context``
+(never pass/fail) and ``error`` (could not be computed: counts as a failure).
+
+The status of a study is ``error`` (it could not run), ``fail`` (a figure failed or could
+not be computed), ``pass`` (every compared figure is within tolerance) or ``descriptive``
+(it compared nothing: only context figures, tables and plots; it neither passes nor fails).
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -30,7 +38,8 @@ from reliability._errors import ReliabilityError
 from reliability._results import json_safe
 
 STATUSES = ("pass", "fail", "context", "error")
-KINDS = ("published", "truth", "context")
+KINDS = ("published", "derived", "calibration", "truth", "context")
+STUDY_STATUSES = ("pass", "fail", "error", "descriptive")
 
 
 @dataclass(frozen=True)
@@ -91,11 +100,13 @@ class Table:
     columns: tuple
     rows: tuple
     note: str = ""
+    appendix: bool = False     # a full table: shown after the charts and compact tables
 
     def to_dict(self) -> dict:
         return json_safe({"name": self.name, "caption": self.caption,
                           "columns": list(self.columns),
-                          "rows": [list(r) for r in self.rows], "note": self.note})
+                          "rows": [list(r) for r in self.rows], "note": self.note,
+                          "appendix": self.appendix})
 
 
 @dataclass(frozen=True)
@@ -122,10 +133,6 @@ class Study:
         Shown in ``reliability study list`` and at the top of the report.
     run : callable
         ``run(ctx: StudyContext) -> None``.
-    requires : sequence of str
-        Library modules the study needs (``reliability.agreement``, or with the names it
-        uses: ``reliability.agreement:fleiss_kappa,krippendorff_alpha``); a missing one
-        makes the study fail loudly with status ``error`` rather than be faked.
     data : str
         Where the data come from (real file with provenance, or generator with parameters).
     disclosure : bool
@@ -136,23 +143,8 @@ class Study:
     title: str
     description: str
     run: Callable[["StudyContext"], None]
-    requires: Sequence[str] = ()
     data: str = ""
     disclosure: bool = False
-
-    def missing_modules(self) -> list[str]:
-        missing = []
-        for req in self.requires:
-            mod, _, names = req.partition(":")
-            try:
-                m = importlib.import_module(mod)
-            except ModuleNotFoundError as exc:
-                missing.append(f"{mod} ({exc})")
-                continue
-            absent = [n for n in names.split(",") if n and not hasattr(m, n)]
-            if absent:
-                missing.append(f"{mod} (no {', '.join(absent)})")
-        return missing
 
 
 class StudyContext:
@@ -185,6 +177,8 @@ class StudyContext:
         """Compare ``value`` with the published target ``key`` of this study's spec."""
         t = self.target(key)
         kind = t.get("kind", "published")
+        if kind not in KINDS:
+            raise ReliabilityError(f"target {key!r} has kind {kind!r}; known: {list(KINDS)}")
         if kind == "context":
             status = "context"
         else:
@@ -218,7 +212,7 @@ class StudyContext:
 
     # ---- content ---------------------------------------------------------------------
     def table(self, name: str, frame, *, caption: str = "", note: str = "",
-              index: bool = False) -> Table:
+              index: bool = False, appendix: bool = False) -> Table:
         """Record a table (a pandas DataFrame, or a list of dicts)."""
         import pandas as pd
 
@@ -230,7 +224,8 @@ class StudyContext:
         tab = Table(name=_slug(name), caption=caption or name,
                     columns=tuple(str(c) for c in df.columns),
                     rows=tuple(tuple(_cell(v) for v in row) for row in
-                               df.itertuples(index=False, name=None)), note=note)
+                               df.itertuples(index=False, name=None)), note=note,
+                    appendix=bool(appendix))
         self.tables.append(tab)
         return tab
 
@@ -307,6 +302,9 @@ class StudyOutcome:
     error: str = ""
     seconds: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: plain-language summary leading a user report: ``question``, ``answer`` (sentences),
+    #: ``not_shown``, ``data`` (sentences), ``suppression``, ``references``
+    summary: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict:
@@ -324,4 +322,5 @@ class StudyOutcome:
             "tables": [t.to_dict() for t in self.tables],
             "plots": [p.to_dict() for p in self.plots],
             "assumptions": list(self.assumptions), "notes": list(self.notes),
-            "data_sources": list(self.data_sources)})
+            "data_sources": list(self.data_sources),
+            **({"summary": dict(self.summary)} if self.summary else {})})

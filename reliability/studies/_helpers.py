@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError
+from reliability.scales import OFSTED_GRADES
 
-GRADE_NAMES = {"outstanding": 1, "good": 2, "requires improvement": 3, "inadequate": 4,
-               "satisfactory": 3, "serious weaknesses": 4, "special measures": 4}
 
 
 def frame_of(obj) -> pd.DataFrame:
@@ -49,5 +48,5 @@ def grade_codes(values) -> np.ndarray:
     s = pd.Series(values)
     num = pd.to_numeric(s, errors="coerce")
     out = num.where(num.isin([1, 2, 3, 4]))
-    text = s.astype(str).str.strip().str.lower().map(GRADE_NAMES)
+    text = s.map({u: OFSTED_GRADES.code_of(u) for u in s.dropna().unique()})
     return out.fillna(text).to_numpy(dtype=float)

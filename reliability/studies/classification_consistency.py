@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from reliability.studies._core import Study
+from reliability.scales import OFSTED_GRADES
 
 # National distribution of overall effectiveness, 31 August 2024 (Outstanding, Good, RI,
 # Inadequate), published_figures.md; used as the generator's grade proportions.
 PROPORTIONS = (0.14, 0.77, 0.08, 0.02)
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 RELIABILITIES = (0.5, 0.7, 0.9)
 N_SCHOOLS = 20_000
 
@@ -123,6 +124,5 @@ STUDY = Study(
                 "inspections and from the closed-form latent model, both compared with the "
                 "generator's known truth, at reliabilities 0.5, 0.7 and 0.9.",
     run=run,
-    requires=("reliability.consistency", "matplotlib"),
     data="Synthetic (latent normal generator, national grade proportions).",
 )

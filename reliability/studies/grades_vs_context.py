@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from reliability.studies._core import Study
+from reliability.scales import OFSTED_GRADES
 
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 N_SCHOOLS = 20_000
 # Generator: five equal deprivation bands (1 = least deprived). Calibrated to the England
 # figures of schoolratings.co.uk (RI or Inadequate 1.8..8.0% by FSM quintile; Outstanding
@@ -111,6 +112,5 @@ STUDY = Study(
                 "tau-b, Goodman-Kruskal gamma, Somers' d) with a trend test, on simulated "
                 "schools whose population association is known exactly.",
     run=run,
-    requires=("reliability.validity:grade_context", "matplotlib"),
     data="Synthetic (generator in the study, calibrated to England 2022-25 shares).",
 )

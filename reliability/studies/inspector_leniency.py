@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from reliability.studies._core import Study
+from reliability.scales import OFSTED_GRADES
 
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 N_INSPECTIONS = 20_000
 N_INSPECTORS = 1376  # as in Bokhove et al. (2023)
 SHARE_FEMALE = 0.5
@@ -167,7 +168,6 @@ STUDY = Study(
                 "ordinal and binomial mixed models recover the gender effect and the "
                 "inspector variance; a caterpillar plot shows the inspector effects.",
     run=run,
-    requires=("reliability.models:ordinal_mixed,binomial_mixed", "matplotlib"),
     data="Synthetic (generator in the study, calibrated to Bokhove et al. 2023).",
     disclosure=True,
 )

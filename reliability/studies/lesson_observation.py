@@ -121,8 +121,6 @@ STUDY = Study(
                 "compared with the generator's truth; published single-observation "
                 "reliabilities are shown as context.",
     run=run,
-    requires=("reliability.gtheory:g_study",
-              "reliability.datasets:simulate_lesson_observations", "matplotlib"),
     data="Synthetic lessons x observers (reliability.datasets.simulate_lesson_observations, "
          "components chosen for a single-observation reliability of 0.6).",
 )

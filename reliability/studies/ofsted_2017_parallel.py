@@ -99,8 +99,5 @@ STUDY = Study(
                 "over every split the publication leaves open, and the number of parallel "
                 "inspections a useful estimate would need.",
     run=run,
-    requires=("reliability.consistency:agreement_range,n_for_agreement",
-              "reliability.agreement:cohen_kappa",
-              "reliability.datasets:load_ofsted_2017_short_inspections", "matplotlib"),
     data="Published counts (Ofsted 2017, ref. 170004): 22 of 24 pairs agreed.",
 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from reliability.studies._core import Study
+from reliability.scales import OFSTED_GRADES
 
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 KEY_JUDGEMENTS = (("quality_of_education", (r"^quality of education$",)),
                   ("behaviour_and_attitudes", (r"^behaviour and attitudes$",)),
                   ("personal_development", (r"^personal development$",)),
@@ -186,8 +187,5 @@ STUDY = Study(
                 "previous vs latest grade (not a reliability estimate). National figures are "
                 "shown as context for a different population.",
     run=run,
-    requires=("reliability.datasets:load_ofsted_outcomes_2023_west_midlands",
-              "reliability.agreement:cohen_kappa,krippendorff_alpha",
-              "reliability.validity:grade_context", "matplotlib"),
     data="Ofsted official statistics, West Midlands, as at 31 August 2023 (OGL v3.0).",
 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from reliability.studies._core import Study
+from reliability.scales import OFSTED_GRADES
 
-GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADES = OFSTED_GRADES.labels
 SUBJECTS = (("reading", (r"^readprog$", r"read.*prog")),
             ("writing", (r"^writprog$", r"writ.*prog")),
             ("maths", (r"^matprog$", r"mat.*prog")))
@@ -159,7 +160,5 @@ STUDY = Study(
                 "standardised differences, the ordinal association of rating with progress, "
                 "and how it changes with the age of the rating. Special schools excluded.",
     run=run,
-    requires=("reliability.datasets:load_ks2_2019_progress",
-              "reliability.validity:grade_context,grade_outcome_differences", "matplotlib"),
     data="DfE KS2 2019 performance tables with Ofsted rating (OGL v3.0).",
 )

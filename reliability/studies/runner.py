@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from reliability._errors import ReliabilityError
-from reliability._results import json_safe
+from reliability._results import canonical_keys, json_safe
 from reliability.studies._core import Study, StudyContext, StudyOutcome
 
 SCHEMA = "reliability.study-results/1"
@@ -37,9 +37,9 @@ def run_study(study: Study, *, seed: int = DEFAULT_SEED, published=None,
               disclosure=None) -> StudyOutcome:
     """Run one study and collect its outcome (errors are caught and reported, not raised).
 
-    The status is ``error`` if a needed library module is missing or the study raised,
-    ``fail`` if any compared figure is outside its tolerance (or could not be computed), and
-    ``pass`` otherwise (``context`` figures never fail a study).
+    The status is ``error`` if the study raised, ``fail`` if any compared figure is outside
+    its tolerance (or could not be computed), ``pass`` if every compared figure is within it,
+    and ``descriptive`` if the study compared nothing (``context`` figures never pass or fail).
     """
     from reliability.studies.published import targets_for
 
@@ -48,31 +48,29 @@ def run_study(study: Study, *, seed: int = DEFAULT_SEED, published=None,
     t0 = time.perf_counter()
     ctx = StudyContext(study, seed=seed, published=published, disclosure=disclosure)
     error = ""
-    missing = study.missing_modules()
-    if missing:
-        error = ("needs library modules that are not available yet: " + ", ".join(missing))
-    else:
-        try:
-            import warnings
+    try:
+        import warnings
 
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                study.run(ctx)
-            # Library warnings (rows dropped, convergence) go into the report, once each.
-            for msg in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
-                                     if issubclass(w.category, UserWarning)
-                                     and "matplotlib" not in str(w.filename)):
-                ctx.note(msg)
-        except Exception as exc:  # a study must fail loudly, never be faked
-            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-            error = f"{type(exc).__name__}: {exc}\n" + "".join(tb[-3:])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            study.run(ctx)
+        # Library warnings (rows dropped, convergence) go into the report, once each.
+        for msg in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
+                                 if issubclass(w.category, UserWarning)
+                                 and "matplotlib" not in str(w.filename)):
+            ctx.note(msg)
+    except Exception as exc:  # a study must fail loudly, never be faked
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        error = f"{type(exc).__name__}: {exc}\n" + "".join(tb[-3:])
     statuses = {f.status for f in ctx.figures}
     if error:
         status = "error"
     elif statuses & {"fail", "error"}:
         status = "fail"
-    else:
+    elif "pass" in statuses:
         status = "pass"
+    else:
+        status = "descriptive"
     return StudyOutcome(
         name=study.name, title=study.title, description=study.description, status=status,
         seed=int(seed), figures=tuple(ctx.figures), tables=tuple(ctx.tables),
@@ -97,7 +95,7 @@ def write_outputs(outcomes, out_dir, *, seed: int, software: dict | None = None)
         for p in oc.plots:
             (d / f"{p.name}.png").write_bytes(p.png)
             (d / f"{p.name}.svg").write_text(p.svg, encoding="utf-8")
-        entry = oc.to_dict()
+        entry = canonical_keys(oc.to_dict())
         entry["report"] = f"{oc.name}/report.html"
         one = {"schema": SCHEMA, "created": created, "seed": int(seed), "software": software,
                "status": oc.status, "studies": [entry]}
@@ -107,7 +105,8 @@ def write_outputs(outcomes, out_dir, *, seed: int, software: dict | None = None)
                                                          created=created), encoding="utf-8")
         studies.append(entry)
     statuses = [s["status"] for s in studies]
-    overall = ("error" if "error" in statuses else "fail" if "fail" in statuses else "pass")
+    overall = ("error" if "error" in statuses else "fail" if "fail" in statuses
+               else "pass" if "pass" in statuses else "descriptive")
     summary = {s: sum(1 for f in (x for st in studies for x in st["figures"])
                       if f["status"] == s) for s in ("pass", "fail", "context", "error")}
     figures = [{"study": st["name"], **f} for st in studies for f in st["figures"]]

@@ -56,8 +56,5 @@ STUDY = Study(
                 "intraclass correlations of Shrout & Fleiss' 6 x 4 table, and Krippendorff's "
                 "alpha at four levels of measurement with missing data.",
     run=run,
-    requires=("reliability.icc:icc", "reliability.agreement:fleiss_kappa,krippendorff_alpha",
-              "reliability.datasets:load_fleiss1971,load_shrout_fleiss1979,"
-              "load_krippendorff_example"),
     data="Published example tables from the three papers.",
 )

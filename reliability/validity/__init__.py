@@ -8,9 +8,12 @@
 * :func:`grade_outcome_differences` - Cohen d / Hedges g vs a reference grade, raw and
   regression-adjusted for context.
 * :func:`band_agreement` - grade vs data band: agreement, kappa, AC1, confusion table.
+* :func:`validity_analysis` - all of the above for one table (what ``reliability validity``
+  runs).
 * :func:`ordinal_associations`, :func:`spearman`, :func:`linear_by_linear` - the kernels.
 """
 
+from reliability.validity._analysis import ValidityAnalysis, validity_analysis
 from reliability.validity._bands import band_agreement, gwet_ac1_table
 from reliability.validity._context import GradeContextResult, grade_context
 from reliability.validity._outcomes import grade_outcome_differences
@@ -34,4 +37,6 @@ __all__ = [
     "linear_by_linear",
     "ordinal_associations",
     "spearman",
+    "ValidityAnalysis",
+    "validity_analysis",
 ]

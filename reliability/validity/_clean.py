@@ -140,6 +140,21 @@ def code_grades(values, *, categories=None, missing=(), column: str = "grade",
         if key in lookup:
             raise ReliabilityError(f"categories contain a duplicate: {show(c)}")
         lookup[key] = j
+    from reliability.scales import recognise_scale
+
+    scale = recognise_scale(cats)
+    if scale is not None and {_norm(c) for c in cats} == {_norm(c) for c in scale.labels}:
+        # a known scale's other spellings ("RI", "Satisfactory") are its grades too
+        aliases = {}
+        for alias, canonical in scale.aliases:
+            if _norm(alias) not in lookup:
+                aliases[_norm(alias)] = (alias, canonical)
+                lookup[_norm(alias)] = lookup[_norm(canonical)]
+        used = [aliases[k] for k in pd.unique(keys[keep]) if k in aliases]
+        if used:
+            warnings.warn(f"column {column!r}: " + ", ".join(f"{a!r} read as {c!r}"
+                                                             for a, c in used),
+                          DataWarning, stacklevel=3)
     clash = set(lookup) & set(missing_keys)
     if clash:
         raise ReliabilityError(f"value {sorted(clash)[0]!r} is both a category and --missing")

@@ -85,7 +85,15 @@ def grade_outcome_differences(grade_codes, outcome, *, categories, covariates=No
         cov = np.asarray(covariates, dtype=float).reshape(len(g), -1)
         if not np.isfinite(cov).all():
             raise ReliabilityError("covariates contain missing values; drop them first")
-        xa = np.column_stack([xg, cov])
+        # The grade coefficients do not change under an affine change of a covariate, but
+        # least squares does: a covariate on the 1e15 scale makes the grade columns fall below
+        # lstsq's rank cut-off and their coefficients come back as ~0. Standardise first.
+        sd = cov.std(axis=0)
+        if (sd == 0).any() or not np.isfinite(sd).all():
+            j = int(np.flatnonzero((sd == 0) | ~np.isfinite(sd))[0])
+            raise ReliabilityError(f"covariate {j + 1} is constant (or overflows): it cannot "
+                                   "adjust the differences")
+        xa = np.column_stack([xg, (cov - cov.mean(axis=0)) / sd])
         ba, sea, dfa, _ = _ols(yv, xa)
     ests = {}
     ref = cats[reference]

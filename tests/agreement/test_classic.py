@@ -145,3 +145,29 @@ def test_light_kappa_invariant_to_relabelling_raters_and_categories(seed):
     Y = perm_cat[(X - 1).astype(int)][:, rng.permutation(3)]
     other = light_kappa(as_ratings(wide(Y).reset_index(), shape="wide", unit="unit")).estimate
     assert other == pytest.approx(base, abs=1e-12, nan_ok=True)
+
+
+def test_classic_coefficients_in_the_agreement_table_and_cli(capsys):
+    """Issue 19: the same keys in `reliability agree --json` wherever they are defined."""
+    import json
+    from pathlib import Path
+
+    import reliability as rl
+    from reliability.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "data" / "krippendorff_reliability_data.csv"
+    rt = rl.as_ratings(path, level="ordinal")
+    table = rl.agreement(rt)
+    assert main(["agree", str(path), "--level", "ordinal", "--json"]) == 0
+    coefs = json.loads(capsys.readouterr().out)["coefficients"]
+    for name, fn in (("light_kappa", rl.light_kappa), ("kendall_w", rl.kendall_w),
+                     ("cronbach_alpha", rl.cronbach_alpha)):
+        direct = fn(rt)
+        assert table[name].estimate == pytest.approx(direct.estimate, abs=1e-12), name
+        assert coefs[name]["estimate"] == pytest.approx(direct.estimate, abs=1e-12), name
+    # nominal data: no Kendall's W or alpha (they need an order); two raters: Bangdiwala's B
+    nominal = rl.agreement(rl.as_ratings(path))
+    assert "kendall_w" not in nominal.estimates and "light_kappa" in nominal.estimates
+    two = rl.agreement(pd.DataFrame({"a": [1, 2, 2, 3, 1, 2], "b": [1, 2, 3, 3, 1, 1]}))
+    assert two["bangdiwala_b"].estimate == pytest.approx(
+        rl.bangdiwala_b(pd.DataFrame({"a": [1, 2, 2, 3, 1, 2], "b": [1, 2, 3, 3, 1, 1]})).estimate)

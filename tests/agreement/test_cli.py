@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import reliability as rl
 from reliability.cli import main
 from tests.conftest import DATA, load_reference
 
@@ -80,6 +81,9 @@ def test_bootstrap_json(capsys):
         assert val["ci_level"] == 0.9
         assert val["se"] == plain["coefficients"][key]["se"]   # analytic SE unchanged
         b = val["bootstrap"]
+        if key in ("light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b"):
+            assert b["n_resamples"] == 0 and "not bootstrapped" in b["reason"]
+            continue
         assert b["n_resamples"] == 200 and b["seed"] == 4 and "method" in b
         assert len(b["ci"]) == 2
 
@@ -99,3 +103,27 @@ def test_errors_exit_2(capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["agree", str(tmp_path / "missing.csv")])
     assert exc.value.code == 2
+
+
+def test_weights_by_name_and_from_a_file(tmp_path, capsys):
+    """Gwet's weight family by name, and a user matrix from a CSV file (issue 19)."""
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("unit,r1,r2\n1,a,a\n2,b,a\n3,c,c\n4,b,b\n5,a,b\n6,c,b\n7,a,c\n")
+    wfile = tmp_path / "w.csv"
+    wfile.write_text(",a,b,c\na,1,0.5,0\nb,0.5,1,0.5\nc,0,0.5,1\n")
+    common = ["--level", "ordinal", "--categories", "a,b,c", "--json"]
+
+    def kappa(weights):
+        assert main(["agree", str(ratings), "--weights", weights, *common]) == 0
+        return json.loads(capsys.readouterr().out)["coefficients"]["cohen_kappa"]["estimate"]
+
+    assert kappa(str(wfile)) == pytest.approx(kappa("linear"), abs=1e-12)
+    import pandas as pd
+
+    frame = pd.read_csv(ratings, index_col=0)
+    api = rl.cohen_kappa(frame, level="ordinal", categories=list("abc"), weights="radical")
+    assert kappa("radical") == pytest.approx(api.estimate, abs=1e-12)
+    with pytest.raises(SystemExit) as exc:
+        main(["agree", str(ratings), "--weights", "cubic"])
+    assert exc.value.code == 2
+    assert "cubic" in capsys.readouterr().err

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from reliability import DataWarning
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
@@ -71,13 +73,27 @@ def test_kappa_matches_reference(name, data_dir):
     ref = load_reference(name)
     v = ref["values"]["cohen_kappa"]
     table = pd.read_csv(data_dir / f"{name}.csv", index_col=0).to_numpy()
-    k = cohen_kappa_table(table)
+    # the reference interval is vcd's z interval: ci_method="normal"
+    k = cohen_kappa_table(table, ci_method="normal")
     tol = ref["tolerance"]
     assert k.estimate == pytest.approx(v["estimate"], abs=tol)
     assert k.se == pytest.approx(v["se"], abs=tol)
     assert k.se_null == pytest.approx(v["se_null"], abs=tol)
     assert k.ci == pytest.approx(tuple(v["ci"]), abs=tol)
     assert k.p_value == pytest.approx(v["p_value_null"], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["fleiss_cohen_everitt_1969", "vcd_sexualfun"])
+def test_consistency_kappa_is_the_agreement_kappa(name, data_dir):
+    """One implementation: the kappa of parallel_consistency equals rl.cohen_kappa of the
+    same table, interval included (issue 15: they gave different CIs)."""
+    import reliability as rl
+
+    table = pd.read_csv(data_dir / f"{name}.csv", index_col=0).to_numpy()
+    mine = parallel_consistency(table).kappa
+    theirs = rl.cohen_kappa(rl.Ratings.from_table(table))
+    assert (mine.estimate, mine.se, *mine.ci) == pytest.approx(
+        (theirs.estimate, theirs.se, *theirs.ci), abs=1e-12)
 
 
 def test_parallel_intervals_match_scipy_and_statsmodels():
@@ -106,8 +122,13 @@ def test_pairs_table_text_and_blanks():
     cats = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
     table, got, dropped = pairs_table(first, second, categories=cats)
     assert dropped == 2 and table.sum() == 3 and table[1, 1] == 1 and table[1, 0] == 1
-    with pytest.raises(ReliabilityError, match="'Satisfactory'"):
-        pairs_table(pd.Series(["Satisfactory"]), pd.Series(["Good"]), categories=cats)
+    with pytest.raises(ReliabilityError, match="'Excellent'"):
+        pairs_table(pd.Series(["Excellent"]), pd.Series(["Good"]), categories=cats)
+    # the scale's older wording is its grade 3, said aloud
+    with pytest.warns(DataWarning, match="'Satisfactory' read as 'Requires improvement'"):
+        table, _, _ = pairs_table(pd.Series(["Satisfactory"]), pd.Series(["Good"]),
+                                  categories=cats)
+    assert table[2, 1] == 1
 
 
 @given(st.lists(st.integers(0, 9), min_size=4, max_size=4))

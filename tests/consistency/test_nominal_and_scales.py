@@ -72,3 +72,37 @@ def test_codes_with_labels_map_by_position_not_to_missing():
                                            categories=["Outstanding", "Good",
                                                        "Requires improvement", "Inadequate"])
     assert codes.tolist() == [0, 1, 1, 3] and not dropped
+
+
+def test_team_pairs_long_equals_wide():
+    """The long-to-pairs pivot is a library function (the CLI only calls it)."""
+    import pandas as pd
+
+    from reliability.consistency import team_pairs
+
+    wide = pd.DataFrame({"school": range(6), "a": ["Good", "Good", "RI", "Outstanding", 9, "Good"],
+                         "b": ["Good", "RI", "RI", "Good", "Good", None]})
+    long = wide.melt(id_vars="school", var_name="team", value_name="grade")
+    t1, c1, d1 = team_pairs(wide, first="a", second="b", missing=[9])
+    t2, c2, d2 = team_pairs(long, unit="school", rater="team", rating="grade", missing=[9])
+    assert (t1 == t2).all() and list(c1) == list(c2) and d1 == d2 == 2
+    assert int(t1.sum()) == 4
+
+
+def test_agreement_range_reports_p_different():
+    r = rl.agreement_range(22, 24)
+    d = r.to_dict()["p_different"]
+    assert d["estimate"] == pytest.approx(1 - r.estimate)
+    assert d["ci"] == pytest.approx([1 - r.ci[1], 1 - r.ci[0]])
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("simulate_kappa_precision", (0.5, [0.5, 0.5], [50])),
+    ("n_for_kappa_simulated", (0.5, [0.5, 0.5], 0.2)),
+    ("n_for_agreement_simulated", (0.9, 0.1)),
+])
+@pytest.mark.parametrize("bad", [{"n_sim": 1}, {"n_sim": 10**9}, {"confidence": 95},
+                                 {"seed": -1}])
+def test_simulation_options_checked_at_the_door(fn, args, bad):
+    with pytest.raises(rl.OptionError, match=next(iter(bad))):
+        getattr(rl.consistency, fn)(*args, **bad)

@@ -61,3 +61,22 @@ def test_structure_and_transition_on_the_shipped_file():
     tau = stats.kendalltau(both.iloc[:, 0].cat.codes, both.iloc[:, 1].cat.codes)
     assert tr.associations["kendall_tau_b"].estimate == pytest.approx(tau.statistic, abs=1e-10)
     assert tr.n == len(both) and tr.table.to_numpy().sum() == len(both)
+
+
+def test_both_frameworks_load_from_one_call(tmp_path):
+    """read_ofsted_inspections recognises a report-card MI file by its columns (issue 16)."""
+    from pathlib import Path
+
+    import reliability.datasets as ds
+
+    root = Path(__file__).resolve().parents[2] / "datasets"
+    new = ds.read_ofsted_inspections(root / "ofsted_report_cards_synthetic_mi.csv")
+    assert new.attrs["framework"] == "report_card_2025"
+    pd.testing.assert_frame_equal(new, ds.load_report_cards_synthetic_mi())
+    old = ds.read_ofsted_inspections(root / "ofsted_outcomes_2023-08-31_west_midlands.csv")
+    assert old.attrs["framework"] == "ofsted_2005"
+    # a file that is neither still names the missing columns
+    p = tmp_path / "neither.csv"
+    pd.DataFrame({"urn": [1], "colour": ["red"]}).to_csv(p, index=False)
+    with pytest.raises(ReliabilityError, match="Overall effectiveness"):
+        ds.read_ofsted_inspections(p)

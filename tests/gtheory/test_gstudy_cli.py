@@ -31,7 +31,7 @@ def test_brennan_json(capsys):
     assert main(["gstudy", str(DATA / "brennan_synthetic1_pxi.csv"), "--unit", "unit",
                  "--facets", "item", "--d-study", f"item={sizes}", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["design"] == "p x r" and out["n_units"] == 10
+    assert out["design"] == "p x r" and out["n_objects"] == 10
     variances = [c["variance"] for c in out["components"]]
     expected = [ref["values"][k]["estimate"] for k in ("sigma2_p", "sigma2_i", "sigma2_pi")]
     assert variances == pytest.approx(expected, abs=1e-6)
@@ -102,34 +102,26 @@ def test_plot_function_returns_figure():
     assert len(fig_g.axes[0].lines) == 3
 
 
-@pytest.mark.parametrize("flags, named", [
-    (["--score", "unit"], "'unit'"),                     # one column in two roles
-    (["--facets", "unit"], "'unit'"),
-    (["--plot", "x.unknown"], "unknown image format 'unknown'"),
-    (["--plot", "noext"], "unknown image format"),
-    (["--bootstrap", "1"], "--bootstrap"),
-    (["--confidence", "95"], "--confidence"),
-    (["--seed", "-1"], "--seed"),
-    (["--target", "1.5"], "--target"),
-    (["--method", "ols"], "method"),
-])
-def test_bad_options_exit_2_with_one_line_before_reading(flags, named, capsys, tmp_path):
-    # the file does not exist: the option is named first
-    with pytest.raises(SystemExit) as exc:
-        main(["gstudy", str(tmp_path / "absent.csv"), "--facets", "rater", *flags])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and named in err[0] and "absent.csv" not in err[0]
-
-
-def test_object_flag_is_a_deprecated_alias(capsys):
-    path = str(DATA / "brennan_synthetic1_pxi.csv")
-    assert main(["gstudy", path, "--unit", "unit", "--facets", "item", "--json"]) == 0
+def test_object_flag_is_a_deprecated_alias(tmp_path, capsys):
+    path = _two_facet_csv(tmp_path)
+    args = ["--facets", "inspector,visit", "--score", "grade", "--json"]
+    assert main(["gstudy", str(path), "--unit", "school", *args]) == 0
     new = json.loads(capsys.readouterr().out)
-    assert main(["gstudy", path, "--object", "unit", "--facets", "item", "--json"]) == 0
+    assert main(["gstudy", str(path), "--object", "school", *args]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out) == new
-    assert "--object is deprecated; use --unit" in captured.err
-    with pytest.raises(SystemExit):
-        main(["gstudy", "--help"])
-    assert "--object" not in capsys.readouterr().out
+    assert json.loads(captured.out)["components"] == new["components"]
+    assert "deprecated" in captured.err and new["unit"] == "school"
+
+
+@pytest.mark.parametrize("extra,match", [
+    (["--score", "school"], "both the score and the unit"),
+    (["--score", "grade", "--plot", "x.unknown"], "unknown image format"),
+])
+def test_one_line_errors(tmp_path, capsys, extra, match):
+    path = _two_facet_csv(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["gstudy", str(path), "--unit", "school", "--facets", "inspector,visit", *extra])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert match in err and "\n" not in err
+    assert not (tmp_path / "x.unknown").exists()

@@ -156,3 +156,29 @@ def test_single_condition_facet_is_an_error():
     with pytest.raises(ReliabilityError, match="single rater"):
         g_study(_nested(data[(data.occasion == 0) & (data.rater == 0)]).assign(
             rater=lambda d: d.school), unit="school", facets="rater", nested="r:p")
+
+
+def test_object_is_a_deprecated_alias_of_unit():
+    data = _pro(3)
+    new = g_study(data, unit="school", facets=("rater", "occasion"))
+    with pytest.warns(DeprecationWarning, match="unit="):
+        old = g_study(data, object="school", facets=("rater", "occasion"))
+    pd.testing.assert_frame_equal(new.components, old.components)
+    with pytest.warns(DeprecationWarning):
+        assert old.object == new.unit == "school"
+    with pytest.raises(ReliabilityError, match="not both"), pytest.warns(DeprecationWarning):
+        g_study(data, unit="school", object="rater", facets=("occasion",))
+
+
+@pytest.mark.parametrize("bad,match", [({"method": "ols"}, "method"), ({"unit": ""}, "unit"),
+                                       ({"score": 3}, "score")])
+def test_g_study_options_checked_at_the_door(bad, match):
+    from reliability._validation import OptionError
+
+    with pytest.raises(OptionError, match=match):
+        g_study("no-such-file.csv", **bad)
+
+
+def test_score_column_in_two_roles_is_refused():
+    with pytest.raises(ReliabilityError, match="both the score and the unit"):
+        g_study(_pro(3), unit="school", facets=("rater",), score="school")

@@ -49,10 +49,9 @@ def test_bootstrap_interval_coverage():
     hits = {f: 0 for f in truth}
     n_sets = 400
     for i in range(n_sets):
-        res = icc(_simulate(rng, 60, k, su2, sr2, se2), n_resamples=500, seed=i)
+        res = icc(_simulate(rng, 60, k, su2, sr2, se2), bootstrap=500, seed=i)
         for f, t in truth.items():
-            lo, hi = res[f].extra["bootstrap"]["ci"]
-            hits[f] += lo <= t <= hi
+            hits[f] += res[f].ci[0] <= t <= res[f].ci[1]
     cov = {f: h / n_sets for f, h in hits.items()}
     print("bootstrap (percentile over units) coverage (nominal 0.95):", cov)
     # ICC3 only resamples units, which is the source of its sampling error: near nominal.

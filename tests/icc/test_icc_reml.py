@@ -118,12 +118,12 @@ def test_unbalanced_icc_result_has_no_f_test_and_says_why():
 
 def test_reml_bootstrap_interval():
     d = _unbalanced(8, n=25, k=5)
-    res = icc(d, n_resamples=30, seed=3)
+    res = icc(d, bootstrap=30, seed=3)
     for form in FORMS:
         lo, hi = res[form].ci
         assert np.isfinite(lo) and lo <= hi
         assert res[form].se > 0
-    again = icc(d, n_resamples=30, seed=3)
+    again = icc(d, bootstrap=30, seed=3)
     assert again["ICC2"].ci == res["ICC2"].ci  # seeded
 
 

@@ -137,3 +137,11 @@ def test_cli_refuses_with_exit_2_and_writes_nothing(frame, in_tmp):
                         capture_output=True, text=True, cwd=in_tmp)
     assert ok.returncode == 0, ok.stderr
     assert "log(z)" in json.dumps(json.loads(ok.stdout))
+
+
+@pytest.mark.parametrize("fit", ["ordinal_mixed", "binomial_mixed", "linear_mixed"])
+def test_swapped_arguments_say_so(fit):
+    """(data, formula) was read as a file named after the formula: 'file not found: grade ~'."""
+    frame = pd.DataFrame({"grade": [1, 2, 3, 2], "insp": [1, 1, 2, 2]})
+    with pytest.raises(rl.ReliabilityError, match="formula comes first"):
+        getattr(rl, fit)(frame, "grade ~ 1 + (1|insp)")

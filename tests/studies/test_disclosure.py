@@ -91,7 +91,8 @@ def test_report_cli_disclosure(tmp_path):
         for c, v in zip(tab["columns"], row):
             if c.startswith("n_") and v is not None:
                 assert v >= 10
-    assert res["disclosure"] == {"min_cell": 10, "pseudonymised": True, "rankings": False}
+    assert {k: res["disclosure"][k] for k in ("min_cell", "pseudonymised", "rankings")} == \
+        {"min_cell": 10, "pseudonymised": True, "rankings": False}
     assert all(r[ncol] is not None for r in tab["rows"])
 
 
@@ -123,3 +124,31 @@ def test_report_bad_column_named(tmp_path, capsys):
 def test_disclosure_rejects_bad_min_cell():
     with pytest.raises(ReliabilityError):
         Disclosure(min_cell=0)
+
+
+def test_report_json_equals_results_file(tmp_path, capsys):
+    p = _data(tmp_path)
+    out = tmp_path / "r"
+    rc = main(["report", str(p), "--grade", "grade", "--context", "idaci", "--out", str(out),
+               "--json"])
+    assert rc == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((out / "results.json").read_text())
+    assert printed["n"] == 800
+
+
+def test_report_icc1_is_rl_icc(tmp_path, capsys):
+    """The report's between-inspector share is the ICC1 of rl.icc (issue 15: .03715 vs
+    .03723 from two implementations)."""
+    import reliability as rl
+
+    p = _data(tmp_path)
+    out = tmp_path / "r"
+    assert main(["report", str(p), "--grade", "grade", "--inspector", "inspector", "--key",
+                 "a-secret-key", "--out", str(out), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    df = pd.read_csv(p)
+    long = df.assign(visit=df.groupby("inspector").cumcount())
+    ref = rl.icc(long, shape="long", unit="inspector", rater="visit", rating="grade")
+    assert res["inspectors"]["icc1_between_inspectors"] == pytest.approx(
+        ref["ICC1"].estimate, abs=1e-8)

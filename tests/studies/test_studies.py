@@ -1,5 +1,4 @@
-"""Each built-in study runs and reproduces its figures (skipped, with the reason, only while
-a library module it needs has not been written yet)."""
+"""Each built-in study runs and reproduces its figures, or says it compares nothing."""
 
 import json
 
@@ -12,11 +11,9 @@ from reliability.studies.published import PUBLISHED
 @pytest.mark.parametrize("name", list_studies())
 def test_study_runs_and_passes(name, tmp_path):
     study = get_study(name)
-    missing = study.missing_modules()
-    if missing:
-        pytest.skip(reason=f"library modules not available yet: {', '.join(missing)}")
     oc = run_study(study, seed=20240601)
-    assert oc.status == "pass", oc.error or [f.to_dict() for f in oc.figures
+    compared = [f for f in oc.figures if f.status != "context"]
+    assert oc.status == ("pass" if compared else "descriptive"), oc.error or [f.to_dict() for f in oc.figures
                                              if f.status in ("fail", "error")]
     # Every declared target of the study is reported.
     reported = {f.name for f in oc.figures}

@@ -110,6 +110,32 @@ def test_adjusted_differences_match_statsmodels_ols():
         assert r[f"std_diff_adjusted[{c}]"].ci == pytest.approx(tuple(ci))
 
 
+
+@pytest.mark.parametrize("scale", [1e-12, 1e15])
+def test_adjusted_differences_do_not_depend_on_the_covariate_scale(scale):
+    """A covariate on the 1e15 scale gave adjusted differences of ~1e-31 (issue 15)."""
+    rng = np.random.default_rng(9)
+    n = 400
+    ctx = rng.normal(size=(n, 1))
+    g = np.clip(np.round(1 + ctx[:, 0] + rng.normal(size=n)), 0, 3).astype(int)
+    y = -0.3 * g + 0.5 * ctx[:, 0] + rng.normal(size=n)
+    ref = grade_outcome_differences(g, y, categories=list("ABCD"), covariates=ctx)
+    big = grade_outcome_differences(g, y, categories=list("ABCD"), covariates=(ctx + 7) * scale)
+    for c in "BCD":
+        key = f"std_diff_adjusted[{c}]"
+        # an affine change of the covariate leaves the adjusted differences unchanged
+        assert big[key].estimate == pytest.approx(ref[key].estimate, rel=1e-7)
+        assert big[key].se == pytest.approx(ref[key].se, rel=1e-7)
+
+
+def test_constant_covariate_is_refused():
+    from reliability import ReliabilityError
+
+    g = np.repeat([0, 1, 2], 20)
+    y = np.arange(60.0)
+    with pytest.raises(ReliabilityError, match="constant"):
+        grade_outcome_differences(g, y, categories=list("ABC"), covariates=np.ones(60))
+
 def test_ac1_matches_irrcac_reference(data_dir):
     from conftest import load_reference
 
@@ -149,3 +175,34 @@ def test_band_agreement_by_group():
     by = {x["group"]: x for x in r.info["by_group"]}
     assert by["P"]["n"] == 4 and by["P"]["n_agree"] == 3
     assert by["S"]["agreement"] == pytest.approx(3 / 4)
+
+
+def test_validity_analysis_is_what_the_cli_prints(tmp_path, capsys):
+    """The CLI is a thin shell: `reliability validity --json` prints validity_analysis()."""
+    import json
+
+    import pandas as pd
+
+    from reliability._results import canonical_keys, json_safe
+    from reliability.cli import main
+    from reliability.validity import validity_analysis
+
+    rng = np.random.default_rng(5)
+    n = 600
+    x = rng.normal(size=n)
+    frame = pd.DataFrame({"grade": np.clip(np.round(2 + 0.6 * x + rng.normal(size=n)), 1, 4),
+                          "x": x, "later": x + rng.normal(size=n), "z": rng.normal(size=n)})
+    frame.loc[3, "later"] = np.nan
+    path = tmp_path / "v.csv"
+    frame.to_csv(path, index=False)
+    res = validity_analysis(frame, grade="grade", context="x", outcome="later", adjust=["z"],
+                            pseudo_r2=True)
+    assert main(["validity", str(path), "--grade", "grade", "--context", "x", "--outcome",
+                 "later", "--adjust", "z", "--pseudo-r2", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == canonical_keys(json_safe(res.to_dict()))
+    assert printed["outcome_differences"]["n_dropped"] == 1
+    from reliability._validation import OptionError
+
+    with pytest.raises(OptionError, match="bands"):
+        validity_analysis(frame, grade="grade", context="x", bands=1)

@@ -1,0 +1,216 @@
+"""Sufficient statistics of one set of ratings, computed once and shared by every coefficient.
+
+Every agreement coefficient, its SE and its bootstrap is a function of sums over units of
+per-unit quantities (a unit's category counts, its ratings by each rater, the cell of a
+rater pair). Units with the same ratings -- the same category from the same raters, or for
+counts input the same counts row -- contribute identical terms. :class:`UnitStats`
+therefore reduces the ratings once to their distinct *patterns* and the number of units
+with each (``freq``); the coefficients are then computed from ``G`` patterns with weights
+``freq`` rather than from ``n`` units (5 ** 4 = 625 patterns at most for 4 raters and 4
+grades, whatever the number of units). The bootstrap resamples units as before and sums
+the resampling counts within patterns (``inference.bootstrap_units(groups=...)``), so its
+results are those of the unit-level computation too.
+
+When the patterns cannot be keyed exactly in 53 bits (many raters), every unit is its own
+pattern (``freq`` all ones): the same formulas, at the unit level. ``COMPRESS = False``
+forces that path (the tests compare the two).
+
+:func:`unit_stats` caches one object per :class:`~reliability.data.Ratings`, so
+``agreement()`` computes the counts, pattern table and rater margins once for the whole
+table of coefficients.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pandas as pd
+
+#: Reduce units to distinct rating patterns (False: one pattern per unit; for tests).
+COMPRESS = True
+_KEY_BITS = 52
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def unit_stats(rt) -> "UnitStats":
+    """The :class:`UnitStats` of ``rt``, computed once per Ratings object."""
+    per = _CACHE.get(rt)
+    if per is None:
+        per = {}
+        _CACHE[rt] = per
+    st = per.get(COMPRESS)
+    if st is None:
+        st = UnitStats(rt, compress=COMPRESS)
+        per[COMPRESS] = st
+    return st
+
+
+class UnitStats:
+    """Distinct rating patterns of a :class:`~reliability.data.Ratings` with their frequencies.
+
+    Attributes
+    ----------
+    n : int
+        Number of units.
+    G : int
+        Number of patterns (``n`` when uncompressed).
+    group : ndarray of int or None
+        Pattern of each unit (None: pattern ``i`` is unit ``i``).
+    freq : ndarray of float
+        Number of units with each pattern.
+    counts : ndarray (G, q) of int
+        Category counts of each pattern (r_ik of Fleiss / Gwet).
+    unit, rater, code : ndarray
+        Long arrays of the patterns' ratings (``unit`` is the pattern index); raters only.
+    """
+
+    def __init__(self, rt, *, compress: bool = True):
+        # A weak reference: the cache maps each Ratings to its stats weakly, and a strong
+        # one back would keep every Ratings ever analysed alive.
+        self._rt = weakref.ref(rt)
+        self.q = rt.n_categories
+        self.n = rt.n_units
+        self.has_raters = rt.has_raters
+        self.r = rt.n_raters if rt.has_raters else 0
+        self._families: dict = {}
+        self._pairs: dict = {}
+        self.group = self._patterns(rt) if compress else None
+        if self.group is None:
+            self.G = self.n
+            self.freq = np.ones(self.n)
+            if self.has_raters:
+                self.unit, self.rater, self.code = rt.unit, rt.rater, rt.code
+
+    @property
+    def rt(self):
+        """The Ratings these statistics describe."""
+        return self._rt()
+
+    # ------------------------------------------------------------------ patterns
+    def _patterns(self, rt):
+        """Pattern of each unit, or None when not worth it or not exactly keyable."""
+        n, q = self.n, self.q
+        if n < 2:
+            return None
+        if self.has_raters:
+            base = q + 1                           # digit 0 = not rated by that rater
+            if self.r * np.log2(base) > _KEY_BITS:
+                return None
+            pw = float(base) ** np.arange(self.r)
+            # Integer-valued terms and partial sums below 2**53: the float sum is exact.
+            term = pw[rt.rater]
+            term *= rt.code + 1
+            key = np.bincount(rt.unit, weights=term, minlength=n)
+        else:
+            counts = rt.counts
+            base = int(counts.max()) + 1
+            if q * np.log2(base) > _KEY_BITS:
+                return None
+            key = counts @ (float(base) ** np.arange(q))
+        if base ** (self.r if self.has_raters else q) <= max(4 * n, 1 << 16):
+            # Few possible keys: count them directly (no hashing); groups in key order.
+            key = key.astype(np.int64)
+            seen = np.bincount(key)
+            uniq = np.flatnonzero(seen)
+            if len(uniq) == n:
+                return None
+            remap = np.zeros(len(seen), dtype=np.int64)
+            remap[uniq] = np.arange(len(uniq))
+            group = remap[key]
+            self.freq = seen[uniq].astype(float)
+        else:
+            group, uniq = pd.factorize(key)
+            if len(uniq) == n:
+                return None
+            self.freq = np.bincount(group, minlength=len(uniq)).astype(float)
+        G = self.G = len(uniq)
+        digits = (np.asarray(uniq, dtype=np.int64)[:, None]
+                  // (np.int64(base) ** np.arange(self.r if self.has_raters else q))) % base
+        if self.has_raters:
+            codes = (digits - 1).astype(np.int32)        # G x r, -1 where not rated
+            self._codes = codes
+            u, j = np.nonzero(codes >= 0)
+            self.unit, self.rater, self.code = u.astype(np.int64), j.astype(np.int32), codes[u, j]
+            self._counts = np.bincount(self.unit * q + self.code,
+                                       minlength=G * q).reshape(G, q)
+        else:
+            self._counts = digits
+        return group.astype(np.int64)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def counts(self) -> np.ndarray:
+        """Category counts of each pattern (G x q; built on first use when uncompressed)."""
+        if self.group is None:
+            return self.rt.counts
+        return self._counts
+
+    @property
+    def ratings_per_pattern(self) -> np.ndarray:
+        if self.group is None:
+            return self.rt.ratings_per_unit
+        return self._counts.sum(axis=1)
+
+    @property
+    def max_ratings(self) -> int:
+        return int(self.ratings_per_pattern.max()) if self.G else 0
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Dense pattern x rater matrix of category codes, -1 where missing."""
+        if self.group is None:
+            return self.rt.codes
+        return self._codes
+
+    @property
+    def rater_counts(self) -> np.ndarray:
+        """Rater x category counts over all units (``Ratings.rater_counts``)."""
+        if self.group is None:
+            return self.rt.rater_counts
+        return np.bincount(self.rater.astype(np.int64) * self.q + self.code,
+                           weights=self.freq[self.unit],
+                           minlength=self.r * self.q).reshape(self.r, self.q)
+
+    def weighted_sum(self, x) -> np.ndarray:
+        """Sum over units of a per-pattern quantity ``x`` (G, ...)."""
+        return np.tensordot(self.freq, x, axes=(0, 0))
+
+    def pair(self, first: int = 0, second: int = 1) -> "PairCells":
+        """The units rated by both raters, as cells of their q x q table."""
+        key = (first, second)
+        if key not in self._pairs:
+            self._pairs[key] = PairCells(self, first, second)
+        return self._pairs[key]
+
+    def family(self, key, make):
+        """A coefficient family built once per weights (``make()`` on first use)."""
+        fam = self._families.get(key)
+        if fam is None:
+            fam = self._families[key] = make()
+        return fam
+
+
+class PairCells:
+    """Two raters' table and, for the bootstrap over their common units, each unit's cell."""
+
+    def __init__(self, st: UnitStats, first: int, second: int):
+        self.st, self.first, self.second = st, first, second
+        q = st.q
+        codes = st.codes
+        both = (codes[:, first] >= 0) & (codes[:, second] >= 0)
+        self._both = both
+        self._cell = codes[:, first].astype(np.int64) * q + codes[:, second]
+        w = st.freq[both] if st.group is not None else None
+        self.table = np.bincount(self._cell[both], weights=w,
+                                 minlength=q * q).reshape(q, q).astype(float)
+        self.n = int(round(self.table.sum()))
+
+    @property
+    def groups(self) -> np.ndarray:
+        """Cell (0..q*q-1) of each common unit, in unit order (the bootstrap's groups)."""
+        st = self.st
+        if st.group is None:
+            return self._cell[self._both]
+        g = st.group[self._both[st.group]]
+        return self._cell[g]
