@@ -42,9 +42,11 @@ def _with_suggestion(parser, message: str) -> str:
     from reliability._errors import suggest
 
     m = re.search(r"invalid choice: '([^']*)'", message)
-    if m:
-        choices = [c for a in parser._actions for c in (a.choices or [])
-                   if isinstance(a, argparse._SubParsersAction)]
+    choices = [c for a in parser._actions for c in (a.choices or [])
+               if isinstance(a, argparse._SubParsersAction)]
+    # only the command itself is an "unknown command"; a bad choice of a command's option
+    # (icc --method ols) keeps argparse's message, which names the option and its choices
+    if m and choices and message.startswith("argument COMMAND"):
         hint = suggest(m.group(1), choices)
         return f"unknown command {m.group(1)!r}{hint}; commands: {', '.join(choices)}"
     m = re.search(r"unrecognized arguments: (.*)", message)

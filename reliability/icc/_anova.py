@@ -27,16 +27,21 @@ def mean_squares(weights, per_unit, n, k):
 
     Parameters
     ----------
-    weights : (B, n) array of resampling counts (ones = observed data).
+    weights : (B, n) array of resampling counts (ones = observed data); a resample stands
+        for ``weights.sum()`` units (a jackknife row of zeros and ones for n - 1).
     per_unit : tuple ``(X, rowsum, rowsq)`` of the centred data ``X`` (n x k), its row
         sums and row sums of squares.
 
     Returns
     -------
-    dict of (B,) arrays ``MSR, MSC, MSE, MSW``.
+    dict of (B,) arrays ``MSR, MSC, MSE, MSW`` (and ``n``, the units of each resample).
     """
     X, rowsum, rowsq = per_unit
     w = np.atleast_2d(weights)
+    # the number of units of each resample: n for the bootstrap, n - 1 for the jackknife
+    # of the BCa interval (weights summing to n - 1), so every resample is analysed as the
+    # data set it stands for
+    n = w.sum(axis=1)
     total = w @ rowsum                       # grand total
     colsum = w @ X                           # B x k column totals
     sq = w @ rowsq                           # sum of squares
@@ -56,7 +61,7 @@ def mean_squares(weights, per_unit, n, k):
         "MSC": ssc / (k - 1),
         "MSE": sse / ((n - 1) * (k - 1)),
         "MSW": (ssc + sse) / (n * (k - 1)),
-        "SSR": ssr, "SSC": ssc, "SSE": sse,
+        "SSR": ssr, "SSC": ssc, "SSE": sse, "n": n,
     }
 
 
@@ -70,6 +75,7 @@ def per_unit_terms(scores):
 def icc_from_ms(ms, n, k):
     """The six ICC point estimates (Shrout & Fleiss 1979, Table 1 / McGraw & Wong 1996)."""
     msr, msc, mse, msw = ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"]
+    n = ms.get("n", n)   # units of each resample (see mean_squares)
     # A denominator that is zero up to rounding (relative to the mean squares) makes the
     # ratio meaningless: NaN. Only ICC2k's denominator MSR + (MSC - MSE)/n can reach or
     # cross 0 with non-degenerate data (rater mean square below the residual one).

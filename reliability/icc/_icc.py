@@ -239,7 +239,7 @@ class ICCResult:
     "confidence": "shared", "n_resamples": "shared", "seed": "shared",
     "bootstrap": AnyOf((None, OPTIONS["n_resamples"])), "method": Choice(METHODS),
     "bootstrap_method": Choice(("percentile", "bca")),
-    "shape": AnyOf((None, Choice(("wide", "long", "table", "counts"))))})
+    "shape": AnyOf((None, Choice(("wide", "long", "table"))))})
 def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
         bootstrap_method="percentile", shape=None, unit=None, rater="rater",
         rating="rating", encoding=None, bootstrap=None) -> ICCResult:
