@@ -399,3 +399,14 @@ def _bca_levels(statistic, n_units, estimate, valid, alpha, rng, groups=None, n_
     z = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
     adj = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
     return float(adj[0]), float(adj[1]), label
+
+
+def shared_seed(seed) -> int:
+    """One integer seed from ``seed`` (None, int or Generator), so that several
+    :func:`bootstrap_units` calls - one per statistic - draw the same resamples (a Generator
+    passed to each call would give every statistic other resamples)."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2 ** 63))
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2 ** 63))
+    return int(seed)

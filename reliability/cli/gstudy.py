@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from reliability._errors import ReliabilityError
-from reliability.cli._common import add_encoding, add_json, emit_json
+from reliability.cli._common import add_confidence, add_encoding, add_json, emit_json
 
 
 def register(subparsers) -> None:
@@ -27,6 +27,13 @@ def register(subparsers) -> None:
                    help="first facet nested within the object: 'r:p' or '<facet>:<object>' "
                         "(with two facets this gives the (r:p) x o design)")
     p.add_argument("--method", choices=["anova", "reml", "auto"], default="auto")
+    add_confidence(p)
+    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="add bootstrap SEs and intervals over units (components, E rho^2, "
+                        "Phi and the D-study table) with N resamples")
+    p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+    p.add_argument("--bootstrap-method", choices=["percentile", "bca"], default="percentile",
+                   help="bootstrap interval (default percentile)")
     p.add_argument("--d-study", dest="d_study", action="append", nargs="+", default=None,
                    metavar="FACET=N1,N2",
                    help="D-study sizes, e.g. --d-study rater=1,2,3,4 occasion=1,2")
@@ -65,20 +72,25 @@ def _parse_sizes(items, facets):
 
 
 def run(args) -> int:
-    from reliability._io import read_csv
     from reliability.gtheory import g_study
 
     facets = tuple(f.strip() for f in args.facets.split(",") if f.strip())
+    # everything that does not need the data is checked before the file is read
     if args.plot:
         _check_plot_path(args.plot)
-    frame = read_csv(args.path, encoding=args.encoding)
+    sizes = _parse_sizes(args.d_study, facets)
+    if args.target is not None and not 0 < args.target < 1:
+        raise ReliabilityError(f"--target {args.target!r} is not allowed: must be a number in "
+                               "(0, 1)")
     if args.object is not None:
         print("reliability: warning: --object is deprecated; use --unit", file=sys.stderr)
         if args.unit is not None and args.unit != args.object:
             raise ReliabilityError("give --unit or the deprecated --object, not both")
-    result = g_study(frame, unit=args.unit or args.object, facets=facets, score=args.score,
-                     nested=args.nested, method=args.method)
-    sizes = _parse_sizes(args.d_study, facets)
+    # the path goes to g_study itself, so that its options are checked before the file is read
+    result = g_study(args.path, unit=args.unit or args.object, facets=facets,
+                     score=args.score, nested=args.nested, method=args.method,
+                     confidence=args.confidence, n_resamples=args.bootstrap, seed=args.seed,
+                     bootstrap_method=args.bootstrap_method, encoding=args.encoding)
     if not sizes:
         # default table: 1..max(4, G-study n) conditions of the first facet
         first = facets[0]
@@ -120,3 +132,8 @@ def _check_plot_path(path: str) -> None:
     if ext not in known:
         raise ReliabilityError(f"--plot {path!r}: unknown image format {ext or '(none)'!r}; "
                                f"use one of {', '.join(known)}")
+    if os.path.isdir(path):
+        raise ReliabilityError(f"--plot {path!r} is a folder: give an image file name")
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        raise ReliabilityError(f"--plot {path!r}: folder {folder!r} does not exist")

@@ -35,17 +35,21 @@ absolute error ``sigma2(Delta)``; effects without ``p`` add to ``sigma2(Delta)``
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import math
+import numbers
 import warnings
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError, require_columns, show, warn_caller
-from reliability._results import _fmt, json_safe
-from reliability._validation import AnyOf, Choice, Text, validate_params
+from reliability._results import Estimate, EstimateTable, _fmt, json_safe
+from reliability._validation import (AnyOf, Choice, Constraint, OptionError, Real, Text,
+                                     check_option, validate_params)
 
 METHODS = ("auto", "anova", "reml")
 
@@ -93,14 +97,21 @@ class GStudy:
     facets : tuple of str
         Facet columns (``r`` and optionally ``o``).
     components : DataFrame
-        ``source, short, variance, percent, method`` (+ ``variance_raw, df, SS, MS`` for
-        ANOVA). ``variance`` is non-negative.
+        ``source, short, variance, percent, method, se, ci_low, ci_high, ci_method``
+        (+ ``variance_raw, df, SS, MS`` for ANOVA; + ``bootstrap_se, bootstrap_ci_low,
+        bootstrap_ci_high`` when ``n_resamples > 0``). ``variance`` is non-negative. ``se``
+        and the interval are analytic for balanced ANOVA (Brennan 2001 eq. 6.1,
+        Satterthwaite), the bootstrap's for REML fits (NaN without one).
     n : dict
         G-study sample size per facet (harmonic mean of levels per object when unbalanced).
     n_objects : int
     method : str
         ``"anova"`` or ``"reml"``.
     notes : tuple of str
+    confidence : float
+        Level of every interval (components, coefficients, D-study table).
+    n_resamples : int
+        Bootstrap resamples over units (0: none).
     """
 
     design: str
@@ -113,12 +124,16 @@ class GStudy:
     method: str
     notes: tuple = ()
 
+    _effects: tuple = field(default=(), repr=False)
+    confidence: float = 0.95
+    n_resamples: int = 0
+    _boot: Any = field(default=None, repr=False, compare=False)
+
     @property
     def object(self) -> str:
         """Deprecated name of :attr:`unit`."""
         warn_caller("GStudy.object is deprecated; use GStudy.unit", DeprecationWarning)
         return self.unit
-    _effects: tuple = field(default=(), repr=False)
 
     # ------------------------------------------------------------ D study core
     def _sizes(self, sizes: Mapping[str, float]) -> dict:
@@ -127,38 +142,28 @@ class GStudy:
             if key not in self.facets:
                 raise ReliabilityError(
                     f"unknown facet {key!r} for the D study; facets are {list(self.facets)}")
-            v = float(value)
-            if not v > 0:
-                raise ReliabilityError(f"D-study size for {key!r} must be positive; got {value!r}")
-            out[key] = v
+            if not _POSITIVE.accepts(value):
+                raise OptionError(f"D-study size {key}={value!r} is not allowed: must be "
+                                  f"{_POSITIVE.describe()}")
+            out[key] = float(value)
         return out
 
     def error_variances(self, **sizes) -> tuple[float, float]:
         """``(sigma2_delta, sigma2_Delta)`` for planned sizes (default: G-study sizes)."""
         n = self._sizes(sizes)
-        var = dict(zip(self.components["short"], self.components["variance"]))
-        rel = absolute = 0.0
-        for eff in self._effects:
-            if eff.short == "p":
-                continue
-            div = 1.0
-            for ax in eff.axes:
-                if ax > 0:
-                    div *= n[self.facets[ax - 1]]
-            part = var[eff.short] / div
-            absolute += part
-            if 0 in eff.axes:
-                rel += part
-        return rel, absolute
+        _, rel, absolute = _d_study(self._variances(), self._effects, self.facets,
+                                    {f: np.array([v]) for f, v in n.items()})
+        return float(rel[0, 0]), float(absolute[0, 0])
 
     def coefficients(self, **sizes) -> tuple[float, float]:
         """``(E rho^2, Phi)`` for planned numbers of conditions, e.g. ``rater=3``."""
-        s2p = float(self.components.loc[self.components["short"] == "p", "variance"].iloc[0])
-        rel, absolute = self.error_variances(**sizes)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = s2p / (s2p + rel) if (s2p + rel) > 0 else float("nan")
-            phi = s2p / (s2p + absolute) if (s2p + absolute) > 0 else float("nan")
-        return float(g), float(phi)
+        n = self._sizes(sizes)
+        g, phi = _coefficients(self._variances(), self._effects, self.facets,
+                               {f: np.array([v]) for f, v in n.items()})
+        return float(g[0, 0]), float(phi[0, 0])
+
+    def _variances(self) -> np.ndarray:
+        return self.components["variance"].to_numpy(dtype=float)[None, :]
 
     @property
     def g_coefficient(self) -> float:
@@ -177,16 +182,19 @@ class GStudy:
         the sizes, ``sigma2_delta``, ``sigma2_Delta``, ``g_coefficient`` and ``phi``.
         Facets not given keep their G-study size.
         """
+        for key in sizes:
+            if key not in self.facets:
+                raise ReliabilityError(
+                    f"unknown facet {key!r} for the D study; facets are {list(self.facets)}")
         grid = {}
         for f in self.facets:
             values = sizes.get(f, [self.n[f]])
             if np.isscalar(values):
                 values = [values]
             grid[f] = list(values)
-        for key in sizes:
-            if key not in self.facets:
-                raise ReliabilityError(
-                    f"unknown facet {key!r} for the D study; facets are {list(self.facets)}")
+            for v in grid[f]:
+                self._sizes({f: v})
+        exact = self.design == "p x r" and self.method == "anova"
         rows = []
         for combo in itertools.product(*grid.values()):
             plan = dict(zip(grid, combo))
@@ -194,10 +202,70 @@ class GStudy:
             g, phi = self.coefficients(**plan)
             row = {**{k: _num(v) for k, v in plan.items()}, "sigma2_delta": rel,
                    "sigma2_Delta": absolute, "g_coefficient": g, "phi": phi}
-            if self.design == "p x r" and self.method == "anova":
-                row.update(self.coefficient_intervals(plan[self.facets[0]]))
+            if exact:
+                row.update(self.coefficient_intervals(plan[self.facets[0]], self.confidence))
+            if self._boot is not None:
+                boot = {}
+                for name, j, value in (("g", 0, g), ("phi", 1, phi)):
+                    b = self._bootstrap_coefficient(j, plan, value)
+                    boot[f"{name}_ci_low"], boot[f"{name}_ci_high"] = b.ci
+                if exact:       # the exact interval stays; the bootstrap's beside it
+                    boot = {k.replace("_ci_", "_bootstrap_ci_"): v for k, v in boot.items()}
+                row.update(boot)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def _bootstrap_coefficient(self, j, plan, value):
+        """The bootstrap (over units) of E rho^2 (``j=0``) or Phi (``j=1``) for ``plan``."""
+        n = self._sizes(plan)
+        arrays = {f: np.array([v]) for f, v in n.items()}
+        return self._boot.run(lambda V: _coefficients(V, self._effects, self.facets,
+                                                      arrays)[j][:, 0], value)
+
+    def coefficient_estimates(self, **sizes) -> EstimateTable:
+        """E rho^2 and Phi for planned sizes (default: the G-study sizes) as Estimates.
+
+        Interval: the exact one for balanced p x r (``coefficient_intervals``), else the
+        bootstrap over units when :func:`g_study` had ``n_resamples > 0``, else NaN with a
+        ``reason``. ``se`` is the bootstrap SE (NaN without a bootstrap); ``ci_method`` in
+        ``extra`` says which interval ``ci`` is.
+        """
+        n = self._sizes(sizes)
+        g, phi = self.coefficients(**sizes)
+        where = {f"n_{f}": _num(v) for f, v in n.items()}
+        exact = self.design == "p x r" and self.method == "anova"
+        intervals = self.coefficient_intervals(n[self.facets[0]], self.confidence) if exact else {}
+        out = {}
+        for j, (name, key, value, label) in enumerate((("g_coefficient", "g", g, "E rho^2"),
+                                                       ("phi", "phi", phi, "Phi"))):
+            method = (f"{label} (Brennan 2001, ch. 4) of the {self.method.upper()} variance "
+                      "components")
+            ci, se, se_kind, extra, reason = (np.nan, np.nan), np.nan, "none", dict(where), ""
+            if exact:
+                ci = (intervals[f"{key}_ci_low"], intervals[f"{key}_ci_high"])
+                extra["ci_method"] = ("exact F of ICC(C,1) (Feldt) carried by Spearman-Brown"
+                                      if key == "g" else "McGraw & Wong ICC(A,1) interval "
+                                      "(Satterthwaite) carried by Spearman-Brown")
+            if self._boot is not None:
+                b = self._bootstrap_coefficient(j, sizes, value)
+                se, se_kind = b.se, "bootstrap"
+                extra["bootstrap"] = {"se": b.se, "ci": list(b.ci), "method": b.method,
+                                      "n_resamples": b.n_resamples, "n_valid": b.n_valid,
+                                      "seed": b.seed}
+                method += f"; {b.method}"
+                if not exact:
+                    ci = b.ci
+                    extra["ci_method"] = b.method.replace("bootstrap over units", "bootstrap")
+            if "ci_method" not in extra:
+                extra["ci_method"] = "none"
+                reason = ("no interval: pass n_resamples=N to g_study for a bootstrap over "
+                          "units (exact intervals exist for balanced p x r only)")
+            if not math.isfinite(value):
+                reason = "undefined: the unit and error variances are 0"
+            out[name] = Estimate(name, value, se=se, ci=ci, ci_level=self.confidence,
+                                 method=method, se_kind=se_kind, reason=reason, extra=extra)
+        return EstimateTable(out, info={"design": self.design, "unit": self.unit,
+                                        "method": self.method, **where})
 
     def coefficient_intervals(self, n_prime, confidence: float = 0.95) -> dict:
         """Exact intervals of E rho^2 and Phi for ``n_prime`` conditions (balanced p x r).
@@ -260,14 +328,28 @@ class GStudy:
             Facet sizes, ``g_coefficient``, ``phi``, ``observations_per_object``,
             ``reached`` (False, with the best design found, if the target is unreachable).
         """
-        if coefficient not in ("g", "phi"):
-            raise ReliabilityError(f"coefficient must be 'g' or 'phi'; got {coefficient!r}")
-        if not 0 < float(target) < 1:
-            raise ReliabilityError(f"target must be in (0, 1); got {target!r}")
+        where = "minimal_design()"
+        check_option("target", target, Real(0, 1, closed="neither"), where=where)
+        check_option("coefficient", coefficient, Choice(("g", "phi")), where=where)
         if max_n is None:
             max_n = {f: 50 for f in self.facets}
-        elif np.isscalar(max_n):
+        elif not isinstance(max_n, Mapping):
+            check_option("max_n", max_n, _MAX_N, where=where)
             max_n = {f: int(max_n) for f in self.facets}
+        for f, v in max_n.items():
+            if f not in self.facets:
+                raise OptionError(f"option max_n of {where} names {f!r}, which is not a facet; "
+                                  f"facets are {list(self.facets)}")
+            check_option(f"max_n[{f!r}]", v, _MAX_N, where=where)
+        if cost is not None:
+            if not isinstance(cost, Mapping):
+                raise OptionError(f"option cost={cost!r} of {where} is not allowed: must be a "
+                                  "dict of facet -> cost per condition")
+            for f, v in cost.items():
+                if f not in self.facets:
+                    raise OptionError(f"option cost of {where} names {f!r}, which is not a "
+                                      f"facet; facets are {list(self.facets)}")
+                check_option(f"cost[{f!r}]", v, _POSITIVE, where=where)
         ranges = [np.arange(1, int(max_n.get(f, 50)) + 1) for f in self.facets]
         mesh = np.meshgrid(*ranges, indexing="ij")
         plans = {f: m.ravel().astype(float) for f, m in zip(self.facets, mesh)}
@@ -293,36 +375,26 @@ class GStudy:
         return out
 
     def _vector_coefficients(self, plans):
-        var = dict(zip(self.components["short"], self.components["variance"]))
-        size = len(next(iter(plans.values())))
-        rel = np.zeros(size)
-        absolute = np.zeros(size)
-        for eff in self._effects:
-            if eff.short == "p":
-                continue
-            div = np.ones(size)
-            for ax in eff.axes:
-                if ax > 0:
-                    div = div * plans[self.facets[ax - 1]]
-            part = var[eff.short] / div
-            absolute += part
-            if 0 in eff.axes:
-                rel += part
-        s2p = var["p"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return s2p / (s2p + rel), s2p / (s2p + absolute)
+        g, phi = _coefficients(self._variances(), self._effects, self.facets, plans)
+        return g[0], phi[0]
 
     # ------------------------------------------------------------ output
     def to_dict(self, d_study: Mapping | None = None) -> dict:
         comps = [{"source": row["source"], "short": row["short"], "variance": row["variance"],
                   "percent": row["percent"], "method": row["method"],
-                  **{k: row[k] for k in ("variance_raw", "se") if k in row},
-                  **({"ci": [row["ci_low"], row["ci_high"]]} if "ci_low" in row else {})}
+                  **{k: row[k] for k in ("variance_raw", "se", "ci_method", "bootstrap_se")
+                     if k in row},
+                  **({"ci": [row["ci_low"], row["ci_high"]]} if "ci_low" in row else {}),
+                  **({"bootstrap_ci": [row["bootstrap_ci_low"], row["bootstrap_ci_high"]]}
+                     if "bootstrap_ci_low" in row else {})}
                  for _, row in self.components.iterrows()]
         out = {"design": self.design, "unit": self.unit, "object": self.unit, "facets": list(self.facets),
                "n_objects": self.n_objects, "n_observations": self.n_observations,
-               "n": dict(self.n), "method": self.method, "components": comps,
-               "g_coefficient": self.g_coefficient, "phi": self.phi}
+               "n": dict(self.n), "method": self.method, "confidence": self.confidence,
+               "n_resamples": self.n_resamples, "components": comps,
+               "g_coefficient": self.g_coefficient, "phi": self.phi,
+               "coefficients": {k: v.to_dict() for k, v in
+                                self.coefficient_estimates().estimates.items()}}
         table = self.d_study(**(d_study or {}))
         out["d_study"] = table.to_dict(orient="records")
         out["notes"] = list(self.notes)
@@ -335,19 +407,176 @@ class GStudy:
         sizes = ", ".join(f"n_{f} = {_fmt(v, 3)}" for f, v in self.n.items())
         lines = [f"G study, design {self.design} ({self.method.upper()}): {self.n_objects} "
                  f"{self.unit} objects, {self.n_observations} observations; {sizes}"]
-        cols = ["source", "variance", "percent"]
+        pct = f"{100 * self.confidence:g}%"
+        cols = ["source", "variance", "percent", "se", "ci_low", "ci_high"]
         if "df" in self.components:
             cols = ["source", "df", "SS", "MS", "variance_raw", "variance", "se", "ci_low",
                     "ci_high", "percent"]
         lines.append(self.components[cols].to_string(index=False,
                                                      float_format=lambda x: _fmt(x)))
-        lines.append(f"E rho^2 = {_fmt(self.g_coefficient)}   Phi = {_fmt(self.phi)}  "
-                     "(at the G-study sample sizes)")
+        kinds = sorted(set(self.components["ci_method"]) - {"none",
+                                                            "none (estimate not positive)"})
+        lines.append(f"{pct} intervals of the components: "
+                     + ("; ".join(kinds) if kinds else "none (REML: pass n_resamples=N / "
+                                                       "--bootstrap N)"))
+        if "bootstrap_se" in self.components and self.method == "anova":
+            lines.append(f"bootstrap over units (B={self.n_resamples}), {pct} intervals:")
+            lines.append(self.components[["source", "bootstrap_se", "bootstrap_ci_low",
+                                          "bootstrap_ci_high"]].to_string(
+                index=False, float_format=lambda x: _fmt(x)))
+        coefs = self.coefficient_estimates()
+
+        def ci(e):
+            lo, hi = e.ci
+            return f" {pct} CI [{_fmt(lo)}, {_fmt(hi)}]" if np.isfinite(lo) else ""
+
+        g, phi = coefs["g_coefficient"], coefs["phi"]
+        lines.append(f"E rho^2 = {_fmt(g.estimate)}{ci(g)}   Phi = {_fmt(phi.estimate)}"
+                     f"{ci(phi)}  (at the G-study sample sizes)")
+        if np.isfinite(g.ci[0]) or np.isfinite(phi.ci[0]):
+            lines.append(f"coefficient intervals: E rho^2 {g.extra['ci_method']}; Phi "
+                         f"{phi.extra['ci_method']}")
         lines.append("D study:")
         lines.append(self.d_study(**(d_study or {})).to_string(index=False,
                                                                float_format=lambda x: _fmt(x)))
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
+
+
+_POSITIVE = Real(0, None, closed="neither")
+
+
+@dataclass(frozen=True)
+class _MaxN(Constraint):
+    """The largest D-study size searched: an integer from 1 to 10,000."""
+
+    def accepts(self, value) -> bool:
+        return (not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Integral)
+                and 1 <= value <= 10_000)
+
+    def describe(self) -> str:
+        return "an integer from 1 to 10000"
+
+
+_MAX_N = _MaxN()
+
+
+@dataclass(frozen=True)
+class _Facets(Constraint):
+    """One or two distinct facet columns: a sequence, or a comma-separated string."""
+
+    def accepts(self, value) -> bool:
+        if isinstance(value, str):
+            names = [f.strip() for f in value.split(",") if f.strip()]
+        elif isinstance(value, (list, tuple)):
+            names = list(value)
+        else:
+            return False
+        return 1 <= len(names) <= 2 and len(set(map(str, names))) == len(names)
+
+    def describe(self) -> str:
+        return "one or two distinct facet columns (e.g. ('rater',) or 'rater,occasion')"
+
+
+def _d_study(V, effects, facets, plans):
+    """``(s2p, sigma2_delta, sigma2_Delta)`` as ``(B, P)`` arrays for ``B`` rows of variance
+    components ``V`` (in the order of ``effects``) and ``P`` planned designs (``plans``: facet
+    -> array of P sizes): the one D-study formula (Brennan 2001, ch. 4; random facets):
+    every effect other than p adds sigma2 / prod(n' of its facets) to the absolute error,
+    and to the relative error too when it contains p."""
+    V = np.atleast_2d(np.asarray(V, dtype=float))
+    size = len(next(iter(plans.values())))
+    rel = np.zeros((V.shape[0], size))
+    absolute = np.zeros((V.shape[0], size))
+    s2p = None
+    for j, eff in enumerate(effects):
+        if eff.short == "p":
+            s2p = V[:, j][:, None] * np.ones((1, size))
+            continue
+        div = np.ones(size)
+        for ax in eff.axes:
+            if ax > 0:
+                div = div * np.asarray(plans[facets[ax - 1]], dtype=float)
+        part = V[:, j][:, None] / div[None, :]
+        absolute = absolute + part
+        if 0 in eff.axes:
+            rel = rel + part
+    return s2p, rel, absolute
+
+
+def _coefficients(V, effects, facets, plans):
+    """``(E rho^2, Phi)`` as ``(B, P)`` arrays (see :func:`_d_study`); NaN when undefined."""
+    s2p, rel, absolute = _d_study(V, effects, facets, plans)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(s2p + rel > 0, s2p / (s2p + rel), np.nan)
+        phi = np.where(s2p + absolute > 0, s2p / (s2p + absolute), np.nan)
+    return g, phi
+
+
+class _UnitBootstrap:
+    """Bootstrap over units for any function of the variance components.
+
+    ``refit(picked)`` gives the (non-negative) components of the data of the units
+    ``picked`` (with repeats: a unit drawn twice is two units). The components of each
+    resample are computed once and cached, so every statistic - each component, E rho^2 and
+    Phi of any D-study design - uses the same resamples (one seed) for one refit each.
+    """
+
+    def __init__(self, refit, n_units, n_effects, n_resamples, seed, confidence, how):
+        from reliability.inference import shared_seed
+
+        self.refit, self.n, self.m = refit, int(n_units), int(n_effects)
+        self.B, self.seed = int(n_resamples), shared_seed(seed)
+        self.confidence, self.how = float(confidence), how
+        self._cache: dict = {}
+
+    def components(self, w) -> np.ndarray:
+        key = hashlib.sha1(np.ascontiguousarray(w).tobytes()).hexdigest()
+        if key not in self._cache:
+            out = np.full((w.shape[0], self.m), np.nan)
+            for b in range(w.shape[0]):
+                picked = np.repeat(np.arange(self.n), w[b].astype(np.int64))
+                if len(np.unique(picked)) < 2:
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        out[b] = self.refit(picked)
+                    except (ReliabilityError, np.linalg.LinAlgError):
+                        continue
+            self._cache[key] = out
+        return self._cache[key]
+
+    def run(self, statistic, estimate):
+        """:func:`reliability.inference.bootstrap_units` of ``statistic(V)`` (``V``: B x
+        components of the resamples)."""
+        from reliability.inference import bootstrap_units
+
+        return bootstrap_units(lambda w: statistic(self.components(w)), self.n,
+                               n_resamples=self.B, seed=self.seed,
+                               confidence=self.confidence, method=self.how,
+                               estimate=estimate)
+
+
+def _reml_refit(y, codes, sizes, effects, is_nested):
+    """``refit(picked)`` for :class:`_UnitBootstrap` by REML: the rows of the picked units,
+    each copy of a unit relabelled as a unit of its own."""
+    order = np.argsort(codes[0], kind="stable")
+    y_s = y[order]
+    codes_s = [c[order] for c in codes]
+    starts = np.searchsorted(codes_s[0], np.arange(sizes[0] + 1))
+
+    def refit(picked):
+        lens = starts[picked + 1] - starts[picked]
+        total = int(lens.sum())
+        idx = np.repeat(starts[picked], lens) + (np.arange(total) - np.repeat(
+            np.cumsum(lens) - lens, lens))
+        new_codes = [np.repeat(np.arange(len(picked)), lens)] + [c[idx] for c in codes_s[1:]]
+        new_sizes = [len(picked)] + list(sizes[1:])
+        table = _reml_components(y_s[idx], new_codes, new_sizes, effects, is_nested, [])
+        return table["variance"].to_numpy(dtype=float)
+
+    return refit
 
 
 def _num(v):
@@ -357,10 +586,13 @@ def _num(v):
 
 # ---------------------------------------------------------------------- entry point
 @validate_params({"method": Choice(METHODS), "confidence": "shared",
+                  "n_resamples": "shared", "seed": "shared",
+                  "bootstrap_method": Choice(("percentile", "bca")), "facets": _Facets(),
                   "unit": AnyOf((None, Text())),
                   "object": AnyOf((None, Text())), "score": Text(), "nested": AnyOf((None, Text()))})
 def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
-            method="auto", confidence=0.95, encoding=None, object=None) -> GStudy:
+            method="auto", confidence=0.95, n_resamples=0, seed=None,
+            bootstrap_method="percentile", encoding=None, object=None) -> GStudy:
     """Estimate the variance components of a G study (Brennan 2001).
 
     Parameters
@@ -384,8 +616,20 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
         ANOVA/EMS needs balanced complete data; REML handles any data; ``"auto"`` picks
         ANOVA when the data are balanced.
     confidence : float
-        Level of the intervals of the variance components (ANOVA: Satterthwaite 1946, with
-        SEs as Brennan 2001, eq. 6.1; REML: not computed, NaN).
+        Level of every interval: the variance components (ANOVA: Satterthwaite 1946, with
+        SEs as Brennan 2001, eq. 6.1; REML: the bootstrap's, NaN without one), E rho^2 and
+        Phi (``coefficient_estimates``) and the D-study table.
+    n_resamples : int
+        0 (default) or 2 to 1,000,000 bootstrap resamples over units: each resample (a unit
+        drawn twice is two units) refits the components once (ANOVA, or REML for unbalanced
+        data), and every component, E rho^2 and Phi of every D-study design is computed from
+        the same resamples. Analytic/exact intervals stay where they exist (balanced ANOVA
+        components, E rho^2 and Phi of balanced p x r); the bootstrap's are added beside
+        them (``bootstrap_*`` columns) and are the intervals everywhere else. Brennan (2001,
+        section 6.2) shows that this "boot-p" bootstrap is biased for facet components.
+    seed : int >= 0, numpy Generator or None
+        Seed of the bootstrap.
+    bootstrap_method : {"percentile", "bca"}
     encoding : str, optional
         Text encoding when ``data`` is a path (default UTF-8, then Windows-1252).
     object : str, optional
@@ -394,8 +638,8 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     Returns
     -------
     GStudy
-        ``.components``, ``.g_coefficient``, ``.phi``, ``.d_study(...)``,
-        ``.coefficients(...)``, ``.minimal_design(...)``.
+        ``.components``, ``.g_coefficient``, ``.phi``, ``.coefficient_estimates(...)``,
+        ``.d_study(...)``, ``.coefficients(...)``, ``.minimal_design(...)``.
 
     Notes
     -----
@@ -414,15 +658,13 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     if isinstance(facets, str):
         facets = tuple(f.strip() for f in facets.split(",") if f.strip())
     facets = tuple(facets)
-    if len(facets) not in (1, 2):
-        raise ReliabilityError(f"one or two facets are supported; got {list(facets)}")
-    if len(set((object,) + facets)) != len(facets) + 1:
-        raise ReliabilityError(f"unit and facet columns must differ; got {object!r}, {list(facets)}")
+    if object in facets:
+        raise OptionError(f"column {object!r} cannot be both the unit and a facet column")
     if score in (object,) + facets:
-        raise ReliabilityError(f"column {score!r} cannot be both the score and the "
-                               f"{'unit' if score == object else 'facet'} column")
+        raise OptionError(f"column {score!r} cannot be both the score and the "
+                          f"{'unit' if score == object else 'facet'} column")
+    is_nested = _parse_nested(nested, object, facets)      # names only: before the data
     frame = _long_frame(data, object, facets, score, encoding)
-    is_nested = _parse_nested(nested, object, facets)
     if len(facets) == 1:
         design = "r:p" if is_nested else "p x r"
     else:
@@ -491,18 +733,47 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
             neg = ", ".join(table.loc[table["variance_raw"] < 0, "source"])
             notes.append(f"negative ANOVA estimate(s) set to 0 (Brennan 2001): {neg}; the raw "
                          "values were used in solving for the other components")
+        Y = np.empty(sizes_local)
+        Y[tuple(codes_local)] = y
+
+        def refit(picked):
+            return _anova_core(Y[picked], effects)[3].clip(min=0.0)
     else:
         table = _reml_components(y, codes_local, sizes_local, effects, is_nested, notes)
+        table["se"] = table["ci_low"] = table["ci_high"] = np.nan
+        table["ci_method"] = "none"
         if not balanced:
             notes.append("unbalanced/incomplete data: D-study sizes default to the harmonic "
                          "mean number of conditions per object")
+        refit = _reml_refit(y, codes_local, sizes_local, effects, is_nested)
     total = table["variance"].sum()
     table["percent"] = 100 * table["variance"] / total if total > 0 else np.nan
+    boot = None
+    if n_resamples:
+        boot = _UnitBootstrap(refit, n_obj, len(effects), n_resamples, seed, confidence,
+                              bootstrap_method)
+        variances = table["variance"].to_numpy(dtype=float)
+        runs = [boot.run(lambda V, j=j: V[:, j], float(variances[j]))
+                for j in range(len(effects))]
+        table["bootstrap_se"] = [b.se for b in runs]
+        table["bootstrap_ci_low"] = [b.ci[0] for b in runs]
+        table["bootstrap_ci_high"] = [b.ci[1] for b in runs]
+        if method == "reml":        # no analytic interval: the bootstrap's is the interval
+            table["se"] = table["bootstrap_se"]
+            table["ci_low"] = table["bootstrap_ci_low"]
+            table["ci_high"] = table["bootstrap_ci_high"]
+            table["ci_method"] = [b.method.replace("bootstrap over units", "bootstrap")
+                                  for b in runs]
+        else:
+            notes.append(f"bootstrap over units (B={n_resamples}) beside the analytic "
+                         "intervals: Brennan (2001, 6.2) finds it biased for facet components")
     cols = ["source", "short", "variance", "percent", "method"]
-    cols += [c for c in ("variance_raw", "se", "ci_low", "ci_high", "df", "SS", "MS")
+    cols += [c for c in ("variance_raw", "se", "ci_low", "ci_high", "ci_method", "df", "SS",
+                         "MS", "bootstrap_se", "bootstrap_ci_low", "bootstrap_ci_high")
              if c in table]
     return GStudy(design, object, facets, table[cols].reset_index(drop=True), n_facets, n_obj,
-                  len(y), method, tuple(notes), tuple(effects))
+                  len(y), method, tuple(notes), tuple(effects), float(confidence),
+                  int(n_resamples), boot)
 
 
 def _local_index(obj, fac, n_fac):
@@ -521,9 +792,9 @@ def _parse_nested(nested, object, facets):
     text = str(nested).replace(" ", "")
     allowed = {"r:p", f"{facets[0]}:{object}"}
     if text not in allowed:
-        raise ReliabilityError(
-            f"nested must be 'r:p' or '{facets[0]}:{object}' (the first facet nested within "
-            f"the object); got {nested!r}")
+        raise OptionError(
+            f"option nested={nested!r} of g_study() is not allowed: must be None, 'r:p' or "
+            f"'{facets[0]}:{object}' (the first facet nested within the unit)")
     return True
 
 
@@ -591,9 +862,37 @@ def _long_frame(data, object, facets, score, encoding=None):
 # ---------------------------------------------------------------------- ANOVA / EMS
 def _anova_components(y, codes, sizes, effects, confidence=0.95):
     """Balanced random-effects ANOVA with Brennan's EMS rule."""
-    k = len(sizes)
     Y = np.empty(sizes)
     Y[tuple(codes)] = y
+    SS, dfv, msv, raw_v, C = _anova_core(Y, effects)
+    shorts = [e.short for e in effects]
+    coef = {e: C[j] for j, e in enumerate(shorts)}
+    raw = {e: float(raw_v[j]) for j, e in enumerate(shorts)}
+    se, lo, hi = _component_uncertainty(coef, shorts, msv, dfv, raw, confidence)
+    out = pd.DataFrame({
+        "source": [e.name for e in effects], "short": shorts,
+        "df": dfv, "SS": SS,
+        "MS": msv, "variance_raw": [raw[e] for e in shorts],
+    })
+    out["variance"] = out["variance_raw"].clip(lower=0.0)
+    out["se"] = [se[e] for e in shorts]
+    out["ci_low"] = [lo[e] for e in shorts]
+    out["ci_high"] = [hi[e] for e in shorts]
+    out["ci_method"] = ["Satterthwaite (Brennan 2001, 6.1.2)" if np.isfinite(lo[e])
+                        else "none (estimate not positive)" for e in shorts]
+    out["method"] = "ANOVA (expected mean squares)"
+    return out
+
+
+def _anova_core(Y, effects):
+    """Sums of squares, df, mean squares and unmodified components of the full array ``Y``.
+
+    Returns ``(SS, df, MS, raw, C)`` as arrays in the order of ``effects``, with
+    ``raw = C @ MS`` (the EMS equations solved for the coefficients of the mean squares).
+    Numpy only, so that every bootstrap resample can be refitted cheaply.
+    """
+    k = Y.ndim
+    sizes = Y.shape
     Y = Y - Y.mean()
     # effects of the full factorial (crossed) design via marginal means
     subsets = [frozenset(s) for r in range(1, k + 1) for s in itertools.combinations(range(k), r)]
@@ -610,41 +909,26 @@ def _anova_components(y, codes, sizes, effects, confidence=0.95):
         ss[s] = float(np.sum(np.broadcast_to(e, Y.shape) ** 2))
     df = {s: float(np.prod([sizes[a] - 1 for a in s])) for s in subsets}
     # pool the crossed effects into the design's effects (nested: r + pr -> r:p, ...)
-    rows = []
-    for eff in effects:
-        pooled = [s for s in subsets if _owner(s, effects) is eff]
-        rows.append((eff, sum(ss[s] for s in pooled), sum(df[s] for s in pooled)))
-    ms = {eff.short: s_ / d_ if d_ > 0 else np.nan for eff, s_, d_ in rows}
+    SS = np.array([sum(ss[s] for s in subsets if _owner(s, effects) is eff) for eff in effects])
+    DF = np.array([sum(df[s] for s in subsets if _owner(s, effects) is eff) for eff in effects])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        MS = np.where(DF > 0, SS / np.where(DF > 0, DF, 1.0), np.nan)
 
     def pi_bar(eff):
         return float(np.prod([sizes[a] for a in range(k) if a not in eff.axes]))
 
     # Each estimate is a linear combination of mean squares, sigma2_a = sum_b c_ab MS_b:
     # solve the EMS equations for the coefficients c (the same recursion on unit vectors).
-    shorts = [e.short for e in effects]
-    coef = {}
+    index = {e.short: j for j, e in enumerate(effects)}
+    C = np.zeros((len(effects), len(effects)))
     for eff in sorted(effects, key=lambda e: -len(e.axes)):
         c = np.zeros(len(effects))
-        c[shorts.index(eff.short)] = 1.0
+        c[index[eff.short]] = 1.0
         for b in effects:
             if b.axes > eff.axes:
-                c = c - pi_bar(b) * coef[b.short]
-        coef[eff.short] = c / pi_bar(eff)
-    msv = np.array([ms[e] for e in shorts])
-    dfv = np.array([d for _, _, d in rows])
-    raw = {e: float(coef[e] @ msv) for e in shorts}
-    se, lo, hi = _component_uncertainty(coef, shorts, msv, dfv, raw, confidence)
-    out = pd.DataFrame({
-        "source": [e.name for e in effects], "short": shorts,
-        "df": dfv, "SS": [s for _, s, _ in rows],
-        "MS": msv, "variance_raw": [raw[e] for e in shorts],
-    })
-    out["variance"] = out["variance_raw"].clip(lower=0.0)
-    out["se"] = [se[e] for e in shorts]
-    out["ci_low"] = [lo[e] for e in shorts]
-    out["ci_high"] = [hi[e] for e in shorts]
-    out["method"] = "ANOVA (expected mean squares)"
-    return out
+                c = c - pi_bar(b) * C[index[b.short]]
+        C[index[eff.short]] = c / pi_bar(eff)
+    return SS, DF, MS, C @ MS, C
 
 
 def _component_uncertainty(coef, shorts, ms, df, raw, confidence):
@@ -667,8 +951,9 @@ def _component_uncertainty(coef, shorts, ms, df, raw, confidence):
         denom = float(np.sum(terms ** 2 / df))
         if est > 0 and denom > 0:
             nu = est ** 2 / denom
-            lo[e] = float(nu * est / stats.chi2.ppf(1 - alpha / 2, nu))
-            hi[e] = float(nu * est / stats.chi2.ppf(alpha / 2, nu))
+            with np.errstate(divide="ignore", over="ignore"):   # tiny nu: no upper bound
+                lo[e] = float(nu * est / stats.chi2.ppf(1 - alpha / 2, nu))
+                hi[e] = float(nu * est / stats.chi2.ppf(alpha / 2, nu))
         else:
             lo[e] = hi[e] = float("nan")
     return se, lo, hi

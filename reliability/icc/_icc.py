@@ -477,11 +477,10 @@ def _sf(F, df1, df2):
 
 
 def _bootstrap_anova(terms, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units
+    from reliability.inference import bootstrap_units, shared_seed
 
     # One seed for the six calls, so every form uses the same resamples.
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+    seed = shared_seed(seed)   # one seed for the six forms: the same resamples
 
     def make(name):
         def statistic(w):
@@ -575,10 +574,9 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
 
 
 def _bootstrap_reml(y, unit, rater, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units
+    from reliability.inference import bootstrap_units, shared_seed
 
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+    seed = shared_seed(seed)   # one seed for the six forms: the same resamples
     order = np.argsort(unit, kind="stable")
     y_s, unit_s, rater_s = y[order], unit[order], rater[order]
     starts = np.searchsorted(unit_s, np.arange(n + 1))
