@@ -12,9 +12,12 @@ def register(subparsers) -> None:
                     "two-way ANOVA with exact F-based intervals; missing/unbalanced data: "
                     "REML variance components (intervals by --bootstrap).")
     p.add_argument("path", help="CSV file of ratings")
-    p.add_argument("--shape", choices=["wide", "long"], default="wide",
-                   help="wide: one row per unit, one column per rater (first column = unit "
-                        "id); long: unit, rater, rating columns")
+    p.add_argument("--shape", choices=["wide", "long", "table"], default=None,
+                   help="wide (default): one row per unit, one column per rater (first column "
+                        "= unit id); long: unit, rater, rating columns; table: a two-rater "
+                        "contingency table of numeric categories. Without --shape a square "
+                        "table whose row labels equal its column labels is refused, as in the "
+                        "library")
     p.add_argument("--unit", default=None, help="unit id column (default: first column / 'unit')")
     p.add_argument("--rater", default="rater", help="rater column of long data")
     p.add_argument("--rating", default="rating", help="rating column of long data")

@@ -45,3 +45,21 @@ def test_bad_choice_of_an_option_is_not_an_unknown_command(argv, named, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0] and "unknown command" not in err[0]
+
+
+def test_cli_refuses_a_contingency_table_look_alike_as_the_library_does(tmp_path, capsys):
+    # Before: the CLI passed shape="wide" by default, so the table the library refuses was
+    # analysed as 3 units x 3 raters from the command line
+    path = tmp_path / "tab.csv"
+    path.write_text(",1,2,3\n1,10,2,1\n2,3,12,2\n3,1,2,9\n")
+    with pytest.raises(rl.ReliabilityError, match="contingency table"):
+        icc(path)
+    with pytest.raises(SystemExit) as exc:
+        main(["icc", str(path)])
+    assert exc.value.code == 2 and "contingency table" in capsys.readouterr().err
+    import json
+
+    assert main(["icc", str(path), "--shape", "table", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_units"] == 42
+    assert main(["icc", str(path), "--shape", "wide", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_units"] == 3
