@@ -176,3 +176,25 @@ def test_cli_bootstrap_json_text_and_checks_before_reading(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert exc.value.code == 2 and len(err) == 1 and named in err[0], err
         assert "absent.csv" not in err[0]
+
+
+@pytest.mark.slow
+def test_bootstrap_coverage_of_the_coefficients():
+    # p x r, 40 units x 4 raters, sigma2 p = 1, r = 0.49, pr,e = 1: E rho^2 = 0.8, Phi = 0.7286
+    rng = np.random.default_rng(7)
+    n, k, n_sim = 40, 4, 300
+    truth = {"g_coefficient": 1 / (1 + 1 / 4), "phi": 1 / (1 + (0.49 + 1) / 4)}
+    hits = {name: 0 for name in truth}
+    for i in range(n_sim):
+        x = rng.normal(0, 1, (n, 1)) + rng.normal(0, 0.7, (1, k)) + rng.normal(0, 1, (n, k))
+        wide = pd.DataFrame(x, columns=[f"r{j}" for j in range(k)]).rename_axis("unit")
+        est = g_study(wide.reset_index(), facets="rater", n_resamples=500,
+                      seed=i).coefficient_estimates()
+        for name, t in truth.items():
+            lo, hi = est[name].extra["bootstrap"]["ci"]
+            hits[name] += lo <= t <= hi
+    cover = {name: h / n_sim for name, h in hits.items()}
+    print("bootstrap over units coverage (nominal 0.95):", cover)
+    assert abs(cover["g_coefficient"] - 0.95) < 0.04
+    # Phi also depends on the 4 rater effects, which resampling units cannot reproduce
+    assert cover["phi"] <= cover["g_coefficient"] + 0.03
