@@ -153,6 +153,10 @@ def study_report_html(outcome, *, software: dict, created: str) -> str:
     parts = [f"<h1>{esc(outcome.title)}</h1>"]
     if summary:
         parts.append(summary_html(summary))
+        if outcome.figures:       # a study that compares figures says how they came out
+            parts.append(f"<p class='status {esc(outcome.status)}'>Status: "
+                         f"{esc(outcome.status)} &mdash; "
+                         f"{esc(_STATUS_TEXT.get(outcome.status, ''))}</p>")
     else:
         parts += [f"<p class='small'>Study <code>{esc(outcome.name)}</code></p>",
                   f"<p>{esc(outcome.description)}</p>",

@@ -163,6 +163,7 @@ class StudyContext:
         self.assumptions: list[str] = []
         self.notes: list[str] = []
         self.data_sources: list[str] = []
+        self.summary: dict = {}
 
     # ---- targets ---------------------------------------------------------------------
     def target(self, key: str) -> Mapping:
@@ -246,6 +247,14 @@ class StudyContext:
                  svg=svg.getvalue())
         self.plots.append(p)
         return p
+
+    def summarise(self, *, question: str, answer, not_shown=(), data=()) -> None:
+        """The plain-language summary that leads the study's report: the question, the
+        answer (sentences built from results, never typed numbers), what it does not show,
+        the data."""
+        self.summary = {"question": str(question),
+                        "answer": [answer] if isinstance(answer, str) else list(answer),
+                        "not_shown": list(not_shown), "data": list(data)}
 
     def assume(self, text: str) -> None:
         self.assumptions.append(str(text))

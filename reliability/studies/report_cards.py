@@ -31,6 +31,18 @@ def _plain_answer(res) -> str:
             "strongly (a shared school factor) but are not one judgement repeated.")
 
 
+def _summarise(ctx, res) -> None:
+    ctx.summarise(
+        question="Do the report-card areas say different things about a school?",
+        answer=_plain_answer(res),
+        not_shown=["The data are synthetic with a known truth: the study checks that the "
+                   "methods recover it, not what Ofsted's inspectors do.",
+                   "Overlap between areas may be a halo (one impression coloured every area) or "
+                   "real: schools strong in one area are often strong in others; correlations "
+                   "cannot tell these apart."],
+        data=list(ctx.data_sources))
+
+
 def _structure_figures(ctx, res, truth, *, tolerance_se: float = 4.0):
     R = truth["latent_correlation"]
     for (a, b), r in res.polychoric.items():
@@ -78,7 +90,7 @@ def run_simulated(ctx) -> None:
                "here checks the generator and the estimator, it does not reproduce ASCL.")
     team_b = frame[[f"{a}_team_b" for a in areas]].set_axis(areas, axis=1)
     res = area_structure(frame[areas], areas=areas, seed=ctx.seed)
-    ctx.note(_plain_answer(res))
+    _summarise(ctx, res)
     # the first team's latent correlations are the truth shrunk by the team reliability
     _structure_figures(ctx, res, truth)
     ctx.table("polychoric", res.to_frame(),
@@ -123,7 +135,7 @@ def run_mi(ctx) -> None:
     ctx.assume("The MI layout is assumed (no real file could be obtained); columns are found "
                "by pattern, so a real release with these or similar names loads the same way.")
     res = area_structure(cards, areas=areas, seed=ctx.seed)
-    ctx.note(_plain_answer(res))
+    _summarise(ctx, res)
     _structure_figures(ctx, res, truth)
     ctx.table("polychoric", res.to_frame(), caption="Polychoric correlation of each pair of areas")
     ctx.plot("polychoric-heatmap", _heatmap(res), caption="Polychoric correlations (MI file)")

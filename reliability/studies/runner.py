@@ -76,7 +76,7 @@ def run_study(study: Study, *, seed: int = DEFAULT_SEED, published=None,
         seed=int(seed), figures=tuple(ctx.figures), tables=tuple(ctx.tables),
         plots=tuple(ctx.plots), assumptions=tuple(ctx.assumptions), notes=tuple(ctx.notes),
         data_sources=tuple(ctx.data_sources) or ((study.data,) if study.data else ()),
-        error=error, seconds=time.perf_counter() - t0)
+        error=error, seconds=time.perf_counter() - t0, summary=dict(ctx.summary))
 
 
 def write_outputs(outcomes, out_dir, *, seed: int, software: dict | None = None) -> dict:

@@ -179,3 +179,24 @@ def test_html_escapes_study_text(tmp_path):
     write_outputs([oc], tmp_path, seed=1)
     html = (tmp_path / "esc" / "report.html").read_text()
     assert "<script" not in html and "&lt;script&gt;" in html and "a &lt; b &amp; c" in html
+
+
+def test_report_card_study_report_leads_with_the_plain_answer(tmp_path):
+    """Issue 16: the report leads with the answer to 'do the areas say different things?',
+    built from the result (the effective number of areas in the sentence is the result's)."""
+    from reliability.studies import get_study
+
+    oc = run_study(get_study("report-cards-mi"))
+    write_outputs([oc], tmp_path, seed=1)
+    html = (tmp_path / "report-cards-mi" / "report.html").read_text()
+    assert html.index("Summary") < html.index("Compared figures")
+    assert "say different things" in html and "Status: pass" in html
+    from reliability.areas import area_structure
+    from reliability.datasets import load_report_cards_synthetic_mi
+    from reliability.datasets._report_cards import REPORT_CARD_AREAS
+
+    res = area_structure(load_report_cards_synthetic_mi(), areas=list(REPORT_CARD_AREAS),
+                         seed=oc.seed)
+    sentence = oc.summary["answer"][0]
+    assert f"behave like {res.effective_areas:.1f} independent judgements" in sentence
+    assert f"{100 * res.share_within_one_step:.0f}% of schools" in sentence
