@@ -371,6 +371,8 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per measurement process (default 120; quick 30)")
     p.add_argument("--output", default=str(HERE), help="directory for results.json / RESULTS.md")
+    p.add_argument("--max-size", type=int, default=None,
+                   help="skip sizes above this (e.g. the 100,000-inspection model fits)")
     p.add_argument("--merge", action="store_true",
                    help="keep the other groups' results already in results.json (same mode) "
                         "and replace only the groups run now")
@@ -383,6 +385,12 @@ def main(argv=None) -> int:
     repeats = args.repeats or (3 if args.quick else 5)
     timeout = args.timeout or (30.0 if args.quick else 120.0)
     jobs, notes = plan(groups, mode)
+    if args.max_size:
+        skipped = sorted({size for _, _, size in jobs if size > args.max_size})
+        jobs = [j for j in jobs if j[2] <= args.max_size]
+        if skipped:
+            notes.append(f"sizes {', '.join(f'{x:,}' for x in skipped)} of groups "
+                         f"{args.only} not run in this pass (--max-size {args.max_size:,})")
     load_before = _load()
     results = []
     for i, (g, impl, size) in enumerate(jobs, 1):
@@ -397,7 +405,9 @@ def main(argv=None) -> int:
             rerun = set()
             for g in groups:
                 rerun |= {"agreement_k2", "agreement_k4"} if g == "agreement" else {g}
-            kept = [r for r in old["results"] if r["group"] not in rerun]
+            # results at sizes skipped by --max-size are kept from the earlier run
+            kept = [r for r in old["results"] if r["group"] not in rerun
+                    or (args.max_size and r["size"] > args.max_size)]
             results = kept + results
             groups = list(dict.fromkeys(old.get("groups", []) + groups))
             old_notes = [n for n in old.get("notes", [])
