@@ -541,7 +541,8 @@ def _r_peer(model, design):
         rscript = shutil.which("Rscript")
         if rscript is None:
             raise Unavailable("Rscript not found (R peers are optional)")
-        fd, path = tempfile.mkstemp(suffix=".csv", prefix="bench_")
+        fd, path = tempfile.mkstemp(suffix=".csv", prefix="bench_",
+                                    dir=os.environ.get("BENCH_TMP"))
         os.close(fd)
         d["frame"].to_csv(path, index=False)
         script = str(Path(__file__).with_name("peers.R"))

@@ -84,13 +84,27 @@ def run_one(group, impl, size, *, repeats, timeout, seed=20240601):
     # One thread per BLAS so timings are comparable and we do not steal shared cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
+    import shutil
+    import signal
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="bench_")        # peers' files (R's CSV); removed below
+    env["BENCH_TMP"] = tmp
     t0 = time.perf_counter()
+    # Own process group, so that a timeout also ends what the worker started (Rscript).
+    child = subprocess.Popen([sys.executable, "-m", "benchmarks._worker", json.dumps(spec)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=ROOT, env=env, start_new_session=True)
     try:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks._worker", json.dumps(spec)],
-                              capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+        stdout, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
         return {"group": group, "impl": impl, "size": size, "status": "timeout",
                 "reason": f"timeout > {timeout:g} s"}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    proc = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
