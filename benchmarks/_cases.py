@@ -549,7 +549,8 @@ def _r_peer(model, design):
 
         def run(repeats):
             out = subprocess.run([rscript, "--vanilla", script, model, design, path,
-                                  str(repeats)], capture_output=True, text=True)
+                                  str(repeats)], capture_output=True, text=True,
+                                 check=False)
             lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
             if out.returncode != 0 or not lines:
                 raise RuntimeError((out.stderr.strip().splitlines() or ["R failed"])[-1])

@@ -53,7 +53,7 @@ def measure(spec: dict) -> dict:
             res = fn(max(repeats, 1))
         except _cases.Unavailable as exc:
             return {**out, "status": "unavailable", "reason": str(exc)}
-        except Exception as exc:
+        except Exception as exc:  # a failing peer is reported, not fatal
             return {**out, "status": "error", "reason": f"{type(exc).__name__}: {exc}"[:300]}
         finally:
             fn.cleanup()
