@@ -58,6 +58,15 @@ def _ratings(wide, level="ordinal"):
         return as_ratings(pd.DataFrame(wide), shape="wide", level=level, categories=[1, 2, 3, 4])
 
 
+def _cold(r):
+    """A fresh copy of a prebuilt Ratings: its derived counts and the agreement statistics
+    cached on it are recomputed by the call timed (as for a user's first call)."""
+    import dataclasses
+
+    sparse = None if r._sparse is None else _cold(r._sparse)
+    return dataclasses.replace(r, _sparse=sparse)
+
+
 def _quiet(fn):
     def run():
         with warnings.catch_warnings():
@@ -85,7 +94,7 @@ def _pairs(wide):
 
 def ours_cohen_ratings(d):
     fn, r = _agreement_fn("cohen_kappa"), _ratings(d["wide"])
-    return _quiet(lambda: fn(r))
+    return _quiet(lambda: fn(_cold(r)))
 
 
 def ours_cohen_frame(d):
@@ -95,7 +104,29 @@ def ours_cohen_frame(d):
 
 def ours_agreement_ratings(d):
     fn, r = _agreement_fn("agreement"), _ratings(d["wide"])
-    return _quiet(lambda: fn(r))
+    return _quiet(lambda: fn(_cold(r)))
+
+
+def _single(name, **kw):
+    """One coefficient of agreement()'s table on the same (ordinal) Ratings, same weights."""
+    def factory(d):
+        fn, r = _agreement_fn(name), _ratings(d["wide"])
+        return _quiet(lambda: fn(_cold(r), **kw))
+    return factory
+
+
+def ours_as_ratings_frame(d):
+    """DataFrame -> Ratings only (the input layer), as the [DataFrame] rows do first."""
+    from reliability.data import as_ratings
+
+    df = pd.DataFrame(d["wide"])
+    return _quiet(lambda: as_ratings(df, level="ordinal", categories=[1, 2, 3, 4],
+                                     min_ratings=1))
+
+
+def ours_fleiss_frame(d):
+    fn, df = _agreement_fn("fleiss_kappa"), pd.DataFrame(d["wide"])
+    return _quiet(lambda: fn(df, level="ordinal", categories=[1, 2, 3, 4]))
 
 
 def ours_agreement_frame(d):
@@ -126,12 +157,12 @@ def numpy_floor_pairs(d):
 # ---------------------------------------------------------------- agreement, k = 4
 def ours_fleiss_ratings(d):
     fn, r = _agreement_fn("fleiss_kappa"), _ratings(d["wide"])
-    return _quiet(lambda: fn(r))
+    return _quiet(lambda: fn(_cold(r)))
 
 
 def ours_alpha_ratings(d):
     fn, r = _agreement_fn("krippendorff_alpha"), _ratings(d["wide"], "nominal")
-    return _quiet(lambda: fn(r, level="nominal"))
+    return _quiet(lambda: fn(_cold(r), level="nominal"))
 
 
 def ours_alpha_frame(d):
@@ -221,12 +252,17 @@ B = 2000
 
 def ours_agreement_bootstrap(d):
     fn, r = _agreement_fn("agreement"), _ratings(d["wide"])
-    return _quiet(lambda: fn(r, bootstrap=B, seed=1))
+    return _quiet(lambda: fn(_cold(r), n_resamples=B, seed=1))
+
+
+def ours_agreement_bootstrap_bca(d):
+    fn, r = _agreement_fn("agreement"), _ratings(d["wide"])
+    return _quiet(lambda: fn(_cold(r), n_resamples=B, seed=1, bootstrap_method="bca"))
 
 
 def ours_cohen_bootstrap(d):
     fn, r = _agreement_fn("cohen_kappa"), _ratings(d["wide"])
-    return _quiet(lambda: fn(r, bootstrap=B, seed=1))
+    return _quiet(lambda: fn(_cold(r), n_resamples=B, seed=1))
 
 
 def ours_icc_bootstrap(d):
@@ -272,10 +308,23 @@ def sklearn_loop_bootstrap(d):
 
 
 # ----------------------------------------------------------------------- registry
+#: The single coefficients of agreement()'s table timed beside it (the most expensive ones;
+#: agreement() on ordinal grades uses quadratic weights).
+SINGLES = {
+    "agreement_k2": ("ours cohen_kappa [Ratings]", "ours conger_kappa [Ratings]",
+                     "ours gwet_ac2 [Ratings]", "ours krippendorff_alpha ordinal [Ratings]"),
+    "agreement_k4": ("ours fleiss_kappa [Ratings]", "ours conger_kappa [Ratings]",
+                     "ours gwet_ac2 [Ratings]", "ours krippendorff_alpha ordinal [Ratings]"),
+}
+
 IMPLS = {
     "agreement_k2": {
         "ours cohen_kappa [Ratings]": ours_cohen_ratings,
         "ours cohen_kappa [DataFrame]": ours_cohen_frame,
+        "ours as_ratings [DataFrame]": ours_as_ratings_frame,
+        "ours conger_kappa [Ratings]": _single("conger_kappa", weights="quadratic"),
+        "ours gwet_ac2 [Ratings]": _single("gwet_ac2", weights="quadratic"),
+        "ours krippendorff_alpha ordinal [Ratings]": _single("krippendorff_alpha"),
         "ours agreement() [Ratings]": ours_agreement_ratings,
         "ours agreement() [DataFrame]": ours_agreement_frame,
         "sklearn cohen_kappa_score": sklearn_cohen,
@@ -284,8 +333,13 @@ IMPLS = {
     },
     "agreement_k4": {
         "ours fleiss_kappa [Ratings]": ours_fleiss_ratings,
+        "ours fleiss_kappa [DataFrame]": ours_fleiss_frame,
         "ours krippendorff_alpha [Ratings]": ours_alpha_ratings,
         "ours krippendorff_alpha [DataFrame]": ours_alpha_frame,
+        "ours as_ratings [DataFrame]": ours_as_ratings_frame,
+        "ours conger_kappa [Ratings]": _single("conger_kappa", weights="quadratic"),
+        "ours gwet_ac2 [Ratings]": _single("gwet_ac2", weights="quadratic"),
+        "ours krippendorff_alpha ordinal [Ratings]": _single("krippendorff_alpha"),
         "ours agreement() [Ratings]": ours_agreement_ratings,
         "ours agreement() [DataFrame]": ours_agreement_frame,
         "statsmodels fleiss_kappa": statsmodels_fleiss,
@@ -300,6 +354,7 @@ IMPLS = {
     },
     "bootstrap": {
         "ours agreement(bootstrap=2000) [Ratings]": ours_agreement_bootstrap,
+        "ours agreement(bootstrap=2000, BCa) [Ratings]": ours_agreement_bootstrap_bca,
         "ours cohen_kappa(bootstrap=2000) [Ratings]": ours_cohen_bootstrap,
         "inference.bootstrap_units (kappa)": inference_kappa_bootstrap,
         "ours icc(bootstrap=2000), 1e4 x 4": ours_icc_bootstrap,
@@ -307,17 +362,30 @@ IMPLS = {
     },
 }
 
+_COLD = " (a fresh copy per call: derived counts and cached statistics recomputed)"
 RECEIVES = {
-    "ours cohen_kappa [Ratings]": "a prebuilt Ratings (integer-coded unit/rater/code arrays)",
+    "ours cohen_kappa [Ratings]": "a prebuilt Ratings (integer-coded unit/rater/code arrays)"
+                                  + _COLD,
     "ours cohen_kappa [DataFrame]": "wide DataFrame of grades, NaN missing (coding timed)",
-    "ours agreement() [Ratings]": "a prebuilt Ratings; computes the whole table of coefficients",
+    "ours as_ratings [DataFrame]": "wide DataFrame of grades, NaN missing; as_ratings only "
+                                   "(DataFrame -> Ratings, the input layer)",
+    "ours conger_kappa [Ratings]": "prebuilt ordinal Ratings, quadratic weights (as in "
+                                   "agreement())" + _COLD,
+    "ours gwet_ac2 [Ratings]": "prebuilt ordinal Ratings, quadratic weights" + _COLD,
+    "ours krippendorff_alpha ordinal [Ratings]": "prebuilt ordinal Ratings, ordinal metric "
+                                                 "(as in agreement())" + _COLD,
+    "ours fleiss_kappa [DataFrame]": "wide DataFrame, NaN missing (coding timed)",
+    "ours agreement(bootstrap=2000, BCa) [Ratings]": "prebuilt Ratings, 2,000 resamples, BCa "
+                                                     "(jackknife included)" + _COLD,
+    "ours agreement() [Ratings]": "a prebuilt Ratings; computes the whole table of coefficients"
+                                  + _COLD,
     "ours agreement() [DataFrame]": "wide DataFrame, NaN missing; whole table incl. coding",
     "sklearn cohen_kappa_score": "two int64 arrays of the complete pairs (missing removed untimed)",
     "irrCAC": "irrCAC (Python) could not be installed in this environment: recorded as unavailable",
     "numpy floor": "pre-coded int arrays (k=2: the complete pairs; k=4: long unit/code arrays); "
                    "one np.bincount pass + closed-form kappa",
-    "ours fleiss_kappa [Ratings]": "a prebuilt Ratings",
-    "ours krippendorff_alpha [Ratings]": "a prebuilt Ratings (nominal)",
+    "ours fleiss_kappa [Ratings]": "a prebuilt Ratings" + _COLD,
+    "ours krippendorff_alpha [Ratings]": "a prebuilt Ratings (nominal)" + _COLD,
     "ours krippendorff_alpha [DataFrame]": "wide DataFrame, NaN missing (nominal; coding timed)",
     "statsmodels fleiss_kappa": "wide float array of the COMPLETE units only (it asserts equal "
                                 "raters per unit; ~2/3 of the units); aggregate_raters + "
@@ -327,8 +395,8 @@ RECEIVES = {
                                    "ICC(2,1) only (no F intervals, no other forms)",
     "ours icc [ndarray]": "complete float ndarray units x raters (all six forms + F intervals)",
     "pingouin intraclass_corr": "long DataFrame unit/rater/score (built untimed)",
-    "ours agreement(bootstrap=2000) [Ratings]": "prebuilt Ratings, 2,000 resamples",
-    "ours cohen_kappa(bootstrap=2000) [Ratings]": "prebuilt Ratings, 2,000 resamples",
+    "ours agreement(bootstrap=2000) [Ratings]": "prebuilt Ratings, 2,000 resamples" + _COLD,
+    "ours cohen_kappa(bootstrap=2000) [Ratings]": "prebuilt Ratings, 2,000 resamples" + _COLD,
     "inference.bootstrap_units (kappa)": "complete pairs; kappa as per-unit weighted sums",
     "ours icc(bootstrap=2000), 1e4 x 4": "complete 1e4 x 4 float ndarray, 2,000 resamples",
     "sklearn loop x 2000": "complete pairs; Python loop of 2,000 cohen_kappa_score calls",
@@ -457,12 +525,55 @@ def sm_binomial_bayes_crossed(d):
         df).fit_vb())
 
 
+# ------------------------------------------------------------------------ R peers
+def _r_peer(model, design):
+    """An R fit timed inside R (benchmarks/peers.R): the callable takes the number of
+    repeats and returns {"times": [...], "versions": {...}} (R startup and reading the
+    CSV are not timed). Unavailable without Rscript or the R package."""
+    def factory(d):
+        import json
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        rscript = shutil.which("Rscript")
+        if rscript is None:
+            raise Unavailable("Rscript not found (R peers are optional)")
+        fd, path = tempfile.mkstemp(suffix=".csv", prefix="bench_",
+                                    dir=os.environ.get("BENCH_TMP"))
+        os.close(fd)
+        d["frame"].to_csv(path, index=False)
+        script = str(Path(__file__).with_name("peers.R"))
+
+        def run(repeats):
+            out = subprocess.run([rscript, "--vanilla", script, model, design, path,
+                                  str(repeats)], capture_output=True, text=True,
+                                 check=False)
+            lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+            if out.returncode != 0 or not lines:
+                raise RuntimeError((out.stderr.strip().splitlines() or ["R failed"])[-1])
+            res = json.loads(lines[-1])
+            if "unavailable" in res:
+                raise Unavailable(res["unavailable"])
+            return res
+        run.self_timed = True
+        run.cleanup = lambda: os.path.exists(path) and os.remove(path)
+        return run
+    return factory
+
+
 IMPLS["models_crossed"] = {
     "ours ordinal_mixed crossed (Laplace)": ours_ordinal_crossed,
+    "R ordinal::clmm crossed": _r_peer("clmm", "crossed"),
     "ours binomial_mixed crossed (Laplace)": ours_binomial_crossed,
     "statsmodels BinomialBayesMixedGLM.fit_vb crossed": sm_binomial_bayes_crossed,
+    "R lme4::glmer crossed": _r_peer("glmer", "crossed"),
+    "R glmmTMB crossed": _r_peer("glmmTMB", "crossed"),
     "ours linear_mixed crossed (REML)": ours_linear_crossed,
     "statsmodels MixedLM crossed variance components (REML)": sm_mixedlm_crossed,
+    "R lme4::lmer crossed": _r_peer("lmer", "crossed"),
 }
 RECEIVES.update({
     "ours ordinal_mixed crossed (Laplace)": "DataFrame + grade ~ covariates + (1|inspector) + "
@@ -479,10 +590,14 @@ RECEIVES.update({
 IMPLS["models"] = {
     "ours ordinal_mixed (Laplace)": ours_ordinal_mixed,
     "statsmodels OrderedModel (no random effect)": sm_ordered_model,
+    "R ordinal::clmm": _r_peer("clmm", "single"),
     "ours binomial_mixed (Laplace)": ours_binomial_mixed,
     "statsmodels BinomialBayesMixedGLM.fit_vb": sm_binomial_bayes,
+    "R lme4::glmer": _r_peer("glmer", "single"),
+    "R glmmTMB": _r_peer("glmmTMB", "single"),
     "ours linear_mixed (REML)": ours_linear_mixed,
     "statsmodels MixedLM (REML)": sm_mixedlm,
+    "R lme4::lmer": _r_peer("lmer", "single"),
 }
 RECEIVES.update({
     "ours ordinal_mixed (Laplace)": "DataFrame + formula grade ~ covariates + (1|inspector)",
@@ -493,3 +608,18 @@ RECEIVES.update({
     "ours linear_mixed (REML)": "DataFrame + formula grade ~ covariates + (1|inspector)",
     "statsmodels MixedLM (REML)": "same DataFrame, groups=inspector",
 })
+_R_SAME = ("same data via CSV (read untimed); fit timed inside R, incl. the reduced fits of "
+           "the LR tests as ours")
+RECEIVES.update({name: _R_SAME for group in ("models", "models_crossed")
+                 for name in IMPLS[group] if name.startswith("R ")})
+
+#: For each of our models, its R peers (the goal: ours ahead of the fastest one).
+R_PEERS = {
+    "models": {"ours ordinal_mixed (Laplace)": ("R ordinal::clmm",),
+               "ours binomial_mixed (Laplace)": ("R lme4::glmer", "R glmmTMB"),
+               "ours linear_mixed (REML)": ("R lme4::lmer",)},
+    "models_crossed": {"ours ordinal_mixed crossed (Laplace)": ("R ordinal::clmm crossed",),
+                       "ours binomial_mixed crossed (Laplace)": ("R lme4::glmer crossed",
+                                                                 "R glmmTMB crossed"),
+                       "ours linear_mixed crossed (REML)": ("R lme4::lmer crossed",)},
+}

@@ -48,6 +48,20 @@ def measure(spec: dict) -> dict:
         fn = factory(data)
     except (ImportError, _cases.Unavailable) as exc:
         return {**out, "status": "unavailable", "reason": str(exc)}
+    if getattr(fn, "self_timed", False):       # an R peer: timed inside R
+        try:
+            res = fn(max(repeats, 1))
+        except _cases.Unavailable as exc:
+            return {**out, "status": "unavailable", "reason": str(exc)}
+        except Exception as exc:  # a failing peer is reported, not fatal
+            return {**out, "status": "error", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+        finally:
+            fn.cleanup()
+        times = sorted(res["times"])
+        median = times[len(times) // 2] if len(times) % 2 else 0.5 * (
+            times[len(times) // 2 - 1] + times[len(times) // 2])
+        return {**out, "status": "ok", "median_s": median, "times_s": times,
+                "peak_bytes": None, "versions": res.get("versions", {})}
     try:
         t0 = time.perf_counter()
         fn()

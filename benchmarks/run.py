@@ -33,10 +33,10 @@ SIZES = {
     "full": {
         "agreement_k2": [1_000, 10_000, 100_000, 1_000_000],
         "agreement_k4": [1_000, 10_000, 100_000, 1_000_000],
-        "icc": [1_000, 10_000, 100_000, 1_000_000],
+        "icc": [1_000, 10_000, 20_000, 100_000, 1_000_000],
         "bootstrap": [10_000],
-        "models": [20_000, 100_000],
-        "models_crossed": [20_000, 100_000],
+        "models": [5_000, 20_000, 100_000],
+        "models_crossed": [5_000, 20_000, 100_000],
     },
     "quick": {
         "agreement_k2": [1_000],
@@ -53,6 +53,7 @@ SIZE_UNIT = {"agreement_k2": "ratings", "agreement_k4": "ratings", "icc": "units
              "models_crossed": "inspections (n/25 inspectors x n/3 schools)"}
 
 OURS_PREFIX = ("ours", "inference.")
+R_PREFIX = "R "
 
 
 def _is_ours(impl: str) -> bool:
@@ -83,13 +84,27 @@ def run_one(group, impl, size, *, repeats, timeout, seed=20240601):
     # One thread per BLAS so timings are comparable and we do not steal shared cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
+    import shutil
+    import signal
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="bench_")        # peers' files (R's CSV); removed below
+    env["BENCH_TMP"] = tmp
     t0 = time.perf_counter()
+    # Own process group, so that a timeout also ends what the worker started (Rscript).
+    child = subprocess.Popen([sys.executable, "-m", "benchmarks._worker", json.dumps(spec)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=ROOT, env=env, start_new_session=True)
     try:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks._worker", json.dumps(spec)],
-                              capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+        stdout, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
         return {"group": group, "impl": impl, "size": size, "status": "timeout",
                 "reason": f"timeout > {timeout:g} s"}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    proc = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -154,20 +169,87 @@ def goals(results, mode) -> list:
         met = value <= limit if kind == "max" else value >= limit
         out.append({"goal": name, "size": size, "value": value, "limit": limit, "met": bool(met)})
 
+    from benchmarks._cases import R_PEERS, SINGLES
+
     big2, big4 = max(sizes["agreement_k2"]), max(sizes["agreement_k4"])
+    # issue 18: the input layer within 3x of the kernel; from a DataFrame ahead of the peers
+    ratio_goal("k=2 ours as_ratings [DataFrame] / ours cohen_kappa [Ratings] <= 3 (input "
+               "layer vs kernel)", "agreement_k2", "ours as_ratings [DataFrame]",
+               "ours cohen_kappa [Ratings]", big2, 3, "max")
+    ratio_goal("k=4 ours as_ratings [DataFrame] / ours fleiss_kappa [Ratings] <= 3 (input "
+               "layer vs kernel)", "agreement_k4", "ours as_ratings [DataFrame]",
+               "ours fleiss_kappa [Ratings]", big4, 3, "max")
+    ratio_goal("k=2 sklearn / ours cohen_kappa [DataFrame] >= 10", "agreement_k2",
+               "sklearn cohen_kappa_score", "ours cohen_kappa [DataFrame]", big2, 10, "min")
+    ratio_goal("k=4 statsmodels fleiss_kappa / ours fleiss_kappa [DataFrame] >= 5",
+               "agreement_k4", "statsmodels fleiss_kappa", "ours fleiss_kappa [DataFrame]",
+               big4, 5, "min")
+    ratio_goal("k=4 krippendorff.alpha / ours krippendorff_alpha [DataFrame] >= 3",
+               "agreement_k4", "krippendorff.alpha", "ours krippendorff_alpha [DataFrame]",
+               big4, 3, "min")
+    ratio_goal("k=4 krippendorff.alpha / ours krippendorff_alpha [Ratings] >= 3", "agreement_k4",
+               "krippendorff.alpha", "ours krippendorff_alpha [Ratings]", big4, 3, "min")
+    # issue 18: agreement() within 3x of its slowest single coefficient (measured beside it)
+    for group, big in (("agreement_k2", big2), ("agreement_k4", big4)):
+        if group not in ran:
+            continue
+        singles = {i: _get(results, group, i, big) for i in SINGLES[group]}
+        singles = {i: t for i, t in singles.items() if t is not None}
+        whole = _get(results, group, "ours agreement() [Ratings]", big)
+        if not singles or whole is None:
+            out.append({"goal": f"{group} agreement() / slowest single coefficient <= 3",
+                        "size": big, "value": None, "met": None, "reason": "not measured"})
+            continue
+        slowest = max(singles, key=singles.get)
+        value = whole / singles[slowest]
+        out.append({"goal": f"{group} ours agreement() [Ratings] / slowest single coefficient "
+                            f"({slowest}) <= 3", "size": big, "value": value, "limit": 3,
+                    "met": bool(value <= 3)})
+    # earlier goals: against the numpy floor (pre-extracted arrays, one bincount)
     for impl in ("ours cohen_kappa [Ratings]", "ours cohen_kappa [DataFrame]"):
         ratio_goal(f"k=2 {impl} / numpy floor <= 3", "agreement_k2", impl, "numpy floor", big2,
                    3, "max")
-        ratio_goal(f"k=2 sklearn / {impl} >= 10", "agreement_k2", "sklearn cohen_kappa_score",
-                   impl, big2, 10, "min")
     for impl in ("ours fleiss_kappa [Ratings]", "ours krippendorff_alpha [Ratings]",
                  "ours krippendorff_alpha [DataFrame]"):
         ratio_goal(f"k=4 {impl} / numpy floor <= 3", "agreement_k4", impl, "numpy floor", big4,
                    3, "max")
-    ratio_goal("k=4 krippendorff.alpha / ours krippendorff_alpha [Ratings] >= 3", "agreement_k4",
-               "krippendorff.alpha", "ours krippendorff_alpha [Ratings]", big4, 3, "min")
+    ratio_goal("k=2 sklearn / ours cohen_kappa [Ratings] >= 10", "agreement_k2",
+               "sklearn cohen_kappa_score", "ours cohen_kappa [Ratings]", big2, 10, "min")
     ratio_goal("k=4 statsmodels fleiss_kappa / ours fleiss_kappa [Ratings] >= 3", "agreement_k4",
                "statsmodels fleiss_kappa", "ours fleiss_kappa [Ratings]", big4, 3, "min")
+    if 20_000 in sizes["icc"]:
+        ratio_goal("pingouin intraclass_corr / ours icc [ndarray] >= 100 (20,000 x 4)", "icc",
+                   "pingouin intraclass_corr", "ours icc [ndarray]", 20_000, 100, "min")
+    # mixed models: ahead of the fastest R peer at every size; crossed 100,000 under 20 s
+    for group in ("models", "models_crossed"):
+        if group not in ran:
+            continue
+        for ours, peers in R_PEERS[group].items():
+            for size in sizes[group]:
+                t = _get(results, group, ours, size)
+                rs = [x for x in (_get(results, group, pr, size) for pr in peers)
+                      if x is not None]
+                # a peer that timed out took longer than the cap: a lower bound on its time
+                capped = [float(r["reason"].split(">")[1].split()[0]) for r in results
+                          if r["group"] == group and r["impl"] in peers and r["size"] == size
+                          and r["status"] == "timeout"]
+                name = f"{ours}: fastest R peer ({', '.join(peers)}) / ours >= 1"
+                if t is None or not (rs or capped):
+                    out.append({"goal": name, "size": size, "value": None, "met": None,
+                                "reason": "not measured (R or the fit missing or failed)"})
+                    continue
+                fastest = min(rs + capped)
+                bound = fastest not in rs          # every peer timed out (or the fastest did)
+                out.append({"goal": name + (" (peers timed out: a lower bound)" if bound
+                                            else ""), "size": size, "value": fastest / t,
+                            "limit": 1, "met": bool(fastest / t >= 1), "bound": bound})
+    big_m = max(sizes["models_crossed"])
+    for impl in R_PEERS["models_crossed"]:
+        if "models_crossed" in ran:
+            t = _get(results, "models_crossed", impl, big_m)
+            out.append({"goal": f"{impl} under 20 s (seconds)", "size": big_m, "value": t,
+                        "limit": 20, "met": None if t is None else bool(t < 20),
+                        **({} if t is not None else {"reason": "not measured"})})
 
     def abs_goal(name, group, impl, size, limit):
         if group not in ran:
@@ -179,6 +261,7 @@ def goals(results, mode) -> list:
 
     abs_goal("ICC n x 4 under 1 s (seconds)", "icc", "ours icc [ndarray]", max(sizes["icc"]), 1.0)
     for impl in ("ours agreement(bootstrap=2000) [Ratings]",
+                 "ours agreement(bootstrap=2000, BCa) [Ratings]",
                  "ours cohen_kappa(bootstrap=2000) [Ratings]", "ours icc(bootstrap=2000), 1e4 x 4",
                  "inference.bootstrap_units (kappa)"):
         abs_goal(f"{impl} under 1 s (seconds)", "bootstrap", impl, max(sizes["bootstrap"]), 1.0)
@@ -230,6 +313,14 @@ def markdown(payload) -> str:
              "- Reproduce: `python -m benchmarks"
              + (" --quick`" if payload["mode"] == "quick" else "`"),
              ""]
+    versions = {}
+    for r in res:
+        versions.update(r.get("versions") or {})
+    if versions:
+        lines.insert(-1, "- R peers (timed inside R; run when Rscript and the package are "
+                         "installed): " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
+    elif any(r["impl"].startswith(R_PREFIX) for r in res):
+        lines.insert(-1, "- R peers: not run here (no Rscript or packages)")
     for note in payload.get("notes", []):
         lines.append(f"- Note: {note}")
     lines.append("")
@@ -284,7 +375,7 @@ def markdown(payload) -> str:
     lines += ["## Goals", "", "| goal | size | measured | met |", "|---|---|---|---|"]
     for gl in payload["goals"]:
         v = gl["value"]
-        vs = "-" if v is None else f"{v:.3g}"
+        vs = "-" if v is None else ("> " if gl.get("bound") else "") + f"{v:.3g}"
         met = {True: "yes", False: "NO", None: "not measured"}[gl["met"]]
         lines.append(f"| {gl['goal']} | {gl['size']:,} | {vs} | {met} |")
     lines.append("")
@@ -300,6 +391,8 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per measurement process (default 120; quick 30)")
     p.add_argument("--output", default=str(HERE), help="directory for results.json / RESULTS.md")
+    p.add_argument("--max-size", type=int, default=None,
+                   help="skip sizes above this (e.g. the 100,000-inspection model fits)")
     p.add_argument("--merge", action="store_true",
                    help="keep the other groups' results already in results.json (same mode) "
                         "and replace only the groups run now")
@@ -312,6 +405,12 @@ def main(argv=None) -> int:
     repeats = args.repeats or (3 if args.quick else 5)
     timeout = args.timeout or (30.0 if args.quick else 120.0)
     jobs, notes = plan(groups, mode)
+    if args.max_size:
+        skipped = sorted({size for _, _, size in jobs if size > args.max_size})
+        jobs = [j for j in jobs if j[2] <= args.max_size]
+        if skipped:
+            notes.append(f"sizes {', '.join(f'{x:,}' for x in skipped)} of groups "
+                         f"{args.only} not run in this pass (--max-size {args.max_size:,})")
     load_before = _load()
     results = []
     for i, (g, impl, size) in enumerate(jobs, 1):
@@ -326,7 +425,9 @@ def main(argv=None) -> int:
             rerun = set()
             for g in groups:
                 rerun |= {"agreement_k2", "agreement_k4"} if g == "agreement" else {g}
-            kept = [r for r in old["results"] if r["group"] not in rerun]
+            # results at sizes skipped by --max-size are kept from the earlier run
+            kept = [r for r in old["results"] if r["group"] not in rerun
+                    or (args.max_size and r["size"] > args.max_size)]
             results = kept + results
             groups = list(dict.fromkeys(old.get("groups", []) + groups))
             old_notes = [n for n in old.get("notes", [])

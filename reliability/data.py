@@ -777,9 +777,12 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
     if raw.size == 0:
         raise ReliabilityError("no ratings: every value is missing")
     numeric = _to_float(raw)
-    if numeric is not None and not np.isfinite(numeric).all():
-        i = int(np.flatnonzero(~np.isfinite(numeric))[0])
-        raise ReliabilityError(f"infinite rating {show(raw[i])} at {where(i)}")
+    lo = hi = None
+    if numeric is not None:
+        lo, hi = numeric.min(), numeric.max()          # both finite: every value is
+        if not (np.isfinite(lo) and np.isfinite(hi)) and not np.isfinite(numeric).all():
+            i = int(np.flatnonzero(~np.isfinite(numeric))[0])
+            raise ReliabilityError(f"infinite rating {show(raw[i])} at {where(i)}")
     if categories is None and dtype_hint is not None:
         categories = dtype_hint
     if categories is None and numeric is None and level == "ordinal":
@@ -802,7 +805,7 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
     if categories is not None:
         cats, values = category_values(categories, level)
         if numeric is not None and _maybe_numeric(cats) is not None:
-            small = _small_integers(numeric)
+            small = _small_integers(numeric, lo, hi)
             if small is not None:
                 return _code_small_integers(small, values, cats, raw, where)
             lookup = {float(v): j for j, v in enumerate(values)}
@@ -844,10 +847,10 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
         if exact is not None:
             uniq, inverse = np.unique(exact, return_inverse=True)
             return inverse.astype(np.int32), tuple(int(x) for x in uniq), uniq.astype(float)
-    small = _small_integers(numeric)
+    small = _small_integers(numeric, lo, hi)
     if small is not None:                  # whole numbers in a short range: count them
-        offset, lo = small
-        present = np.flatnonzero(np.bincount(offset))
+        offset, lo, span = small
+        present = np.flatnonzero(np.bincount(offset, minlength=span))
         remap = np.zeros(int(present[-1]) + 1, dtype=np.int32)
         remap[present] = np.arange(len(present), dtype=np.int32)
         uniq = (present + lo).astype(float)
@@ -858,27 +861,27 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
     return inverse.astype(np.int32), cats, uniq.astype(float)
 
 
-def _small_integers(numeric):
-    """``(offset, lo)`` with ``numeric == lo + offset`` (offset int64 in 0..span) when every
-    value is a whole number and the span is short (a grade scale, counts); else None."""
+def _small_integers(numeric, lo=None, hi=None):
+    """``(offset, lo, span)`` with ``numeric == lo + offset`` (int32 in 0..span-1) when every
+    value is a whole number and the span is short (a grade scale, counts); else None.
+    ``lo`` / ``hi``: the minimum and maximum when the caller has them."""
     if numeric.size == 0:
         return None
-    lo, hi = float(numeric.min()), float(numeric.max())
+    lo = float(numeric.min()) if lo is None else float(lo)
+    hi = float(numeric.max()) if hi is None else float(hi)
     if not (hi - lo <= max(4 * numeric.size, 1 << 16) and abs(lo) < 2.0 ** 52
             and abs(hi) < 2.0 ** 52):
         return None
-    lo = int(lo)
-    offset = numeric.astype(np.int64)
-    offset -= lo
-    if not np.array_equal(offset + float(lo), numeric):     # a fraction somewhere
+    shifted = numeric - lo
+    offset = shifted.astype(np.int32)
+    if not np.equal(offset, shifted).all():                 # a fraction somewhere
         return None
-    return offset, lo
+    return offset, int(lo), int(hi - lo) + 1
 
 
 def _code_small_integers(small, values, cats, raw, where):
     """Codes of whole-number ratings against declared numeric categories (a lookup table)."""
-    offset, lo = small
-    span = int(offset.max()) + 1
+    offset, lo, span = small
     table = np.full(span, -1, dtype=np.int32)
     for j, v in enumerate(values):
         if float(v).is_integer() and 0 <= int(v) - lo < span:

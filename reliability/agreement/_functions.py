@@ -325,7 +325,8 @@ def cohen_kappa(ratings, *, raters=None, weights=None, level=None, categories=No
                  reason=reason, se_null=se_null,
                  extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
                         "weights": wl},
-                 stat=fam.statistic("cohen"), n_units=fam.n, groups=(lambda: pc.groups, rt.n_categories ** 2),
+                 stat=fam.statistic("cohen"), n_units=fam.n,
+                 groups=(lambda: pc.groups, rt.n_categories ** 2),
                  n_resamples=o["n_resamples"], seed=o["seed"],
                  bootstrap_method=o["bootstrap_method"])
 

@@ -30,10 +30,10 @@ import pandas as pd
 #: Reduce units to distinct rating patterns (False: one pattern per unit; for tests).
 COMPRESS = True
 _KEY_BITS = 52
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def unit_stats(rt) -> "UnitStats":
+def unit_stats(rt) -> UnitStats:
     """The :class:`UnitStats` of ``rt``, computed once per Ratings object."""
     per = _CACHE.get(rt)
     if per is None:
@@ -176,7 +176,7 @@ class UnitStats:
         """Sum over units of a per-pattern quantity ``x`` (G, ...)."""
         return np.tensordot(self.freq, x, axes=(0, 0))
 
-    def pair(self, first: int = 0, second: int = 1) -> "PairCells":
+    def pair(self, first: int = 0, second: int = 1) -> PairCells:
         """The units rated by both raters, as cells of their q x q table."""
         key = (first, second)
         if key not in self._pairs:

@@ -168,7 +168,7 @@ def test_patterns_equal_unit_level(k, n, expect, boot, monkeypatch):
         np.testing.assert_array_equal(st.rater_counts, rt.rater_counts)
         np.testing.assert_array_equal(st.counts[st.group], rt.counts)
     for level in ("ordinal", "interval"):
-        a, b = _both_paths(lambda: A.agreement(x, level=level, **boot), monkeypatch)
+        a, b = _both_paths(lambda lv=level: A.agreement(x, level=lv, **boot), monkeypatch)
         for key in a:
             _same(a[key].to_dict(), b[key].to_dict(), f"{level} {key}")
         if k > 2:
@@ -201,7 +201,7 @@ def test_table_bootstrap_se_matches_analytic_se():
     x = simulated(10_000, 2, seed=12)
     table = A.agreement(x, n_resamples=2000, seed=3)
     checked = 0
-    for key in table.keys():
+    for key in table:
         e = table[key]
         b = e.extra.get("bootstrap")
         if b is None or not math.isfinite(e.se) or key in CLASSIC:

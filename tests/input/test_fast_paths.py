@@ -41,7 +41,7 @@ def test_wide_float_frame_equals_object_frame(kw):
     slow = as_ratings(pd.DataFrame(x.astype(object)), **kw)       # object: general path
     _same_ratings(fast, slow)
     # the long arrays are in np.nonzero's (row-major) order
-    u, r = np.nonzero(~np.isnan(x))
+    u, _ = np.nonzero(~np.isnan(x))
     keep = np.isin(u, np.flatnonzero((~np.isnan(x)).sum(1) >= kw.get("min_ratings", 2)))
     assert len(fast.unit) == keep.sum()
 
@@ -85,7 +85,7 @@ def test_counting_coder_equals_factorize(values):
 
 def test_counting_coder_with_declared_categories():
     values = np.array([2.0, 4.0, 2.0, 1.0])
-    codes, cats, vals = code_ratings(values, "ordinal", [1, 2, 3, 4, 5], column="x",
+    codes, cats, _ = code_ratings(values, "ordinal", [1, 2, 3, 4, 5], column="x",
                                      rows=np.arange(4))
     np.testing.assert_array_equal(codes, [1, 3, 1, 0])
     assert cats == (1, 2, 3, 4, 5)
