@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import base64
 import html
-import math
+
+import numpy as np
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;margin:2em auto;
@@ -41,25 +42,14 @@ def esc(x) -> str:
 
 
 def fmt(v, digits: int = 4) -> str:
-    """A cell for people: integers (also ``2.0``) as integers, no scientific notation
-    (``< 0.0001`` for tiny values), at most ``digits`` decimals with trailing zeros cut."""
-    if v is None:
-        return "&mdash;"
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return "&mdash;"
-        if v.is_integer() and abs(v) < 1e15:
-            return f"{int(v):,}"
-        if 0 < abs(v) < 1e-4:
-            return "&lt; 0.0001" if v > 0 else "&gt; -0.0001"
-        if abs(v) >= 1e6:
-            return f"{v:,.0f}"
-        text = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
-        return text if text not in ("-0", "") else "0"
+    """A table cell for people: :func:`reliability.report.plain.number` (integers as
+    integers, no scientific notation, trailing zeros cut), HTML-escaped."""
+    from reliability.report.plain import number
+
+    if v is None or isinstance(v, (bool, np.bool_)):
+        return "&mdash;" if v is None else esc(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return esc(number(v, digits=digits, trim=True)).replace("—", "&mdash;")
     return esc(v)
 
 

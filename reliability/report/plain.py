@@ -44,10 +44,12 @@ def pct(p, *, digits: int | None = None) -> str:
     return f"{v:.{digits}f}%"
 
 
-def number(v, *, digits: int = 2) -> str:
+def number(v, *, digits: int = 2, trim: bool = False) -> str:
     """A number for people: integers (and integral floats) as integers with thousands
     separators, other values to ``digits`` decimals, ``< 0.0001`` for tiny positives,
-    never scientific notation."""
+    never scientific notation. ``trim`` (table cells): trailing zeros cut and values of a
+    million or more without decimals. The one number formatter of every report (the HTML
+    cells call it too)."""
     if v is None:
         return "—"
     if isinstance(v, (bool, np.bool_)):
@@ -64,6 +66,11 @@ def number(v, *, digits: int = 2) -> str:
         return f"{int(f):,}"
     if 0 < abs(f) < 1e-4:
         return "< 0.0001" if f > 0 else "> -0.0001"
+    if trim:
+        if abs(f) >= 1e6:
+            return f"{f:,.0f}"
+        text = f"{f:,.{digits}f}".rstrip("0").rstrip(".")
+        return text if text not in ("-0", "") else "0"
     if abs(f) < 10 ** -digits:
         return f"{f:.4f}".rstrip("0")
     return f"{f:,.{digits}f}"
