@@ -44,7 +44,8 @@ CANONICAL_KEYS = {"p": "p_value", "ci_level": "confidence", "ci_lower": "ci_low"
 
 def canonical_keys(value: Any) -> Any:
     """``value`` (JSON-safe) with every old key spelling joined by its canonical one
-    (``p_value``, ``confidence``, ``ci_low``, ``ci_high``), placed right after it."""
+    (``p_value``, ``confidence``, ``ci_low``, ``ci_high``), placed right after it; an
+    interval ``ci: [low, high]`` is joined by ``ci_low`` and ``ci_high``."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
@@ -52,6 +53,12 @@ def canonical_keys(value: Any) -> Any:
             new = CANONICAL_KEYS.get(k)
             if new is not None and new not in value and (v is None or isinstance(v, (int, float))):
                 out[new] = out[k]
+            if (k == "ci" and isinstance(v, (list, tuple)) and len(v) == 2
+                    and "ci_low" not in value and "ci_high" not in value
+                    and all(b is None or isinstance(b, (int, float)) for b in v)):
+                # an interval given as a pair also gets its two bounds by name, so scripts
+                # read ``ci_low``/``ci_high`` from every command
+                out["ci_low"], out["ci_high"] = v[0], v[1]
         return out
     if isinstance(value, list):
         return [canonical_keys(v) for v in value]

@@ -20,6 +20,11 @@ def _walk(obj, seen):
                 assert new in obj, f"{old!r} without {new!r} in {sorted(obj)[:12]}"
                 assert obj[new] == obj[old]
                 seen.add(old)
+        ci = obj.get("ci")
+        if isinstance(ci, list) and len(ci) == 2 and all(
+                b is None or isinstance(b, (int, float)) for b in ci):
+            assert [obj.get("ci_low"), obj.get("ci_high")] == ci, sorted(obj)[:12]
+            seen.add("ci")
         for v in obj.values():
             _walk(v, seen)
     elif isinstance(obj, list):
@@ -35,7 +40,10 @@ COMMANDS = {
     "model": ["model", "ordinal", str(DATA / "inspections_synthetic.csv"), "--formula",
               "grade ~ female + (1|inspector_id)", "--json"],
     "consistency": ["consistency", "--agree", "22", "--n", "24", "--json"],
+    "areas": ["areas", str(DATA / "areas_synthetic.csv"), "--json", "--areas",
+              "curriculum_and_teaching,achievement,attendance_and_behaviour"],
 }
+
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -59,3 +67,19 @@ def test_canonical_keys_does_not_touch_non_numbers():
     assert canonical_keys([{"p": 0.5}]) == [{"p": 0.5, "p_value": 0.5}]
     # an existing canonical key is never overwritten
     assert canonical_keys({"p": 0.5, "p_value": 0.25}) == {"p": 0.5, "p_value": 0.25}
+
+
+def test_interval_pairs_get_named_bounds():
+    assert canonical_keys({"ci": [0.1, 0.9]}) == {"ci": [0.1, 0.9], "ci_low": 0.1,
+                                                  "ci_high": 0.9}
+    # not an interval: left alone
+    assert canonical_keys({"ci": [1, 2, 3]}) == {"ci": [1, 2, 3]}
+    assert canonical_keys({"ci": [0.1, 0.9], "ci_low": 0.0}) == {"ci": [0.1, 0.9],
+                                                                 "ci_low": 0.0}
+
+
+def test_areas_polychoric_has_named_bounds(capsys):
+    assert main(COMMANDS["areas"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    pair = next(iter(out["polychoric"].values()))
+    assert pair["ci_low"] == pair["ci"][0] and pair["ci_high"] == pair["ci"][1]
