@@ -438,8 +438,8 @@ def data_report(source, *, grade: str, context: str | None = None,
             "years old; grades change at each inspection.",
         ]
         if gc.n_dropped:
-            summary["data"].append(f"{gc.n:,} schools have both a grade and a {ctx_lab} "
-                                   f"value; {gc.n_dropped:,} rows without both are left out.")
+            summary["data"].append(f"{gc.n:,} schools have both a grade and a value of "
+                                   f"{ctx_lab}; {gc.n_dropped:,} rows without both are left out.")
         if deprived_end:
             summary["data"].append(
                 f"{ctx_lab}: the {'highest' if deprived_end == 'high' else 'lowest'} value is "
