@@ -78,6 +78,14 @@ class Benchmark:
                           "threshold": self.threshold if self.method == "probabilistic"
                           else None, "bands": self.bands, "reason": self.reason})
 
+    def to_frame(self):
+        """One row per band (top first): bounds and, if probabilistic, the probabilities."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.bands).set_index("band")
+        frame["chosen"] = frame.index == self.band
+        return frame
+
     def summary(self) -> str:
         if self.reason:
             return f"{SCALE_SOURCES[self.scale]}: undefined ({self.reason})"

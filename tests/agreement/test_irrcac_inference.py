@@ -175,6 +175,9 @@ def test_benchmark_of_an_estimate_and_undefined_cases(capsys):
     b = A.benchmark(e, scale="landis-koch")
     ref = A.benchmark(e.estimate, se=e.se, scale="landis-koch")
     assert b.to_dict() == ref.to_dict()
+    frame = b.to_frame()
+    assert list(frame.index) == [r["band"] for r in b.bands]
+    assert frame["chosen"].sum() == 1 and frame.loc[b.band, "chosen"]
     assert A.benchmark(float("nan")).reason
     assert A.benchmark(0.5).reason                  # probabilistic needs an SE
     with pytest.raises(ReliabilityError, match="scale"):
