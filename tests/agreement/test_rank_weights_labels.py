@@ -123,3 +123,19 @@ def test_labels_reorder_does_not_change_unweighted_kappa(pairs, perm):
         assert e2.estimate == pytest.approx(e1.estimate, abs=1e-12)
         assert e1.estimate == pytest.approx(cohen_kappa_score(df.a, df.b, labels=used),
                                             abs=1e-10)
+
+
+def test_missing_code_as_a_category_only_when_asked():
+    """statsmodels' aggregate_raters counts NaN as one more category; here a missing rating is
+    dropped by default, and is a category only when the user codes it as one. Reference:
+    statsmodels fleiss_kappa(aggregate_raters(x)); tolerance 1e-12 (same closed formula)."""
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 4, (30, 4)).astype(float)
+    x[rng.random((30, 4)) < 0.15] = np.nan
+    ref = fleiss_kappa(aggregate_raters(x)[0])
+    coded = pd.DataFrame(x).fillna("not rated")
+    assert A.fleiss_kappa(coded).estimate == pytest.approx(ref, abs=1e-12)
+    assert A.fleiss_kappa(np.where(np.isnan(x), -1, x)).estimate == pytest.approx(ref, abs=1e-12)
+    assert abs(A.fleiss_kappa(x).estimate - ref) > 1e-3          # the default drops them
