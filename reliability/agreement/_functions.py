@@ -6,6 +6,13 @@ Common options
 weights : {"identity", "linear", "quadratic"} or (q, q) array, optional
     Agreement weights (``weight_matrix``). Default identity (unweighted), except
     ``gwet_ac2`` (quadratic).
+weight_scores : {"values", "ranks"}
+    Scores the named weights are computed from: the category values (default) or their
+    ranks 1..q (equally spaced: statsmodels ``cohens_kappa``, R irr ``kappa2``,
+    scikit-learn ``cohen_kappa_score``; checked against statsmodels and scikit-learn).
+population_size : int, optional
+    Gwet's (2014) finite-population correction, irrCAC's ``N``: the non-null variance is
+    multiplied by ``1 - n/N`` (n = units rated). None (default): infinite population.
 level, categories, shape, unit, rater, rating, encoding
     Passed to ``as_ratings`` (units with a single rating are kept: they inform Gwet's
     chance-agreement marginals; observed agreement uses units with >= 2 ratings).
@@ -26,7 +33,10 @@ SEs are non-null (for confidence intervals): Gwet (2014) linearisation for the m
 coefficients and the table coefficients; for Cohen's kappa the Fleiss, Cohen & Everitt
 (1969) SE (equal to irrCAC's). ``se_null`` holds the SE under H0: coefficient = 0 where the
 literature defines one (Cohen: FCE 1969; Fleiss: Fleiss, Nee & Landis 1979), with
-``p_value`` of that z test.
+``p_value`` of that z test. Every Gwet-framework coefficient also has irrCAC's test of
+coefficient = 0, ``t = est / se`` on n - 1 df, two-sided, in ``extra["p_value_t"]``; it is
+``p_value`` where there is no null SE (``extra["p_value_method"]`` names the test). Checked
+against irrCAC 0.4.4 (tests/data/gwet_pvalues_irrcac.json).
 """
 
 from __future__ import annotations

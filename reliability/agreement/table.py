@@ -63,7 +63,9 @@ def agreement(ratings, *, level=None, weights=None, weight_scores="values", cate
         raters and 2 categories pabak, prevalence_index, bias_index, max_kappa;
         light_kappa (rater identities), kendall_w and cronbach_alpha (rater identities,
         level not nominal), bangdiwala_b (2 raters).
-        ``info``: n_units, n_raters, categories, level, weights.
+        ``info``: n_units, n_raters, categories, level, weights (and weight_scores,
+        population_size when given). The Gwet-framework coefficients carry irrCAC's
+        t-test p-value (``extra["p_value_t"]``; ``p_value`` unless a null SE defines it).
     """
     n_resamples = resamples(n_resamples, bootstrap)
     rt = resolve(ratings, level=level, categories=categories, shape=shape, unit=unit,
