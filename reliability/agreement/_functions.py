@@ -259,7 +259,8 @@ def percent_agreement(ratings, *, weights=None, level=None, categories=None, con
 
 
 @options()
-def weighted_agreement(ratings, *, weights="quadratic", weight_scores="values", level=None, categories=None, confidence=0.95,
+def weighted_agreement(ratings, *, weights="quadratic", weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -278,7 +279,8 @@ def weighted_agreement(ratings, *, weights="quadratic", weight_scores="values", 
 
 
 @options()
-def brennan_prediger(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def brennan_prediger(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -291,7 +293,8 @@ def brennan_prediger(ratings, *, weights=None, weight_scores="values", level=Non
 
 
 @options()
-def gwet_ac1(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def gwet_ac1(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -304,7 +307,8 @@ def gwet_ac1(ratings, *, weights=None, weight_scores="values", level=None, categ
 
 
 @options()
-def gwet_ac2(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def gwet_ac2(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -317,7 +321,8 @@ def gwet_ac2(ratings, *, weights=None, weight_scores="values", level=None, categ
 
 
 @options()
-def fleiss_kappa(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def fleiss_kappa(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -344,7 +349,8 @@ def fleiss_kappa(ratings, *, weights=None, weight_scores="values", level=None, c
 
 
 @options()
-def scott_pi(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def scott_pi(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -456,7 +462,8 @@ def _labelled_table(rt, pc, labels, weights, W, weight_scores):
 
 
 @options()
-def conger_kappa(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def conger_kappa(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
@@ -497,7 +504,8 @@ def conger_kappa(ratings, *, weights=None, weight_scores="values", level=None, c
 
 # ------------------------------------------------------------------ Krippendorff
 @options()
-def krippendorff_alpha(ratings, *, weights=None, weight_scores="values", level=None, categories=None, confidence=0.95,
+def krippendorff_alpha(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
         ci_method="t", population_size=None, n_resamples=0, seed=None,
         bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
