@@ -108,13 +108,49 @@ def ratio(num, den):
         return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
 
 
+def fpc_factor(n_units, population_size) -> float:
+    """``sqrt(1 - n / N)``: Gwet's (2014, ch. 5) finite-population correction of a SE.
+
+    irrCAC's ``N`` argument (the variance is multiplied by ``1 - f``, ``f = n / N``, with
+    ``n`` the units rated, as irrCAC counts them); 1 when ``population_size`` is None
+    (an infinite population). A population smaller than the sample is refused.
+    """
+    if population_size is None:
+        return 1.0
+    if population_size < n_units:
+        raise ReliabilityError(
+            f"population_size={population_size} is smaller than the {n_units} units rated: "
+            "the finite-population correction needs N >= n")
+    return math.sqrt(1.0 - n_units / population_size)
+
+
+def t_test_p(est, se, n) -> float:
+    """Two-sided p of ``t = est / se`` on ``n - 1`` df (irrCAC's test of coefficient = 0).
+
+    Computed with ``t.sf`` (irrCAC's ``1 - t.cdf`` is 0.0 below about 1e-16); NaN when
+    undefined; 0 when ``se`` is 0 and the estimate is not (a census: ``N = n``).
+    """
+    if not (math.isfinite(est) and math.isfinite(se)) or n < 2:
+        return NAN
+    if se <= 0:
+        return 0.0 if est != 0 else NAN
+    return float(2 * stats.t.sf(abs(est / se), n - 1))
+
+
+P_T_METHOD = ("two-sided t test of coefficient = 0 with the non-null SE on n - 1 df "
+              "(irrCAC)")
+
+
 def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null=NAN,
           extra=None, stat=None, n_resamples=0, seed=None, bootstrap_method="percentile",
-          n_units=None, groups=(None, None)) -> Estimate:
+          n_units=None, groups=(None, None), t_test=False) -> Estimate:
     """An :class:`Estimate` with analytic CI and, if asked, bootstrap results in ``extra``.
 
     ``groups``: ``(group of each unit or a callable giving it, number of groups)`` when
     ``stat`` takes weights over groups of identical units (``bootstrap_units(groups=)``).
+    ``t_test``: add irrCAC's t test (``extra["p_value_t"]``); it is ``p_value`` unless the
+    coefficient has a null SE, whose z test then stays ``p_value``
+    (``extra["p_value_method"]`` says which).
     """
     confidence = check_confidence(confidence)
     est = float(est)
@@ -128,6 +164,13 @@ def build(name, est, se, *, n, confidence, ci_method, method, reason="", se_null
     if math.isfinite(se_null) and se_null > 0 and math.isfinite(est):
         extra["z_null"] = est / se_null
         p_value = float(2 * stats.norm.sf(abs(est / se_null)))
+        if t_test:
+            extra["p_value_method"] = "two-sided z test of coefficient = 0 with se_null"
+    if t_test:
+        extra["p_value_t"] = t_test_p(est, se, n)
+        if not math.isfinite(p_value):
+            p_value = extra["p_value_t"]
+            extra["p_value_method"] = P_T_METHOD
     if n_resamples and stat is not None:
         if not math.isfinite(est):
             extra["bootstrap"] = {"se": None, "ci": [None, None], "method": "not run: "

@@ -6,6 +6,13 @@ Common options
 weights : {"identity", "linear", "quadratic"} or (q, q) array, optional
     Agreement weights (``weight_matrix``). Default identity (unweighted), except
     ``gwet_ac2`` (quadratic).
+weight_scores : {"values", "ranks"}
+    Scores the named weights are computed from: the category values (default) or their
+    ranks 1..q (equally spaced: statsmodels ``cohens_kappa``, R irr ``kappa2``,
+    scikit-learn ``cohen_kappa_score``; checked against statsmodels and scikit-learn).
+population_size : int, optional
+    Gwet's (2014) finite-population correction, irrCAC's ``N``: the non-null variance is
+    multiplied by ``1 - n/N`` (n = units rated). None (default): infinite population.
 level, categories, shape, unit, rater, rating, encoding
     Passed to ``as_ratings`` (units with a single rating are kept: they inform Gwet's
     chance-agreement marginals; observed agreement uses units with >= 2 ratings).
@@ -26,7 +33,10 @@ SEs are non-null (for confidence intervals): Gwet (2014) linearisation for the m
 coefficients and the table coefficients; for Cohen's kappa the Fleiss, Cohen & Everitt
 (1969) SE (equal to irrCAC's). ``se_null`` holds the SE under H0: coefficient = 0 where the
 literature defines one (Cohen: FCE 1969; Fleiss: Fleiss, Nee & Landis 1979), with
-``p_value`` of that z test.
+``p_value`` of that z test. Every Gwet-framework coefficient also has irrCAC's test of
+coefficient = 0, ``t = est / se`` on n - 1 df, two-sided, in ``extra["p_value_t"]``; it is
+``p_value`` where there is no null SE (``extra["p_value_method"]`` names the test). Checked
+against irrCAC 0.4.4 (tests/data/gwet_pvalues_irrcac.json).
 """
 
 from __future__ import annotations
@@ -35,10 +45,11 @@ import numpy as np
 
 from reliability._errors import ReliabilityError, warn_caller
 from reliability._results import Estimate, EstimateTable
-from reliability._validation import (OPTIONS, AnyOf, Choice, Constraint, resolve_resamples,
-                                    validate_params)
+from reliability._validation import (OPTIONS, AnyOf, Choice, Constraint, Integer,
+                                    resolve_resamples, validate_params)
 from reliability.agreement import _fleiss
-from reliability.agreement._common import NAN, build, order_for_weights, resolve, undefined
+from reliability.agreement._common import (NAN, build, fpc_factor, order_for_weights, resolve,
+                                           undefined)
 from reliability.agreement._gwet import RaterFamily, counts_family
 from reliability.agreement._krippendorff import MAX_CATEGORIES, Krippendorff, fixed_delta, ordinal_delta
 from reliability.agreement._stats import unit_stats
@@ -47,7 +58,7 @@ from reliability.agreement._two_raters import (TableFamily, bowker, max_kappa as
 from reliability.agreement._weights import KINDS, weight_matrix, weights_label
 
 _INPUT = ("level", "categories", "shape", "unit", "rater", "rating", "encoding")
-_BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method")
+_BOOT = ("confidence", "ci_method", "n_resamples", "seed", "bootstrap_method", "population_size")
 
 
 class WeightsOption(Constraint):
@@ -70,6 +81,20 @@ class WeightsOption(Constraint):
         return "None, " + ", ".join(map(repr, self.NAMES)) + " or a square q x q matrix"
 
 
+class LabelsOption(Constraint):
+    """None or a list of at least two category labels (scikit-learn's ``labels=``)."""
+
+    def accepts(self, value) -> bool:
+        if value is None:
+            return True
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            return False
+        return len(value) >= 2
+
+    def describe(self) -> str:
+        return "None or a list of at least 2 category labels"
+
+
 #: Constraints of the agreement options (shared ones from ``reliability._validation``).
 CONSTRAINTS = {
     "confidence": "shared", "n_resamples": "shared", "seed": "shared",
@@ -79,6 +104,9 @@ CONSTRAINTS = {
     "bootstrap_method": Choice(("percentile", "bca")),
     "weights": WeightsOption(),
     "shape": AnyOf((None, Choice(("long", "wide", "table", "counts")))),
+    "weight_scores": Choice(("values", "ranks")),
+    "population_size": AnyOf((None, Integer(1, None))),
+    "labels": LabelsOption(),
 }
 
 
@@ -101,7 +129,7 @@ def resamples(n_resamples, bootstrap, stacklevel=None):
 def _split(loc):
     """Input options and interval/bootstrap options from a public function's ``locals()``."""
     inp = {k: loc[k] for k in _INPUT if k in loc}
-    o = {k: loc[k] for k in _BOOT}
+    o = {k: loc.get(k) for k in _BOOT}
     o["n_resamples"] = resamples(loc["n_resamples"], loc.get("bootstrap"), stacklevel=5)
     return inp, o
 
@@ -114,13 +142,38 @@ def _check_q(rt):
             "krippendorff_alpha(level='interval') or the ICC")
 
 
-def _prep(ratings, inp, weights, default_weights="identity"):
+def weight_scores_of(rt, weight_scores="values"):
+    """The category scores the weights are computed from: the category values (default;
+    ``Ratings.values``: the numbers themselves, 1..q for text) or their ranks 1..q in the
+    category order (``"ranks"``: equally spaced, as statsmodels ``cohens_kappa``, R irr
+    ``kappa2`` and scikit-learn ``cohen_kappa_score`` weight)."""
+    if weight_scores == "ranks":
+        return np.arange(1, rt.n_categories + 1, dtype=float)
+    return rt.values
+
+
+def _prep(ratings, inp, weights, default_weights="identity", weight_scores="values"):
     rt = resolve(ratings, **inp)
     _check_q(rt)
     w = default_weights if weights is None else weights
     rt = order_for_weights(rt, ratings, w, inp.get("categories"))
-    W = weight_matrix(w, rt.values)
+    W = weight_matrix(w, weight_scores_of(rt, weight_scores))
     return rt, W, weights_label(w)
+
+
+def _scores_extra(weight_scores, wl):
+    """``extra`` entry naming rank scores when they were used (values are the default)."""
+    return {"weight_scores": "ranks"} if weight_scores == "ranks" and wl != "identity" else {}
+
+
+def _fpc(se, n_units, o, extra):
+    """Gwet's finite-population correction of ``se`` (irrCAC ``N=``) when asked."""
+    N = o.get("population_size")
+    if N is None:
+        return se
+    extra["population_size"] = int(N)
+    extra["fpc"] = fpc_factor(n_units, N) ** 2
+    return se * fpc_factor(n_units, N)
 
 
 def _one_rater(rt, name, o):
@@ -161,11 +214,18 @@ def _family(name, kind, rt, W, wlabel, o, *, se_null=NAN, extra=None):
         how = "from raw ratings/counts (irrCAC *.raw)"
     ex = {"observed_agreement": pa, "chance_agreement": pe, "n_units": n, "weights": wlabel}
     ex.update(extra or {})
+    se = _fpc(se, n_units, o, ex)
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"{_GWET_NAMES[kind]}, {wlabel} weights, {how}; "
-                        "Gwet (2014) non-null SE", reason=reason, se_null=se_null, extra=ex,
+                        f"Gwet (2014) non-null SE{_fpc_text(o)}", reason=reason,
+                 se_null=se_null, extra=ex,
                  stat=stat, n_units=n_units, groups=groups, n_resamples=o["n_resamples"],
-                 seed=o["seed"], bootstrap_method=o["bootstrap_method"])
+                 seed=o["seed"], bootstrap_method=o["bootstrap_method"], t_test=True)
+
+
+def _fpc_text(o):
+    N = o.get("population_size")
+    return "" if N is None else f" with finite-population correction (N = {N})"
 
 
 def _table_family(pc, W):
@@ -178,7 +238,8 @@ def _table_family(pc, W):
 # ------------------------------------------------------------------ Gwet family
 @options()
 def percent_agreement(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Percent agreement: mean over units of the proportion of rating pairs that agree *exactly*.
@@ -198,8 +259,10 @@ def percent_agreement(ratings, *, weights=None, level=None, categories=None, con
 
 
 @options()
-def weighted_agreement(ratings, *, weights="quadratic", level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def weighted_agreement(ratings, *, weights="quadratic", weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Weighted percent agreement: mean agreement weight of the rating pairs (Gwet 2014 ch. 3).
@@ -208,48 +271,60 @@ def weighted_agreement(ratings, *, weights="quadratic", level=None, categories=N
     Needs ordered categories for linear/quadratic weights (text labels need ``categories=``).
     """
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
-    e = _family("weighted_agreement", "percent_agreement", rt, W, wl, o)
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
+    e = _family("weighted_agreement", "percent_agreement", rt, W, wl, o,
+                extra=_scores_extra(weight_scores, wl))
     return Estimate(**{**e.__dict__, "name": "weighted_agreement",
                        "method": e.method.replace("percent agreement", "weighted agreement")})
 
 
 @options()
-def brennan_prediger(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def brennan_prediger(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Brennan & Prediger (1981) coefficient, ``p_e = sum(W) / q^2`` over the *declared* categories."""
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
-    return _family("brennan_prediger", "brennan_prediger", rt, W, wl, o)
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
+    return _family("brennan_prediger", "brennan_prediger", rt, W, wl, o,
+                   extra=_scores_extra(weight_scores, wl))
 
 
 @options()
-def gwet_ac1(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def gwet_ac1(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Gwet's (2008) AC1 (unweighted; pass ``weights`` for AC2). Checked vs irrCAC."""
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
-    return _family("gwet_ac1" if wl == "identity" else "gwet_ac2", "gwet_ac", rt, W, wl, o)
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
+    return _family("gwet_ac1" if wl == "identity" else "gwet_ac2", "gwet_ac", rt, W, wl, o,
+                   extra=_scores_extra(weight_scores, wl))
 
 
 @options()
-def gwet_ac2(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def gwet_ac2(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Gwet's AC2 (weighted AC1, Gwet 2014 ch. 4); default quadratic weights."""
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights, default_weights="quadratic")
-    return _family("gwet_ac2", "gwet_ac", rt, W, wl, o)
+    rt, W, wl = _prep(ratings, inp, weights, default_weights="quadratic",
+                      weight_scores=weight_scores)
+    return _family("gwet_ac2", "gwet_ac", rt, W, wl, o, extra=_scores_extra(weight_scores, wl))
 
 
 @options()
-def fleiss_kappa(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def fleiss_kappa(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Fleiss' (1971) kappa (multi-rater Scott's pi), optionally weighted.
@@ -259,8 +334,8 @@ def fleiss_kappa(ratings, *, weights=None, level=None, categories=None, confiden
     raters per unit only) and ``p_value`` its two-sided z test.
     """
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
-    se_null, extra = NAN, {}
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
+    se_null, extra = NAN, _scores_extra(weight_scores, wl)
     if wl == "identity":
         st = unit_stats(rt)
         se_null, why = _fleiss.fleiss_null_se(st.counts, st.freq)
@@ -274,31 +349,43 @@ def fleiss_kappa(ratings, *, weights=None, level=None, categories=None, confiden
 
 
 @options()
-def scott_pi(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def scott_pi(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Scott's (1955) pi; for more than two raters this is Fleiss' kappa (Gwet's raw SE)."""
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
-    return _family("scott_pi", "fleiss", rt, W, wl, o)
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
+    return _family("scott_pi", "fleiss", rt, W, wl, o, extra=_scores_extra(weight_scores, wl))
 
 
 # ------------------------------------------------------------------ kappas with raters
 @options()
-def cohen_kappa(ratings, *, raters=None, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def cohen_kappa(ratings, *, raters=None, labels=None, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Cohen's (1960) kappa / weighted kappa (Cohen 1968) of two raters.
 
     Uses the units rated by both raters (``raters`` picks two columns if there are more).
-    ``se``: Fleiss, Cohen & Everitt (1969) non-null SE (= vcd ``ASE`` = irrCAC table SE);
-    ``se_null``: FCE SE under H0: kappa = 0, with ``p_value``. Identity weights give
+    ``se``: Fleiss, Cohen & Everitt (1969) non-null SE (= vcd ``ASE`` = irrCAC table SE),
+    times ``sqrt(1 - n/N)`` with ``population_size=N`` (irrCAC ``N=``);
+    ``se_null``: FCE SE under H0: kappa = 0, with ``p_value`` its z test (irr ``kappa2``);
+    ``extra["p_value_t"]`` is irrCAC's t test with ``se`` on n - 1 df. Identity weights give
     exactly the unweighted kappa. Use ``ci_method="normal"`` for vcd's intervals.
+
+    ``labels`` (as scikit-learn ``cohen_kappa_score(labels=)``): a list of at least two of
+    the categories; the table is restricted to them, in that order, and units where either
+    rater gave another category are left out (``extra["n_excluded"]``). With
+    ``weight_scores="ranks"`` the linear/quadratic weights are those of scikit-learn
+    (positions in ``labels``); checked against scikit-learn.
     """
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
     name = "cohen_kappa"
     if not rt.has_raters:
         raise ReliabilityError("cohen_kappa needs rater identities; counts input has none "
@@ -314,26 +401,71 @@ def cohen_kappa(ratings, *, raters=None, weights=None, level=None, categories=No
         if not 0 <= x < rt.n_raters:
             raise ReliabilityError(f"rater index {x} out of range: {rt.n_raters} raters")
     pc = unit_stats(rt).pair(i, j)
-    fam = _table_family(pc, W)
+    extra = _scores_extra(weight_scores, wl)
+    if labels is None:
+        fam = _table_family(pc, W)
+        groups = (lambda: pc.groups, rt.n_categories ** 2)
+    else:
+        fam, groups, n_out = _labelled_table(rt, pc, labels, weights, W, weight_scores)
+        extra.update({"labels": [_plain(x) for x in labels], "n_excluded": n_out})
     if fam.n < 2:
-        return undefined(name, "fewer than 2 units rated by both raters",
+        return undefined(name, "fewer than 2 units rated by both raters"
+                         + (" within labels" if labels is not None else ""),
                          confidence=o["confidence"])
     est, se, pa, pe, n, reason, se_null = fam.analytic("cohen")
+    extra = {"observed_agreement": pa, "chance_agreement": pe, "n_units": n, "weights": wl,
+             **extra}
+    se = _fpc(se, fam.n, o, extra)
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"Cohen (1960/1968) kappa, {wl} weights; se = Fleiss, Cohen & Everitt "
-                        "(1969) non-null SE; se_null = FCE SE under H0",
-                 reason=reason, se_null=se_null,
-                 extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
-                        "weights": wl},
-                 stat=fam.statistic("cohen"), n_units=fam.n,
-                 groups=(lambda: pc.groups, rt.n_categories ** 2),
+                        f"(1969) non-null SE{_fpc_text(o)}; se_null = FCE SE under H0",
+                 reason=reason, se_null=se_null, extra=extra,
+                 stat=fam.statistic("cohen"), n_units=fam.n, groups=groups,
                  n_resamples=o["n_resamples"], seed=o["seed"],
-                 bootstrap_method=o["bootstrap_method"])
+                 bootstrap_method=o["bootstrap_method"], t_test=True)
+
+
+def _plain(x):
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _labelled_table(rt, pc, labels, weights, W, weight_scores):
+    """(TableFamily, bootstrap groups, units left out) of the table restricted to ``labels``."""
+    cats = list(rt.categories)
+    idx = []
+    for lab in labels:
+        hit = [k for k, c in enumerate(cats) if c == lab or str(c) == str(lab)]
+        if not hit:
+            raise ReliabilityError(f"labels: {lab!r} is not one of the categories "
+                                   f"{cats[:8]}{' ...' if len(cats) > 8 else ''}")
+        idx.append(hit[0])
+    if len(set(idx)) != len(idx) or len(idx) < 2:
+        raise ReliabilityError("labels must name at least 2 distinct categories; got "
+                               f"{list(labels)!r}")
+    idx = np.asarray(idx)
+    q, k = rt.n_categories, len(idx)
+    sub = pc.table[np.ix_(idx, idx)]
+    if isinstance(weights, str) and weights_label(weights) not in ("identity", "user"):
+        scores = (np.arange(1, k + 1, dtype=float) if weight_scores == "ranks"
+                  else np.asarray(rt.values, dtype=float)[idx])
+        Wk = weight_matrix(weights, scores)
+    else:
+        Wk = np.asarray(W, dtype=float)[np.ix_(idx, idx)]
+    cell = np.full(q * q, -1, dtype=np.int64)
+    cell[(idx[:, None] * q + idx[None, :]).ravel()] = np.arange(k * k)
+
+    def groups():
+        g = cell[pc.groups]
+        return g[g >= 0]
+    fam = TableFamily(sub, Wk)
+    return fam, (groups, k * k), int(round(pc.table.sum() - sub.sum()))
 
 
 @options()
-def conger_kappa(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def conger_kappa(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Conger's (1980) multi-rater kappa (irr ``kappam.fleiss(exact=TRUE)``), Gwet (2014) SE.
@@ -342,7 +474,7 @@ def conger_kappa(ratings, *, weights=None, level=None, categories=None, confiden
     it equals Cohen's kappa with the FCE-1969 SE.
     """
     inp, o = _split(locals())
-    rt, W, wl = _prep(ratings, inp, weights)
+    rt, W, wl = _prep(ratings, inp, weights, weight_scores=weight_scores)
     name = "conger_kappa"
     if not rt.has_raters:
         raise ReliabilityError("conger_kappa needs rater identities; counts input has none "
@@ -353,24 +485,29 @@ def conger_kappa(ratings, *, weights=None, level=None, categories=None, confiden
     if rt.shape == "table":
         e = cohen_kappa(rt, weights=W, **o)
         return Estimate(name, e.estimate, e.se, e.ci, e.ci_level, e.method, e.se_kind,
-                        e.se_null, e.p_value, e.reason, {**e.extra, "weights": wl})
+                        e.se_null, e.p_value, e.reason,
+                        {**e.extra, "weights": wl, **_scores_extra(weight_scores, wl)})
     st = unit_stats(rt)
     fam = st.family(("conger", W.shape, W.tobytes()), lambda: RaterFamily(st, W))
     est, se, pa, pe, n, reason = fam.analytic()
+    extra = {"observed_agreement": pa, "chance_agreement": pe, "n_units": n, "weights": wl,
+             **_scores_extra(weight_scores, wl)}
+    se = _fpc(se, st.n, o, extra)
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"Conger (1980) kappa, {wl} weights; Gwet (2014) non-null SE "
-                        "(irrCAC conger.kappa.raw)", reason=reason,
-                 extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
-                        "weights": wl},
+                        f"(irrCAC conger.kappa.raw){_fpc_text(o)}", reason=reason,
+                 extra=extra,
                  stat=fam.statistic(), n_units=fam.n, groups=(st.group, st.G),
                  n_resamples=o["n_resamples"], seed=o["seed"],
-                 bootstrap_method=o["bootstrap_method"])
+                 bootstrap_method=o["bootstrap_method"], t_test=True)
 
 
 # ------------------------------------------------------------------ Krippendorff
 @options()
-def krippendorff_alpha(ratings, *, weights=None, level=None, categories=None, confidence=0.95,
-        ci_method="t", n_resamples=0, seed=None, bootstrap_method="percentile",
+def krippendorff_alpha(ratings, *, weights=None, weight_scores="values",
+        level=None, categories=None, confidence=0.95,
+        ci_method="t", population_size=None, n_resamples=0, seed=None,
+        bootstrap_method="percentile",
         shape=None, unit=None, rater="rater", rating="rating",
         encoding=None, bootstrap=None) -> Estimate:
     """Krippendorff's alpha with the level's difference function (Krippendorff 2011).
@@ -395,9 +532,10 @@ def krippendorff_alpha(ratings, *, weights=None, level=None, categories=None, co
                          confidence=o["confidence"])
     if weights is not None:
         rt = order_for_weights(rt, ratings, weights, categories)
-        W = weight_matrix(weights, rt.values)
-        return _family(name, "krippendorff", rt, W, weights_label(weights), o,
-                       extra={"level": rt.level})
+        W = weight_matrix(weights, weight_scores_of(rt, weight_scores))
+        wl = weights_label(weights)
+        return _family(name, "krippendorff", rt, W, wl, o,
+                       extra={"level": rt.level, **_scores_extra(weight_scores, wl)})
     level = rt.level
     st = unit_stats(rt)
     kr = st.family(("krippendorff", level), lambda: Krippendorff(st, level))
@@ -413,21 +551,27 @@ def krippendorff_alpha(ratings, *, weights=None, level=None, categories=None, co
         if rt.shape == "table":
             fam = _table_family(st.pair(0, 1), W)
             _, se, pa, pe, _, _, _ = fam.analytic("krippendorff")
+            n_all = fam.n
         else:
             fam = counts_family(st, W)
             _, se, pa, pe, _, _ = fam.analytic("krippendorff")
+            n_all = st.n
         note = "; Gwet (2014) linearised SE" + (" (ordinal metric held at observed margins)"
                                                if level == "ordinal" else "")
     elif not reason:
         note = f"; SE not computed for more than {MAX_CATEGORIES} distinct values (use bootstrap)"
     n = kr.n
+    extra = {"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
+             "level": level, "weights": level + " metric"}
+    if np.isfinite(se):
+        se = _fpc(se, n_all, o, extra)
+        note += _fpc_text(o)
     return build(name, est, se, n=n, confidence=o["confidence"], ci_method=o["ci_method"],
                  method=f"Krippendorff (2011) alpha, {level} metric{note}", reason=reason,
-                 extra={"observed_agreement": pa, "chance_agreement": pe, "n_units": n,
-                        "level": level, "weights": level + " metric"},
+                 extra=extra,
                  stat=kr.statistic(), n_units=st.n, groups=(st.group, st.G),
                  n_resamples=o["n_resamples"], seed=o["seed"],
-                 bootstrap_method=o["bootstrap_method"])
+                 bootstrap_method=o["bootstrap_method"], t_test=True)
 
 
 # ------------------------------------------------------------------ 2 x 2 and tables

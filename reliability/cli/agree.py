@@ -30,6 +30,20 @@ def register(subparsers) -> None:
                         "circular, bipolar (Gwet 2014), or a CSV file holding a q x q matrix of "
                         "agreement weights (optional header row and first column of category "
                         "labels); default identity for nominal, quadratic otherwise")
+    p.add_argument("--weight-scores", choices=["values", "ranks"], default="values",
+                   help="scores the linear/quadratic/... weights use: the category values "
+                        "(default) or their ranks 1..q (equally spaced, as statsmodels, irr "
+                        "and scikit-learn)")
+    p.add_argument("--population-size", type=int, default=None, metavar="N",
+                   help="size of the population of units the rated ones were drawn from "
+                        "(irrCAC N=): Gwet SEs multiplied by sqrt(1 - n/N); default infinite")
+    p.add_argument("--benchmark", choices=["landis-koch", "fleiss", "altman"], default=None,
+                   help="add a 'benchmark' object to each kappa-type coefficient: its band on "
+                        "the Landis-Koch (1977), Fleiss (1981) or Altman (1991) scale")
+    p.add_argument("--benchmark-method", choices=["probabilistic", "deterministic"],
+                   default="probabilistic",
+                   help="probabilistic (default): Gwet (2014) cumulative membership "
+                        "probability >= 0.95; deterministic: the band of the estimate")
     add_confidence(p)
     p.add_argument("--ci-method", choices=["t", "normal"], default="t",
                    help="t: est +/- t(n-1) se, upper capped at 1 (irrCAC, default); normal: "
@@ -59,11 +73,25 @@ def run(args) -> int:
                            encoding=args.encoding, weights=weights,
                            confidence=args.confidence, ci_method=args.ci_method,
                            n_resamples=args.bootstrap, seed=args.seed,
-                           bootstrap_method=args.bootstrap_method)
+                           bootstrap_method=args.bootstrap_method,
+                           weight_scores=args.weight_scores,
+                           population_size=args.population_size)
+    marks = {}
+    if args.benchmark:
+        from reliability.agreement import BENCHMARKED, benchmark
+
+        marks = {name: benchmark(result[name], scale=args.benchmark,
+                                 method=args.benchmark_method)
+                 for name in result if name in BENCHMARKED}
     if args.json:
-        emit_json(result.to_dict())
+        out = result.to_dict()
+        for name, b in marks.items():
+            out["coefficients"][name]["benchmark"] = b.to_dict()
+        emit_json(out)
     else:
         print(result.summary())
+        for name, b in marks.items():
+            print(f"{name}: {b.summary()}")
     return 0
 
 

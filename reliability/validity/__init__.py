@@ -11,6 +11,8 @@
 * :func:`validity_analysis` - all of the above for one table (what ``reliability validity``
   runs).
 * :func:`ordinal_associations`, :func:`spearman`, :func:`linear_by_linear` - the kernels.
+* :func:`kendall_tau` - Kendall tau-b / Stuart tau-c of raw pairs with the exact p-value for
+  small samples without ties.
 """
 
 from reliability.validity._analysis import ValidityAnalysis, validity_analysis
@@ -20,6 +22,7 @@ from reliability.validity._outcomes import grade_outcome_differences
 from reliability.validity._pseudo_r2 import fit_cumulative_logit, ordinal_pseudo_r2
 from reliability.validity._ordinal import (
     concordance,
+    kendall_tau,
     linear_by_linear,
     ordinal_associations,
     spearman,
@@ -34,6 +37,7 @@ __all__ = [
     "GradeContextResult",
     "concordance",
     "grade_context",
+    "kendall_tau",
     "linear_by_linear",
     "ordinal_associations",
     "spearman",

@@ -23,7 +23,8 @@ from reliability.inference import check_confidence, wilson_interval
 from reliability.validity._clean import code_grades, is_numeric_column, numeric_context
 from reliability.validity._ordinal import linear_by_linear, ordinal_associations, spearman
 
-ASSOCIATIONS = ("kendall_tau_b", "goodman_kruskal_gamma", "somers_d", "spearman")
+ASSOCIATIONS = ("kendall_tau_b", "kendall_tau_c", "goodman_kruskal_gamma", "somers_d",
+                "spearman")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class GradeContextResult:
         Per band: ``band``, ``range`` [min, max] of the values in it, ``n``, ``counts`` and
         ``proportions`` per grade (``estimate``, ``ci`` Wilson, ``ci_level``).
     associations : dict of Estimate
-        ``kendall_tau_b``, ``goodman_kruskal_gamma``, ``somers_d``, ``spearman`` (NaN with a
+        ``kendall_tau_b``, ``kendall_tau_c``, ``goodman_kruskal_gamma``, ``somers_d``,
+        ``spearman`` (NaN with a
         reason for a categorical context).
     trend_test : dict
         ``statistic``, ``df``, ``p``, ``method``.
@@ -237,8 +239,8 @@ def grade_context(grade, context, *, categories=None, missing=(), bands: int = 5
         uniq, col = np.unique(xv, return_inverse=True)
         table = np.bincount(y * len(uniq) + col, minlength=k * len(uniq)).reshape(k, len(uniq))
         assoc = ordinal_associations(table, confidence=confidence)
-        assoc = {name: assoc[name] for name in ("kendall_tau_b", "goodman_kruskal_gamma",
-                                               "somers_d")}
+        assoc = {name: assoc[name] for name in ("kendall_tau_b", "kendall_tau_c",
+                                               "goodman_kruskal_gamma", "somers_d")}
         assoc["spearman"] = spearman(y + 1.0, xv, confidence=confidence)
         trend = linear_by_linear(np.arange(1, k + 1), uniq, table)
         ranges = []

@@ -14,11 +14,17 @@ sec. 7.1-7.2, as also printed in the SAS PROC FREQ documentation):
   (1963): ``4/(P+Q)^2 * sqrt(sum n_ij (Q A_ij - P D_ij)^2)`` (Agresti's 16/(Pi_c+Pi_d)^4
   form rewritten in counts).
 * Kendall tau-b ``(P - Q)/sqrt(w_r w_c)``; ASE of Brown & Benedetti (1977).
+* Stuart's (1953) tau-c ``m (P - Q) / (n^2 (m - 1))``, ``m = min(R, C)`` over the rows and
+  columns used; ASE ``2m / ((m - 1) n^2) * sqrt(sum n_ij (A_ij - D_ij)^2 - (P - Q)^2 / n)``
+  (Brown & Benedetti 1977; SAS PROC FREQ), which is also its null SE.
 * Somers' (1962) d; ASE of Goodman & Kruskal (1972) / Brown & Benedetti (1977).
 * Null SEs (for the z tests) ``2/w * sqrt(sum n_ij (A_ij - D_ij)^2 - (P-Q)^2/n)``.
 
-Checked against: scipy.stats.kendalltau (tau-b), scipy.stats.somersd (d), and for the SEs
-a numerical multinomial delta method (tests/validity/test_ordinal.py).
+Checked against: scipy.stats.kendalltau (tau-b, and tau-c with ``variant="c"``),
+scipy.stats.somersd (d), and for the SEs a numerical multinomial delta method
+(tests/validity/test_validity_ordinal.py). :func:`kendall_tau` (raw x, y) adds the exact
+p-value of Kendall's test for small samples without ties (checked against R
+``cor.test(method="kendall", exact=TRUE)`` and a full permutation enumeration).
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from reliability._errors import ReliabilityError
 from reliability._results import Estimate
+from reliability._validation import OPTIONS, Choice, validate_params
 from reliability.inference import check_confidence, normal_interval
 
 
@@ -70,7 +78,8 @@ def ordinal_associations(table, *, confidence: float = 0.95) -> dict[str, Estima
     Returns
     -------
     dict of Estimate
-        ``goodman_kruskal_gamma``, ``kendall_tau_b``, ``somers_d`` (grade given context:
+        ``goodman_kruskal_gamma``, ``kendall_tau_b``, ``kendall_tau_c``, ``somers_d``
+        (grade given context:
         pairs tied on the context are excluded, as scipy.stats.somersd(context, grade)) and
         ``somers_d_context_given_grade``. ``se`` is the non-null ASE, ``se_null`` the SE
         under independence used for the two-sided z test ``p_value``.
@@ -125,6 +134,18 @@ def ordinal_associations(table, *, confidence: float = 0.95) -> dict[str, Estima
              "Wald CI; p from the null ASE")
     else:
         make("kendall_tau_b", np.nan, np.nan, np.nan, "Kendall tau-b",
+             "grade or context takes a single value")
+
+    # tau-c (Stuart 1953): m = number of rows or columns used, whichever is fewer
+    m = int(min((rows > 0).sum(), (cols > 0).sum()))
+    if m >= 2:
+        tc = m * (p_ - q_) / (n * n * (m - 1))
+        se_c = 2.0 * m / ((m - 1) * n * n) * np.sqrt(null_core)
+        make("kendall_tau_c", tc, se_c, se_c,
+             "Stuart's tau-c; ASE Brown & Benedetti (1977) (SAS PROC FREQ), equal to its "
+             "null SE; Wald CI; p from the null ASE")
+    else:
+        make("kendall_tau_c", np.nan, np.nan, np.nan, "Stuart's tau-c",
              "grade or context takes a single value")
 
     # Somers' d, grade (rows) given context (columns): denominator = pairs untied on context
@@ -212,3 +233,84 @@ def linear_by_linear(row_scores, col_scores, table) -> dict:
         ca = n * r * r
         out["cochran_armitage"] = {"statistic": float(ca), "p": float(stats.chi2.sf(ca, 1))}
     return out
+
+
+#: Largest n for which ``method="auto"`` uses the exact distribution (as SciPy).
+EXACT_MAX_N = 33
+
+
+@validate_params({"variant": Choice(("b", "c")),
+                  "method": Choice(("auto", "exact", "asymptotic")),
+                  "confidence": OPTIONS["confidence"]})
+def kendall_tau(x, y, *, variant="b", method="auto", confidence: float = 0.95) -> Estimate:
+    """Kendall's tau-b or Stuart's tau-c of two variables, with the exact p for small samples.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Paired observations (pairs with a missing value in either are dropped).
+    variant : {"b", "c"}
+        Kendall's tau-b (ties in both variables corrected) or Stuart's (1953) tau-c.
+    method : {"auto", "exact", "asymptotic"}
+        p-value of Kendall's test of independence (the same for tau-b and tau-c: it is a
+        test on ``S = concordant - discordant pairs``). ``"exact"``: the permutation
+        distribution of S (Kendall 1970, ch. 4), defined only without ties in x and y;
+        ``"asymptotic"``: the normal approximation with the tie-corrected variance of S
+        (Kendall 1970, eq. 4.3; no continuity correction, as R ``cor.test(exact=FALSE,
+        continuity=FALSE)``); ``"auto"`` (default): exact when there are no ties and
+        n <= 33 (or S is at or next to its extreme), asymptotic otherwise, as
+        ``scipy.stats.kendalltau(method="auto")``.
+    confidence : float
+        Level of the Wald interval ``estimate +/- z * ASE`` (clipped to [-1, 1]).
+
+    Returns
+    -------
+    Estimate
+        ``se`` the non-null ASE (Brown & Benedetti 1977) and ``se_null`` the null ASE of the
+        contingency-table formulas (:func:`ordinal_associations`); ``p_value`` Kendall's
+        test; ``extra``: ``n``, ``variant``, ``p_value_method`` ("exact" or "asymptotic").
+        The estimate and p-value are SciPy's ``kendalltau(x, y, variant=, method=)``;
+        checked against R ``cor.test(method="kendall", exact=TRUE)`` and a permutation
+        enumeration (n <= 8).
+    """
+    confidence = check_confidence(confidence)
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if len(x) != len(y):
+        raise ReliabilityError(f"kendall_tau: x and y differ in length ({len(x)} and {len(y)})")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    n = len(x)
+    name = f"kendall_tau_{variant}"
+    label = "Kendall tau-b" if variant == "b" else "Stuart's tau-c"
+    if n < 2:
+        return Estimate(name, float("nan"), ci_level=confidence, method=label,
+                        reason=f"needs at least 2 complete pairs; got {n}")
+    ux, cx = np.unique(x, return_inverse=True)
+    uy, cy = np.unique(y, return_inverse=True)
+    ties = len(ux) < n or len(uy) < n
+    if method == "exact" and ties:
+        raise ReliabilityError(
+            "kendall_tau: the exact p-value needs no ties, but "
+            + ("x" if len(ux) < n else "y") + " has tied values: use method='asymptotic' "
+            "(or 'auto')")
+    table = np.bincount(cx * len(uy) + cy, minlength=len(ux) * len(uy)).reshape(len(ux), len(uy))
+    assoc = ordinal_associations(table, confidence=confidence)[name]
+    if assoc.reason:
+        return Estimate(name, float("nan"), ci_level=confidence, method=label,
+                        reason=assoc.reason, extra={"n": n, "variant": variant})
+    used = method
+    if method == "auto":
+        tot = n * (n - 1) // 2
+        _, d = concordance(table)
+        dis = int(round(float((table * d).sum()) / 2))
+        used = "exact" if not ties and (n <= EXACT_MAX_N or min(dis, tot - dis) <= 1) \
+            else "asymptotic"
+    res = stats.kendalltau(x, y, variant=variant, method=used)
+    how = ("exact permutation distribution of S (no ties)" if used == "exact" else
+           "normal approximation with the tie-corrected variance of S")
+    return Estimate(name, float(res.statistic), assoc.se, assoc.ci, confidence,
+                    f"{label}; ASE Brown & Benedetti (1977), Wald CI; p: Kendall's test, {how} "
+                    "(scipy.stats.kendalltau)", se_null=assoc.se_null,
+                    p_value=float(res.pvalue),
+                    extra={"n": n, "variant": variant, "p_value_method": used})
