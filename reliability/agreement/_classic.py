@@ -22,16 +22,20 @@ from scipy import stats
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate
 from reliability._validation import Choice, check_option
+from reliability.agreement._functions import options
 
 __all__ = ["light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b"]
 
 
-def _ratings(data, *, level=None, categories=None):
+def _ratings(data, inp, *, level=None):
     # the agreement family's input resolution (units rated once kept), so that each
     # coefficient gives the same number alone and in agreement()
     from reliability.agreement._common import resolve
 
-    return resolve(data, level=level, categories=categories)
+    return resolve(data, level=level, **inp)
+
+
+_INPUT = ("categories", "shape", "unit", "rater", "rating", "encoding")
 
 
 def _nan(name, reason, confidence, method):
@@ -53,7 +57,10 @@ def _pair_kappas(N, D, Rm, Cm):
         return (po - pe) / (1 - pe)
 
 
-def light_kappa(ratings, *, confidence: float = 0.95) -> Estimate:
+@options()
+def light_kappa(ratings, *, confidence: float = 0.95,
+        categories=None, shape=None, unit=None, rater="rater",
+        rating="rating", encoding=None) -> Estimate:
     """Light's (1971) kappa: the mean pairwise Cohen's kappa (nominal, unweighted).
 
     Parameters
@@ -70,7 +77,7 @@ def light_kappa(ratings, *, confidence: float = 0.95) -> Estimate:
     """
     check_option("confidence", confidence)
     method = "Light (1971) mean pairwise Cohen kappa; delete-one-unit jackknife SE"
-    rt = _ratings(ratings)
+    rt = _ratings(ratings, {k: v for k, v in locals().items() if k in _INPUT})
     rt._require_raters("light_kappa")
     k, q = rt.n_raters, rt.n_categories
     if k < 2:
@@ -115,7 +122,10 @@ def light_kappa(ratings, *, confidence: float = 0.95) -> Estimate:
 
 
 # ----------------------------------------------------------------------------- Kendall's W
-def kendall_w(ratings, *, confidence: float = 0.95) -> Estimate:
+@options()
+def kendall_w(ratings, *, confidence: float = 0.95,
+        categories=None, shape=None, unit=None, rater="rater",
+        rating="rating", encoding=None) -> Estimate:
     """Kendall's coefficient of concordance W with the ties correction, and its chi-square test.
 
     Raters rank (or score) the units; scores are ranked within each rater (mid-ranks for
@@ -129,7 +139,7 @@ def kendall_w(ratings, *, confidence: float = 0.95) -> Estimate:
     check_option("confidence", confidence)
     method = ("Kendall's W with ties correction (Kendall & Babington Smith 1939); "
               "chi-square m(n-1)W on n-1 df")
-    rt = _ratings(ratings, level=None)
+    rt = _ratings(ratings, {k: v for k, v in locals().items() if k in _INPUT}, level=None)
     rt._require_raters("kendall_w")
     scores = rt.scores
     complete = np.isfinite(scores).all(axis=1)
@@ -162,7 +172,10 @@ def kendall_w(ratings, *, confidence: float = 0.95) -> Estimate:
 
 
 # -------------------------------------------------------------------------- Cronbach alpha
-def cronbach_alpha(ratings, *, confidence: float = 0.95, missing: str = "listwise") -> Estimate:
+@options()
+def cronbach_alpha(ratings, *, confidence: float = 0.95, missing: str = "listwise",
+        categories=None, shape=None, unit=None, rater="rater",
+        rating="rating", encoding=None) -> Estimate:
     """Cronbach's alpha with Feldt's (1965) F-based interval.
 
     Parameters
@@ -181,7 +194,8 @@ def cronbach_alpha(ratings, *, confidence: float = 0.95, missing: str = "listwis
     check_option("confidence", confidence)
     check_option("missing", missing, Choice(("listwise", "pairwise")))
     method = "Cronbach (1951) alpha; Feldt (1965) F interval"
-    rt = _ratings(ratings, level="interval")
+    rt = _ratings(ratings, {k: v for k, v in locals().items() if k in _INPUT},
+                  level="interval")
     rt._require_raters("cronbach_alpha")
     X = rt.scores
     if missing == "listwise":
@@ -212,7 +226,10 @@ def _b_stat(diag, rows, cols):
         return np.sum(diag ** 2, axis=-1) / np.sum(rows * cols, axis=-1)
 
 
-def bangdiwala_b(ratings, *, confidence: float = 0.95) -> Estimate:
+@options()
+def bangdiwala_b(ratings, *, confidence: float = 0.95,
+        categories=None, shape=None, unit=None, rater="rater",
+        rating="rating", encoding=None) -> Estimate:
     """Bangdiwala's (1985) B of two raters, with a delete-one jackknife SE.
 
     Notes
@@ -222,7 +239,7 @@ def bangdiwala_b(ratings, *, confidence: float = 0.95) -> Estimate:
     """
     check_option("confidence", confidence)
     method = "Bangdiwala (1985) B = sum n_ii^2 / sum n_i+ n_+i; jackknife SE"
-    rt = _ratings(ratings)
+    rt = _ratings(ratings, {k: v for k, v in locals().items() if k in _INPUT})
     if rt.shape == "table":
         rt._require_raters("bangdiwala_b")
     if rt.n_raters != 2:

@@ -171,3 +171,31 @@ def test_classic_coefficients_in_the_agreement_table_and_cli(capsys):
     two = rl.agreement(pd.DataFrame({"a": [1, 2, 2, 3, 1, 2], "b": [1, 2, 3, 3, 1, 1]}))
     assert two["bangdiwala_b"].estimate == pytest.approx(
         rl.bangdiwala_b(pd.DataFrame({"a": [1, 2, 2, 3, 1, 2], "b": [1, 2, 3, 3, 1, 1]})).estimate)
+
+
+def test_classic_coefficients_take_the_common_input_options(tmp_path):
+    """encoding=, shape= and the long-format column names reach the input layer (issue 15:
+    the same input options wherever a path is accepted)."""
+    import pandas as pd
+
+    import reliability as rl
+
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame(rng.integers(1, 5, (40, 3)), columns=["a", "b", "c"])
+    wide.insert(0, "unit", [f"s{i}" for i in range(40)])
+    path16 = tmp_path / "wide16.csv"
+    path16.write_text(wide.to_csv(index=False), encoding="utf-16")
+    long = wide.melt(id_vars="unit", var_name="inspector", value_name="grade")
+    lpath = tmp_path / "long.csv"
+    long.to_csv(lpath, index=False)
+    for func in (rl.light_kappa, rl.kendall_w, rl.cronbach_alpha):
+        ref = func(wide.drop(columns="unit")).estimate
+        assert np.isfinite(ref)
+        assert func(path16, encoding="utf-16").estimate == pytest.approx(ref, abs=1e-12)
+        got = func(lpath, shape="long", unit="unit", rater="inspector", rating="grade")
+        assert got.estimate == pytest.approx(ref, abs=1e-12)
+    two = wide[["a", "b"]]
+    p2 = tmp_path / "two16.csv"
+    p2.write_text(wide[["unit", "a", "b"]].to_csv(index=False), encoding="utf-16")
+    assert rl.bangdiwala_b(p2, encoding="utf-16").estimate == pytest.approx(
+        rl.bangdiwala_b(two).estimate, abs=1e-12)
