@@ -221,3 +221,29 @@ def test_cli_nested_fixed_henderson(tmp_path, capsys):
               "--fixed", "person"])
     assert exc.value.code == 2
     assert "fixed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name,letters", [
+    ("brennan_synthetic3_pxixo", {"p": "p", "r": "i", "o": "o", "pr": "pi", "po": "po",
+                                  "ro": "io", "pro,e": "pio,e"}),
+    ("brennan_synthetic4_pxrt", {"p": "p", "o": "t", "r:o": "r:t", "po": "pt",
+                                 "pr:o,e": "pr:t,e"})])
+@pytest.mark.parametrize("method", ["anova", "henderson"])
+def test_brennan_synthetic_data_fixed_facet(name, letters, method):
+    # Brennan's printed values (4 dp components, 2 dp coefficients): within half a unit
+    # in the last printed place
+    ref = json.loads((DATA / f"{name}.expected.json").read_text())
+    cols, pub = ref["columns"], ref["published"]
+    kw = dict(unit=cols["unit"], facets=tuple(cols["facets"]), score=cols["score"],
+              nested=cols.get("nested"), method=method)
+    res = g_study(DATA / f"{name}.csv", **kw)
+    raw = dict(zip(res.components["short"], res.components["variance_raw"]))
+    for short, letter in letters.items():
+        assert abs(raw[short] - pub["components"][letter]) <= 0.5e-4 + 1e-12, short
+    fixed = g_study(DATA / f"{name}.csv", fixed=pub["fixed"]["facet"], **kw)
+    sizes = {f: pub["fixed"][f"n_{f}"] for f in cols["facets"]}
+    g, phi = fixed.coefficients(**sizes)
+    assert abs(g - pub["fixed"]["g_coefficient"]) <= 0.005 + 1e-12
+    assert abs(phi - pub["fixed"]["phi"]) <= 0.005 + 1e-12
+    # and the random-facet coefficients are lower (the fixed facet's interaction is error)
+    assert res.coefficients(**sizes)[0] < g
