@@ -1165,7 +1165,11 @@ def _henderson_components(y, codes, sizes, effects):
     K[m, :] = N
     kmu = np.array([np.sum(nb.astype(float) ** 2) / N for nb in counts] + [1.0])
     T_mu = 0.0                 # (sum y)^2 / N of the centred scores
-    raw = np.linalg.solve(K - kmu[None, :], T - T_mu)
+    A = K - kmu[None, :]
+    if np.linalg.matrix_rank(A) < m + 1:
+        raise ReliabilityError("Henderson's Method 1 equations are singular for these data (an "
+                               "effect is confounded with another); use method='reml'")
+    raw = np.linalg.solve(A, T - T_mu)
     order = {e.short: j for j, e in enumerate(random)}
     values = np.array([raw[order[e.short]] if e is not residual else raw[m] for e in effects])
     return pd.DataFrame({"source": [e.name for e in effects],

@@ -247,3 +247,37 @@ def test_brennan_synthetic_data_fixed_facet(name, letters, method):
     assert abs(phi - pub["fixed"]["phi"]) <= 0.005 + 1e-12
     # and the random-facet coefficients are lower (the fixed facet's interaction is error)
     assert res.coefficients(**sizes)[0] < g
+
+
+def test_henderson_bootstrap_equals_anova_bootstrap_on_balanced_data():
+    # every resample of balanced data is balanced, so Henderson's refit (units copied) and
+    # the ANOVA refit give the same components: same seed, same bootstrap to 1e-10
+    data = _nested_in_occasion(_pro(8, P=20, R=3, O=2))
+    kw = dict(unit="school", facets=("rater", "occasion"), nested="r:o", n_resamples=40,
+              seed=4)
+    a = g_study(data, method="anova", **kw)
+    h = g_study(data, method="henderson", **kw)
+    np.testing.assert_allclose(h.components["bootstrap_se"], a.components["bootstrap_se"],
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h.components["se"], h.components["bootstrap_se"])
+
+
+def test_items_nested_in_hierarchies_named_by_columns():
+    # p x (i:h): the same design with other column names; item labels reused across
+    # hierarchies are different items (identified by their hierarchy)
+    d = _frame("nested_unbalanced").rename(columns={"rater": "item", "team": "hierarchy"})
+    d["item"] = d["item"].str[-1]          # R11..R34 -> 1..4 within each hierarchy
+    res = g_study(d, unit="person", facets=("item", "hierarchy"), nested="item:hierarchy")
+    ref = g_study(_frame("nested_unbalanced"), **NESTED)
+    np.testing.assert_allclose(res.components["variance"], ref.components["variance"],
+                               rtol=1e-10)
+    assert any("treated as different items" in n for n in res.notes)
+
+
+def test_henderson_singular_design_is_an_error():
+    # each rater seen on one occasion only: rater and rater x occasion are confounded
+    d = pd.DataFrame({"p": np.repeat(np.arange(10), 4), "r": np.tile([0, 1, 2, 3], 10),
+                      "o": np.tile([0, 0, 1, 1], 10),
+                      "score": np.random.default_rng(1).normal(size=40)})
+    with pytest.raises(ReliabilityError, match="singular"):
+        g_study(d, unit="p", facets=("r", "o"), method="henderson")
