@@ -155,8 +155,10 @@ def icc_ci_width_sample_size(rho, k, width, *, confidence=0.95) -> dict:
     """Units needed for an ICC(1) interval of total width ``width`` (Bonett 2002).
 
     ``n = 8 z^2 (1 - rho)^2 (1 + (k-1) rho)^2 / (k (k-1) width^2) + 1`` rounded up, with
-    ``z`` the two-sided normal quantile of ``confidence`` (Bonett 2002, eq. 5; the
-    large-sample variance of Fisher's transformation of the ICC). Also returned: the width
+    ``z`` the two-sided normal quantile of ``confidence`` (Bonett 2002; the large-sample
+    variance of Fisher's transformation of the ICC), plus ``5 rho`` when ``k = 2`` and
+    ``rho >= 0.7`` (his correction; without it the simulated mean width at rho = .9,
+    w = .1 is 6% too wide). Also returned: the width
     of the exact F interval (Shrout & Fleiss 1979) at that ``n`` when the observed F equals
     its population value ``c(rho)`` (``width_at_n``), a plug-in check of the approximation.
     Checked against the mean width of the exact interval on simulated one-way data
@@ -170,6 +172,8 @@ def icc_ci_width_sample_size(rho, k, width, *, confidence=0.95) -> dict:
     rho, k, width = float(rho), int(k), float(width)
     z = stats.norm.ppf(0.5 + confidence / 2)
     n = 8 * z * z * (1 - rho) ** 2 * (1 + (k - 1) * rho) ** 2 / (k * (k - 1) * width ** 2) + 1
+    if k == 2 and rho >= 0.7:
+        n += 5 * rho        # Bonett's (2002) correction for two raters and a large ICC
     n = max(int(math.ceil(n - 1e-9)), 2)
     F = _c(rho, k)
     q = 0.5 + confidence / 2
@@ -178,4 +182,5 @@ def icc_ci_width_sample_size(rho, k, width, *, confidence=0.95) -> dict:
     plug = (fu - 1) / (fu + k - 1) - (fl - 1) / (fl + k - 1)
     return {"n": n, "n_total": n * k, "width_at_n": float(plug), "rho": rho, "k": k,
             "width": width, "confidence": float(confidence),
-            "method": "Bonett (2002): n = 8 z^2 (1-rho)^2 (1+(k-1)rho)^2 / (k(k-1)w^2) + 1"}
+            "method": "Bonett (2002): n = 8 z^2 (1-rho)^2 (1+(k-1)rho)^2 / (k(k-1)w^2) + 1 "
+                      "(+ 5 rho for k = 2, rho >= 0.7)"}
