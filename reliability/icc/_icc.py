@@ -306,7 +306,10 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     Returns
     -------
     ICCResult
-        ``result["ICC2"].estimate``, ``.ci``, ``.F``, ``.df1``, ``.df2``, ``.p``.
+        ``result["ICC2"].estimate``, ``.ci``, ``.F``, ``.df1``, ``.df2``, ``.p``; ``.test``
+        the test of H0: ICC = ``rho0`` (checked against McGraw & Wong's Table 8 in base R
+        and psych::ICC, tests/data/icc_rho0_mcgraw_wong.json, and by simulation of its
+        null distribution).
 
     Notes
     -----
