@@ -12,8 +12,9 @@ from reliability.cli._common import add_confidence, add_encoding, add_json, emit
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "gstudy", help="generalizability theory: G study and D study",
-        description="Variance components of p x r, r:p, p x r x o or (r:p) x o random designs "
-                    "(ANOVA for balanced data, REML otherwise), E rho^2, Phi and a D-study table.")
+        description="Variance components of p x r, r:p, p x r x o, (r:p) x o or p x (r:o) "
+                    "designs (ANOVA for balanced data, REML otherwise, or Henderson's Method 1), "
+                    "E rho^2, Phi (random or fixed facets) and a D-study table.")
     p.add_argument("path", help="CSV file: long (object, facet columns, score) or, for one "
                                 "facet, wide (one row per object, one column per condition)")
     p.add_argument("--unit", default=None,
@@ -25,8 +26,16 @@ def register(subparsers) -> None:
     p.add_argument("--score", default="score", help="score column")
     p.add_argument("--nested", default=None, metavar="r:p",
                    help="first facet nested within the object: 'r:p' or '<facet>:<object>' "
-                        "(with two facets this gives the (r:p) x o design)")
-    p.add_argument("--method", choices=["anova", "reml", "auto"], default="auto")
+                        "(with two facets this gives the (r:p) x o design); or, with two "
+                        "facets, within the second facet: 'r:o' or '<facet1>:<facet2>' (the "
+                        "p x (r:o) design, e.g. raters nested in teams)")
+    p.add_argument("--method", choices=["anova", "reml", "henderson", "auto"], default="auto",
+                   help="anova (balanced data), reml, henderson (Henderson's Method 1 "
+                        "quadratic forms, as urGENOVA) or auto (default: anova if balanced, "
+                        "else reml)")
+    p.add_argument("--fixed", default=None, metavar="FACET",
+                   help="fixed facet(s), comma-separated (Brennan 2001, 4.4): E rho^2 and Phi "
+                        "for the universe with these facets fixed")
     add_confidence(p)
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
                    help="add bootstrap SEs and intervals over units (components, E rho^2, "
@@ -89,6 +98,7 @@ def run(args) -> int:
     # the path goes to g_study itself, so that its options are checked before the file is read
     result = g_study(args.path, unit=args.unit or args.object, facets=facets,
                      score=args.score, nested=args.nested, method=args.method,
+                     fixed=args.fixed,
                      confidence=args.confidence, n_resamples=args.bootstrap, seed=args.seed,
                      bootstrap_method=args.bootstrap_method, encoding=args.encoding)
     if not sizes:

@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
     p.add_argument("--bootstrap-method", choices=["percentile", "bca"], default="percentile",
                    help="bootstrap interval (default percentile)")
+    p.add_argument("--rho0", type=float, default=0.0, metavar="R0",
+                   help="null value of the F tests (H0: ICC = R0 against ICC > R0; McGraw & "
+                        "Wong 1996), in [0, 1); default 0. JSON: icc.<form>.test")
     add_encoding(p)
     add_json(p)
     p.set_defaults(func=run)
@@ -42,7 +45,7 @@ def run(args) -> int:
     result = icc(args.path, shape=args.shape, unit=args.unit, rater=args.rater,
                  rating=args.rating, encoding=args.encoding, confidence=args.confidence,
                  method=args.method, n_resamples=args.bootstrap, seed=args.seed,
-                 bootstrap_method=args.bootstrap_method)
+                 bootstrap_method=args.bootstrap_method, rho0=args.rho0)
     if args.json:
         emit_json(result.to_dict())
     else:

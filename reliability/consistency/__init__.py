@@ -7,7 +7,8 @@
   (latent normal, Livingston-Lewis cut points); :func:`mixed_model_consistency` - P(two
   inspectors agree) implied by an ordinal mixed model (quadrature).
 * :func:`n_for_agreement`, :func:`n_for_agreement_simulated`, :func:`n_for_kappa`, :func:`n_for_kappa_simulated`,
-  :func:`simulate_kappa_precision` - precision planning.
+  :func:`simulate_kappa_precision` - precision planning; :func:`kappa_power`,
+  :func:`kappa_sample_size` - power and pairs for a test of H0: kappa = kappa0.
 """
 
 from reliability.consistency._kappa import cohen_kappa_table, kappa_many, kappa_variance
@@ -22,6 +23,8 @@ from reliability.consistency._parallel import (
 )
 from reliability.consistency._planning import (
     kappa_model_table,
+    kappa_power,
+    kappa_sample_size,
     n_for_agreement,
     n_for_agreement_simulated,
     n_for_kappa,
@@ -32,7 +35,8 @@ from reliability.consistency._planning import (
 
 __all__ = [
     "AgreementRange", "ParallelConsistency", "agreement_range", "bvn_cdf",
-    "cohen_kappa_table", "kappa_many", "kappa_model_table", "kappa_variance",
+    "cohen_kappa_table", "kappa_many", "kappa_model_table", "kappa_power",
+    "kappa_sample_size", "kappa_variance",
     "latent_consistency", "mixed_model_consistency", "n_for_agreement",
     "n_for_agreement_simulated", "n_for_kappa",
     "n_for_kappa_simulated", "pairs_table", "parallel_consistency",

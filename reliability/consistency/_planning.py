@@ -22,7 +22,7 @@ from scipy import stats
 from reliability._errors import ReliabilityError
 from reliability.consistency._kappa import kappa_variance
 from reliability.inference import check_confidence, wilson_interval
-from reliability._validation import MAX_RESAMPLES, Integer, validate_params
+from reliability._validation import MAX_RESAMPLES, Choice, Integer, Real, validate_params
 
 
 def _z(confidence):
@@ -158,3 +158,127 @@ def n_for_agreement_simulated(p: float, half_width: float, *, n_sim: int = 20000
     ok = [r["n"] for r in rows if r["mean_half_width"] <= half_width]
     return {"n": int(min(ok)) if ok else None, "n_analytic": analytic, "n_sim": int(n_sim),
             "seed": seed, "results": rows}
+
+
+# ---------------------------------------------------------------------- power of kappa tests
+_KAPPA_METHODS = ("normal", "goodness-of-fit")
+
+
+def _kappa_check(kappa, kappa0, prevalence, method):
+    if method == "goodness-of-fit":
+        pi = np.asarray(prevalence, dtype=float)
+        if pi.ndim != 0 and pi.size != 2:
+            raise ReliabilityError("method 'goodness-of-fit' (Donner & Eliasziw 1992) is for "
+                                   "two categories: give the prevalence of the first one")
+    return kappa_model_table(kappa, prevalence), kappa_model_table(kappa0, prevalence)
+
+
+def _de_cells(table):
+    """The three cell probabilities of a binary two-rater table (both +, one +, both -)."""
+    return np.array([table[0, 0], table[0, 1] + table[1, 0], table[1, 1]])
+
+
+def _kappa_power(p1, p0, kappa, kappa0, n, alpha, method):
+    n = np.asarray(n, dtype=float)
+    if method == "normal":
+        v1, _ = kappa_variance(p1)
+        v0, _ = kappa_variance(p0)
+        z = stats.norm.isf(alpha)
+        return stats.norm.cdf((abs(kappa - kappa0) * np.sqrt(n) - z * np.sqrt(float(v0)))
+                              / np.sqrt(float(v1)))
+    c1, c0 = _de_cells(p1), _de_cells(p0)
+    lam = n * float(np.sum((c1 - c0) ** 2 / c0))
+    return stats.ncx2.sf(stats.chi2.isf(alpha, 1), 1, lam)
+
+
+@validate_params({"kappa": Real(-1, 1, closed="neither"), "kappa0": Real(-1, 1, closed="neither"),
+                  "alpha": Real(0, 0.5, closed="neither"), "method": Choice(_KAPPA_METHODS)})
+def kappa_power(kappa, kappa0, prevalence, n, *, alpha=0.05, method="normal"):
+    """Power of a test of H0: kappa = ``kappa0`` for ``n`` pairs of inspections.
+
+    Two teams (raters) share the category prevalences ``prevalence`` (a vector, or the
+    prevalence of the first of two categories); the expected table at any kappa is
+    :func:`kappa_model_table`.
+
+    * ``method="normal"`` (default; any number of categories): the one-sided z test of
+      kappa-hat against ``kappa0`` with the Fleiss-Cohen-Everitt (1969) large-sample
+      variance evaluated at the planned margins, under H0 (``v0``, table at ``kappa0``)
+      and under H1 (``v1``, table at ``kappa``) - the approach of Flack et al. (1988)
+      and Cantor (1996): power ``= Phi((|kappa - kappa0| sqrt(n) - z_alpha sqrt(v0)) /
+      sqrt(v1))``.
+    * ``method="goodness-of-fit"`` (two categories): Donner & Eliasziw (1992). The three
+      cell probabilities (both positive, discordant, both negative) ``P_l(kappa)`` give the
+      non-centrality ``lambda = n sum_l (P_l(kappa) - P_l(kappa0))^2 / P_l(kappa0)`` of the
+      1-df chi-square goodness-of-fit test; power ``= P(chi2_1(lambda) > chi2_{1,1-alpha})``
+      (two-sided in kappa).
+
+    Checked against the simulated rejection rates of both tests on multinomial tables
+    (tests/consistency/test_kappa_power.py).
+
+    Returns
+    -------
+    float or ndarray (for an array ``n``)
+    """
+    arr = np.asarray(n)
+    ok = (arr.size > 0 and arr.dtype != bool and np.issubdtype(arr.dtype, np.number)
+          and bool(np.all(np.isfinite(arr))) and bool(np.all(np.mod(arr, 1) == 0))
+          and bool(np.all(arr >= 1)))
+    if not ok:
+        raise ReliabilityError(f"option n={n!r} of kappa_power() is not allowed: must be whole "
+                               "numbers >= 1 (pairs)")
+    p1, p0 = _kappa_check(kappa, kappa0, prevalence, method)
+    out = _kappa_power(p1, p0, float(kappa), float(kappa0), arr.astype(float), float(alpha),
+                       method)
+    return float(out) if np.ndim(n) == 0 else out
+
+
+@validate_params({"kappa": Real(-1, 1, closed="neither"), "kappa0": Real(-1, 1, closed="neither"),
+                  "alpha": Real(0, 0.5, closed="neither"), "power": Real(0, 1, closed="neither"),
+                  "method": Choice(_KAPPA_METHODS)})
+def kappa_sample_size(kappa, kappa0, prevalence, *, alpha=0.05, power=0.8,
+                      method="normal") -> dict:
+    """Pairs of inspections needed for a test of H0: kappa = ``kappa0`` to reach ``power``.
+
+    The smallest ``n`` with ``kappa_power(kappa, kappa0, prevalence, n) >= power`` (both
+    methods' power increases with ``n``). ``method="normal"``: ``n = ceil(((z_alpha
+    sqrt(v0) + z_beta sqrt(v1)) / (kappa - kappa0))^2)`` (Flack et al. 1988);
+    ``"goodness-of-fit"``: Donner & Eliasziw (1992), whose normal approximation of the
+    non-central chi-square, ``n = (z_{alpha/2} + z_beta)^2 / sum_l (P_l(kappa) -
+    P_l(kappa0))^2 / P_l(kappa0)``, is returned as ``n_approx``.
+
+    Returns
+    -------
+    dict
+        ``n``, ``power`` (at ``n``), ``power_previous`` (at ``n - 1``), ``n_approx``,
+        ``kappa, kappa0, prevalence, alpha, target_power, method``.
+    """
+    if kappa == kappa0:
+        raise ReliabilityError("kappa_sample_size needs kappa != kappa0")
+    if method == "normal" and kappa < kappa0:
+        raise ReliabilityError("method 'normal' is the one-sided test of kappa > kappa0: "
+                               f"needs kappa > kappa0; got {kappa!r} <= {kappa0!r}")
+    p1, p0 = _kappa_check(kappa, kappa0, prevalence, method)
+
+    def pw(m):
+        return float(_kappa_power(p1, p0, float(kappa), float(kappa0), float(m), alpha,
+                                  method))
+
+    if method == "normal":
+        v1, _ = kappa_variance(p1)
+        v0, _ = kappa_variance(p0)
+        root = (stats.norm.isf(alpha) * np.sqrt(float(v0))
+                + stats.norm.isf(1 - power) * np.sqrt(float(v1))) / abs(kappa - kappa0)
+        approx = root * root
+    else:
+        c1, c0 = _de_cells(p1), _de_cells(p0)
+        z = stats.norm.isf(alpha / 2) + stats.norm.isf(1 - power)
+        approx = z * z / float(np.sum((c1 - c0) ** 2 / c0))
+    n = max(1, int(np.ceil(approx)))
+    while n > 1 and pw(n - 1) >= power:      # rounding / approximation: step to the smallest
+        n -= 1
+    while pw(n) < power:
+        n += 1
+    return {"n": int(n), "power": pw(n), "power_previous": pw(n - 1) if n > 1 else float("nan"),
+            "n_approx": int(np.ceil(approx)), "kappa": float(kappa), "kappa0": float(kappa0),
+            "prevalence": p1.sum(axis=1).tolist(), "alpha": float(alpha),
+            "target_power": float(power), "method": method}

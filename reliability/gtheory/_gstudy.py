@@ -10,11 +10,24 @@ r:p             p, r:p,e                               ``facets=("rater",), nest
 p x r x o       p, r, o, pr, po, ro, pro,e             ``facets=("rater", "occasion")``
 (r:p) x o       p, o, r:p, po, ro:p,e                  ``facets=("rater", "occasion"),
                                                        nested="r:p"``
+p x (r:o)       p, o, r:o, po, pr:o,e                  ``facets=("rater", "team"),
+                                                       nested="r:o"``
 ==============  =====================================  ======================================
 
-``nested`` names the first facet nested within the object; it may be spelt ``"r:p"`` or
-with the column names, e.g. ``"rater:school"``. Only the first facet can be nested, and
-only within the object of measurement.
+``nested`` names the first facet nested within the object (``"r:p"``, or with the column
+names, e.g. ``"rater:school"``) or, with two facets, within the second facet (``"r:o"`` or
+e.g. ``"rater:team"``: Brennan's p x (r:t), raters nested in teams or items in
+hierarchies, p x (i:h)). Only the first facet can be nested.
+
+Fixed facets (``fixed=("occasion",)``; Brennan 2001, section 4.4): the G study is the
+random-effects one; in E rho^2 and Phi an effect whose facets are all fixed is not error
+- with p in it, it joins the universe-score variance, ``sigma2_tau = sigma2(p) + sum
+sigma2(p alpha) / n'(alpha)`` (e.g. ``sigma2(p) + sigma2(po) / n'_o`` with o fixed);
+without p it drops out. Checked against Brennan's identity (fixing a facet equals
+averaging over it and running the random G study; tests/gtheory/test_gstudy_fixed_nested.py).
+
+Henderson's (1953) Method 1 (``method="henderson"``) is the quadratic-form estimator that
+urGENOVA reports for unbalanced designs (:func:`_henderson_components`).
 
 Estimation: balanced data (every cell observed once) use the ANOVA / expected-mean-
 squares estimators (Brennan 2001, sections 3.4-3.5: ``EMS(a) = sum over effects b
@@ -51,7 +64,7 @@ from reliability._results import Estimate, EstimateTable, _fmt, json_safe
 from reliability._validation import (AnyOf, Choice, Constraint, OptionError, Real, Text,
                                      check_option, validate_params)
 
-METHODS = ("auto", "anova", "reml")
+METHODS = ("auto", "anova", "reml", "henderson")
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,11 @@ def _effects(design, names):
                 Effect(f"{r}:{p}", "r:p", frozenset({0, 1})),
                 Effect(f"{p} x {o}", "po", frozenset({0, 2})),
                 Effect(f"{r} x {o}:{p}, e", "ro:p,e", frozenset({0, 1, 2}))]
+    if design == "p x (r:o)":
+        return [Effect(p, "p", frozenset({0})), Effect(o, "o", frozenset({2})),
+                Effect(f"{r}:{o}", "r:o", frozenset({1, 2})),
+                Effect(f"{p} x {o}", "po", frozenset({0, 2})),
+                Effect(f"{p} x {r}:{o}, e", "pr:o,e", frozenset({0, 1, 2}))]
     raise AssertionError(design)
 
 
@@ -112,6 +130,9 @@ class GStudy:
         Level of every interval (components, coefficients, D-study table).
     n_resamples : int
         Bootstrap resamples over units (0: none).
+    fixed : tuple of str
+        Fixed facets of the universe of generalization (``g_study(fixed=)``; Brennan 2001,
+        section 4.4); E rho^2, Phi and the D study treat them as fixed.
     """
 
     design: str
@@ -128,6 +149,7 @@ class GStudy:
     confidence: float = 0.95
     n_resamples: int = 0
     _boot: Any = field(default=None, repr=False, compare=False)
+    fixed: tuple = ()
 
     @property
     def object(self) -> str:
@@ -152,14 +174,22 @@ class GStudy:
         """``(sigma2_delta, sigma2_Delta)`` for planned sizes (default: G-study sizes)."""
         n = self._sizes(sizes)
         _, rel, absolute = _d_study(self._variances(), self._effects, self.facets,
-                                    {f: np.array([v]) for f, v in n.items()})
+                                    {f: np.array([v]) for f, v in n.items()}, self.fixed)
         return float(rel[0, 0]), float(absolute[0, 0])
+
+    def universe_score_variance(self, **sizes) -> float:
+        """``sigma2_tau``: sigma2(p), plus, with fixed facets, every p-effect whose facets are
+        all fixed divided by their planned sizes (Brennan 2001, 4.4)."""
+        n = self._sizes(sizes)
+        tau, _, _ = _d_study(self._variances(), self._effects, self.facets,
+                             {f: np.array([v]) for f, v in n.items()}, self.fixed)
+        return float(tau[0, 0])
 
     def coefficients(self, **sizes) -> tuple[float, float]:
         """``(E rho^2, Phi)`` for planned numbers of conditions, e.g. ``rater=3``."""
         n = self._sizes(sizes)
         g, phi = _coefficients(self._variances(), self._effects, self.facets,
-                               {f: np.array([v]) for f, v in n.items()})
+                               {f: np.array([v]) for f, v in n.items()}, self.fixed)
         return float(g[0, 0]), float(phi[0, 0])
 
     def _variances(self) -> np.ndarray:
@@ -202,6 +232,8 @@ class GStudy:
             g, phi = self.coefficients(**plan)
             row = {**{k: _num(v) for k, v in plan.items()}, "sigma2_delta": rel,
                    "sigma2_Delta": absolute, "g_coefficient": g, "phi": phi}
+            if self.fixed:
+                row["sigma2_tau"] = self.universe_score_variance(**plan)
             if exact:
                 row.update(self.coefficient_intervals(plan[self.facets[0]], self.confidence))
             if self._boot is not None:
@@ -220,7 +252,7 @@ class GStudy:
         n = self._sizes(plan)
         arrays = {f: np.array([v]) for f, v in n.items()}
         return self._boot.run(lambda V: _coefficients(V, self._effects, self.facets,
-                                                      arrays)[j][:, 0], value)
+                                                      arrays, self.fixed)[j][:, 0], value)
 
     def coefficient_estimates(self, **sizes) -> EstimateTable:
         """E rho^2 and Phi for planned sizes (default: the G-study sizes) as Estimates.
@@ -375,7 +407,7 @@ class GStudy:
         return out
 
     def _vector_coefficients(self, plans):
-        g, phi = _coefficients(self._variances(), self._effects, self.facets, plans)
+        g, phi = _coefficients(self._variances(), self._effects, self.facets, plans, self.fixed)
         return g[0], phi[0]
 
     # ------------------------------------------------------------ output
@@ -391,7 +423,7 @@ class GStudy:
         out = {"design": self.design, "unit": self.unit, "object": self.unit, "facets": list(self.facets),
                "n_objects": self.n_objects, "n_observations": self.n_observations,
                "n": dict(self.n), "method": self.method, "confidence": self.confidence,
-               "n_resamples": self.n_resamples, "components": comps,
+               "n_resamples": self.n_resamples, "fixed": list(self.fixed), "components": comps,
                "g_coefficient": self.g_coefficient, "phi": self.phi,
                "coefficients": {k: v.to_dict() for k, v in
                                 self.coefficient_estimates().estimates.items()}}
@@ -407,6 +439,9 @@ class GStudy:
         sizes = ", ".join(f"n_{f} = {_fmt(v, 3)}" for f, v in self.n.items())
         lines = [f"G study, design {self.design} ({self.method.upper()}): {self.n_objects} "
                  f"{self.unit} objects, {self.n_observations} observations; {sizes}"]
+        if self.fixed:
+            lines.append(f"fixed facet(s): {', '.join(self.fixed)} (E rho^2 and Phi for the "
+                         "universe with these conditions fixed; Brennan 2001, 4.4)")
         pct = f"{100 * self.confidence:g}%"
         cols = ["source", "variance", "percent", "se", "ci_low", "ci_high"]
         if "df" in self.components:
@@ -478,17 +513,20 @@ class _Facets(Constraint):
         return "one or two distinct facet columns (e.g. ('rater',) or 'rater,occasion')"
 
 
-def _d_study(V, effects, facets, plans):
-    """``(s2p, sigma2_delta, sigma2_Delta)`` as ``(B, P)`` arrays for ``B`` rows of variance
+def _d_study(V, effects, facets, plans, fixed=()):
+    """``(s2tau, sigma2_delta, sigma2_Delta)`` as ``(B, P)`` arrays for ``B`` rows of variance
     components ``V`` (in the order of ``effects``) and ``P`` planned designs (``plans``: facet
-    -> array of P sizes): the one D-study formula (Brennan 2001, ch. 4; random facets):
-    every effect other than p adds sigma2 / prod(n' of its facets) to the absolute error,
-    and to the relative error too when it contains p."""
+    -> array of P sizes): the one D-study formula (Brennan 2001, ch. 4): every effect other
+    than p adds sigma2 / prod(n' of its facets) to the absolute error, and to the relative
+    error too when it contains p. Fixed facets (Brennan 2001, 4.4): an effect whose facets
+    are all fixed is not error - it adds sigma2 / prod(n') to the universe-score variance
+    ``s2tau`` when it contains p, and nothing otherwise."""
     V = np.atleast_2d(np.asarray(V, dtype=float))
     size = len(next(iter(plans.values())))
     rel = np.zeros((V.shape[0], size))
     absolute = np.zeros((V.shape[0], size))
     s2p = None
+    tau_parts = []
     for j, eff in enumerate(effects):
         if eff.short == "p":
             s2p = V[:, j][:, None] * np.ones((1, size))
@@ -498,15 +536,22 @@ def _d_study(V, effects, facets, plans):
             if ax > 0:
                 div = div * np.asarray(plans[facets[ax - 1]], dtype=float)
         part = V[:, j][:, None] / div[None, :]
+        facet_axes = [ax for ax in eff.axes if ax > 0]
+        if fixed and all(facets[ax - 1] in fixed for ax in facet_axes):
+            if 0 in eff.axes:
+                tau_parts.append(part)
+            continue
         absolute = absolute + part
         if 0 in eff.axes:
             rel = rel + part
+    for part in tau_parts:
+        s2p = s2p + part
     return s2p, rel, absolute
 
 
-def _coefficients(V, effects, facets, plans):
+def _coefficients(V, effects, facets, plans, fixed=()):
     """``(E rho^2, Phi)`` as ``(B, P)`` arrays (see :func:`_d_study`); NaN when undefined."""
-    s2p, rel, absolute = _d_study(V, effects, facets, plans)
+    s2p, rel, absolute = _d_study(V, effects, facets, plans, fixed)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(s2p + rel > 0, s2p / (s2p + rel), np.nan)
         phi = np.where(s2p + absolute > 0, s2p / (s2p + absolute), np.nan)
@@ -558,9 +603,10 @@ class _UnitBootstrap:
                                estimate=estimate)
 
 
-def _reml_refit(y, codes, sizes, effects, is_nested):
-    """``refit(picked)`` for :class:`_UnitBootstrap` by REML: the rows of the picked units,
-    each copy of a unit relabelled as a unit of its own."""
+def _reml_refit(y, codes, sizes, effects, is_nested, components=None):
+    """``refit(picked)`` for :class:`_UnitBootstrap` by REML (or ``components(y, codes,
+    sizes, effects)``, e.g. Henderson's method): the rows of the picked units, each copy of
+    a unit relabelled as a unit of its own."""
     order = np.argsort(codes[0], kind="stable")
     y_s = y[order]
     codes_s = [c[order] for c in codes]
@@ -573,7 +619,10 @@ def _reml_refit(y, codes, sizes, effects, is_nested):
             np.cumsum(lens) - lens, lens))
         new_codes = [np.repeat(np.arange(len(picked)), lens)] + [c[idx] for c in codes_s[1:]]
         new_sizes = [len(picked)] + list(sizes[1:])
-        table = _reml_components(y_s[idx], new_codes, new_sizes, effects, is_nested, [])
+        if components is not None:
+            table = components(y_s[idx], new_codes, new_sizes, effects)
+        else:
+            table = _reml_components(y_s[idx], new_codes, new_sizes, effects, is_nested, [])
         return table["variance"].to_numpy(dtype=float)
 
     return refit
@@ -589,10 +638,11 @@ def _num(v):
                   "n_resamples": "shared", "seed": "shared",
                   "bootstrap_method": Choice(("percentile", "bca")), "facets": _Facets(),
                   "unit": AnyOf((None, Text())),
-                  "object": AnyOf((None, Text())), "score": Text(), "nested": AnyOf((None, Text()))})
+                  "object": AnyOf((None, Text())), "score": Text(), "nested": AnyOf((None, Text())),
+                  "fixed": AnyOf((None, _Facets()))})
 def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
             method="auto", confidence=0.95, n_resamples=0, seed=None,
-            bootstrap_method="percentile", encoding=None, object=None) -> GStudy:
+            bootstrap_method="percentile", encoding=None, object=None, fixed=None) -> GStudy:
     """Estimate the variance components of a G study (Brennan 2001).
 
     Parameters
@@ -611,10 +661,16 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
         Column of the scores.
     nested : str, optional
         ``"r:p"`` (or ``"<facet>:<object>"``): the first facet is nested within the
-        object (each object has its own raters).
-    method : {"auto", "anova", "reml"}
-        ANOVA/EMS needs balanced complete data; REML handles any data; ``"auto"`` picks
-        ANOVA when the data are balanced.
+        object (each object has its own raters). With two facets also ``"r:o"`` (or
+        ``"<facet>:<facet2>"``): the first facet is nested within the second, both crossed
+        with the object - the p x (r:t) / p x (i:h) design (Brennan 2001, 3.2); REML
+        checked against lme4::lmer ``score ~ 1 + (1|p) + (1|t) + (1|t:r) + (1|p:t)``
+        (tests/data/gtheory_nested_lme4.json, 1e-4 relative).
+    method : {"auto", "anova", "reml", "henderson"}
+        ANOVA/EMS needs balanced complete data; REML handles any data; ``"henderson"`` is
+        Henderson's (1953) Method 1 for any data (equal to ANOVA on balanced data; negative
+        estimates set to 0; no analytic SEs); ``"auto"`` picks ANOVA when the data are
+        balanced, else REML.
     confidence : float
         Level of every interval: the variance components (ANOVA: Satterthwaite 1946, with
         SEs as Brennan 2001, eq. 6.1; REML: the bootstrap's, NaN without one), E rho^2 and
@@ -634,6 +690,10 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
         Text encoding when ``data`` is a path (default UTF-8, then Windows-1252).
     object : str, optional
         Deprecated name of ``unit`` (it shadowed a builtin); a DeprecationWarning.
+    fixed : str or sequence of str, optional
+        Facets fixed in the universe of generalization (Brennan 2001, 4.4); at least one
+        facet must stay random. The components are unchanged; E rho^2, Phi, the D study
+        (with a ``sigma2_tau`` column) and ``minimal_design`` use the fixed-facet formulas.
 
     Returns
     -------
@@ -663,10 +723,14 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     if score in (object,) + facets:
         raise OptionError(f"column {score!r} cannot be both the score and the "
                           f"{'unit' if score == object else 'facet'} column")
-    is_nested = _parse_nested(nested, object, facets)      # names only: before the data
+    nest_kind = _parse_nested(nested, object, facets)      # names only: before the data
+    is_nested = bool(nest_kind)
+    fixed = _parse_fixed(fixed, facets)
     frame = _long_frame(data, object, facets, score, encoding)
     if len(facets) == 1:
         design = "r:p" if is_nested else "p x r"
+    elif nest_kind == "r:o":
+        design = "p x (r:o)"
     else:
         design = "(r:p) x o" if is_nested else "p x r x o"
     names = (object,) + facets
@@ -688,8 +752,23 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
             raise ReliabilityError(
                 f"facet {col!r} has a single condition ({show(frame[col].iloc[0])}): its "
                 "variance components cannot be estimated; drop the facet")
-    # nested facet: rater identity is local to the object
-    if is_nested:
+    # nested facet: rater identity is local to the object (r:p) or to the second facet (r:o)
+    if nest_kind == "r:o":
+        key = codes[2] * sizes[1] + codes[1]
+        local = _local_index(codes[2], codes[1], sizes[1])
+        codes_local = [codes[0], local, codes[2]]
+        n_per_obj = np.bincount(np.unique(key) // sizes[1], minlength=sizes[2])  # per o
+        if n_per_obj.max() < 2:
+            raise ReliabilityError(
+                f"nested design: every {facets[1]} has a single {facets[0]}, so {facets[0]} "
+                f"and {facets[1]} variance cannot be separated")
+        sizes_local = [n_obj, int(local.max()) + 1, sizes[2]]
+        crossing = np.bincount(np.unique(key) % sizes[1], minlength=sizes[1])
+        if crossing.max() > 1:
+            notes.append(f"some {facets[0]} labels occur with several {facets[1]} values; in "
+                         f"the nested design they are treated as different {facets[0]}s "
+                         f"(a {facets[0]} is identified by its {facets[1]})")
+    elif is_nested:
         key = codes[0] * sizes[1] + codes[1]
         local = _local_index(codes[0], codes[1], sizes[1])
         codes_local = [codes[0], local] + codes[2:]
@@ -714,6 +793,7 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     n_facets = {}
     for i, f in enumerate(facets, start=1):
         if is_nested and i == 1:
+            # conditions of the nested facet per object (r:p) / per second-facet level (r:o)
             n_facets[f] = round(float(len(n_per_obj) / np.sum(1.0 / n_per_obj)), 10)
         else:
             per_obj = np.bincount(np.unique(codes[0] * sizes[i] + codes[i]) // sizes[i],
@@ -738,7 +818,7 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
 
         def refit(picked):
             return _anova_core(Y[picked], effects)[3].clip(min=0.0)
-    else:
+    elif method == "reml":
         table = _reml_components(y, codes_local, sizes_local, effects, is_nested, notes)
         table["se"] = table["ci_low"] = table["ci_high"] = np.nan
         table["ci_method"] = "none"
@@ -746,6 +826,16 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
             notes.append("unbalanced/incomplete data: D-study sizes default to the harmonic "
                          "mean number of conditions per object")
         refit = _reml_refit(y, codes_local, sizes_local, effects, is_nested)
+    elif method == "henderson":
+        table = _henderson_components(y, codes_local, sizes_local, effects)
+        if (table["variance_raw"] < 0).any():
+            neg = ", ".join(table.loc[table["variance_raw"] < 0, "source"])
+            notes.append(f"negative Henderson Method 1 estimate(s) set to 0: {neg}")
+        if not balanced:
+            notes.append("unbalanced/incomplete data: D-study sizes default to the harmonic "
+                         "mean number of conditions per object")
+        refit = _reml_refit(y, codes_local, sizes_local, effects, is_nested,
+                            components=_henderson_components)
     total = table["variance"].sum()
     table["percent"] = 100 * table["variance"] / total if total > 0 else np.nan
     boot = None
@@ -758,7 +848,7 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
         table["bootstrap_se"] = [b.se for b in runs]
         table["bootstrap_ci_low"] = [b.ci[0] for b in runs]
         table["bootstrap_ci_high"] = [b.ci[1] for b in runs]
-        if method == "reml":        # no analytic interval: the bootstrap's is the interval
+        if method != "anova":       # no analytic interval: the bootstrap's is the interval
             table["se"] = table["bootstrap_se"]
             table["ci_low"] = table["bootstrap_ci_low"]
             table["ci_high"] = table["bootstrap_ci_high"]
@@ -771,9 +861,13 @@ def g_study(data, *, unit=None, facets=("rater",), score="score", nested=None,
     cols += [c for c in ("variance_raw", "se", "ci_low", "ci_high", "ci_method", "df", "SS",
                          "MS", "bootstrap_se", "bootstrap_ci_low", "bootstrap_ci_high")
              if c in table]
+    if fixed:
+        notes.append(f"fixed facet(s) {', '.join(fixed)}: their interactions with {object} are "
+                     "universe-score variance in E rho^2 and Phi (Brennan 2001, 4.4); the "
+                     "components are those of the random-effects G study")
     return GStudy(design, object, facets, table[cols].reset_index(drop=True), n_facets, n_obj,
                   len(y), method, tuple(notes), tuple(effects), float(confidence),
-                  int(n_resamples), boot)
+                  int(n_resamples), boot, fixed)
 
 
 def _local_index(obj, fac, n_fac):
@@ -790,12 +884,31 @@ def _parse_nested(nested, object, facets):
     if nested in (None, "", False):
         return False
     text = str(nested).replace(" ", "")
-    allowed = {"r:p", f"{facets[0]}:{object}"}
-    if text not in allowed:
-        raise OptionError(
-            f"option nested={nested!r} of g_study() is not allowed: must be None, 'r:p' or "
-            f"'{facets[0]}:{object}' (the first facet nested within the unit)")
-    return True
+    if text in {"r:p", f"{facets[0]}:{object}"}:
+        return "r:p"
+    if len(facets) == 2 and text in {"r:o", f"{facets[0]}:{facets[1]}"}:
+        return "r:o"
+    two = (f", or 'r:o' / '{facets[0]}:{facets[1]}' (the first facet nested within the "
+           "second)" if len(facets) == 2 else "")
+    raise OptionError(
+        f"option nested={nested!r} of g_study() is not allowed: must be None, 'r:p' or "
+        f"'{facets[0]}:{object}' (the first facet nested within the unit){two}")
+
+
+def _parse_fixed(fixed, facets):
+    """The fixed facets (Brennan 2001, 4.4) as a tuple of facet names."""
+    if fixed in (None, "", ()):
+        return ()
+    names = (tuple(f.strip() for f in fixed.split(",") if f.strip()) if isinstance(fixed, str)
+             else tuple(fixed))
+    for f in names:
+        if f not in facets:
+            raise OptionError(f"option fixed={fixed!r} of g_study() names {f!r}, which is not a "
+                              f"facet; facets are {list(facets)}")
+    if len(set(names)) == len(facets):
+        raise OptionError(f"option fixed={fixed!r} of g_study(): at least one facet must be "
+                          "random (with every facet fixed there is no error variance)")
+    return tuple(f for f in facets if f in names)
 
 
 def _long_frame(data, object, facets, score, encoding=None):
@@ -969,10 +1082,10 @@ def _owner(subset, effects):
     exact = [e for e in effects if e.axes == subset]
     if exact:
         return exact[0]
-    # nested designs: the object index (0) is implied by the nested facet (1)
-    with_p = subset | {0}
-    exact = [e for e in effects if e.axes == with_p]
-    return exact[0] if exact else None
+    # nested designs: the nesting index (the object for r:p, the second facet for r:o) is
+    # implied by the nested facet: the smallest design effect containing the subset
+    containing = [e for e in effects if e.axes > subset]
+    return min(containing, key=lambda e: len(e.axes)) if containing else None
 
 
 # ---------------------------------------------------------------------- REML
@@ -999,3 +1112,68 @@ def _reml_components(y, codes, sizes, effects, is_nested, notes):
                  for e in effects]
     return pd.DataFrame({"source": [e.name for e in effects], "short": [e.short for e in effects],
                          "variance": variances, "method": "REML"})
+
+
+# ---------------------------------------------------------------------- Henderson Method 1
+def _effect_keys(codes, sizes, effects, n):
+    """Integer level codes (0..L-1) of each effect: the combinations of its indices."""
+    keys = []
+    for eff in effects:
+        key = np.zeros(n, dtype=np.int64)
+        for a in sorted(eff.axes):
+            key = key * sizes[a] + codes[a]
+        _, c = np.unique(key, return_inverse=True)
+        keys.append(c.astype(np.int64).ravel())
+    return keys
+
+
+def _henderson_components(y, codes, sizes, effects):
+    """Henderson's (1953) Method 1 variance components for any random design.
+
+    The "T-terms" ``T_A = sum over the levels a of effect A of y_a.^2 / n_a`` (level totals
+    and counts), ``T_0 = sum y^2`` and ``T_mu = y..^2 / N`` are equated to their expected
+    values under the random model, ``E(T_A) = N mu^2 + sum_B k(A, B) sigma2_B`` with
+    ``k(A, B) = sum_a sum_b n_ab^2 / n_a`` (``n_ab``: observations in level a of A and
+    level b of B; ``k(A, residual)`` = the number of levels of A; ``k(0, B) = N``), and the
+    differences from ``T_mu`` are solved for the components (Searle, Casella & McCulloch
+    1992, sec. 5.2; the quadratic forms urGENOVA reports for unbalanced designs). On
+    balanced data the T-differences are non-singular combinations of the ANOVA sums of
+    squares, so the estimates equal the ANOVA ones (tested to 1e-10); unbalanced data are
+    checked against the same equations written in base R (tests/data/scripts/
+    gtheory_nested_lme4.R). Negative estimates are set to 0 (``variance_raw`` keeps them).
+    """
+    y = np.asarray(y, dtype=float)
+    N = len(y)
+    y = y - y.mean()           # the estimates are location-free; centring keeps T accurate
+    residual = max(effects, key=lambda e: len(e.axes))
+    random = [e for e in effects if e is not residual]
+    keys = _effect_keys(codes, sizes, random, N)
+    m = len(random)
+    counts = [np.bincount(k) for k in keys]
+    T = np.empty(m + 1)
+    K = np.empty((m + 1, m + 1))
+    for i, (ka, na) in enumerate(zip(keys, counts)):
+        tot = np.bincount(ka, weights=y)
+        T[i] = np.sum(tot * tot / na)
+        for j, kb in enumerate(keys):
+            pair = ka * (int(kb.max()) + 1) + kb
+            uniq, nab = np.unique(pair, return_counts=True)
+            a = uniq // (int(kb.max()) + 1)
+            K[i, j] = np.sum(nab.astype(float) ** 2 / na[a])
+        K[i, m] = len(na)
+    T[m] = float(np.sum(y * y))
+    K[m, :] = N
+    kmu = np.array([np.sum(nb.astype(float) ** 2) / N for nb in counts] + [1.0])
+    T_mu = 0.0                 # (sum y)^2 / N of the centred scores
+    A = K - kmu[None, :]
+    if np.linalg.matrix_rank(A) < m + 1:
+        raise ReliabilityError("Henderson's Method 1 equations are singular for these data (an "
+                               "effect is confounded with another); use method='reml'")
+    raw = np.linalg.solve(A, T - T_mu)
+    order = {e.short: j for j, e in enumerate(random)}
+    values = np.array([raw[order[e.short]] if e is not residual else raw[m] for e in effects])
+    return pd.DataFrame({"source": [e.name for e in effects],
+                         "short": [e.short for e in effects],
+                         "variance_raw": values, "variance": np.clip(values, 0.0, None),
+                         "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "ci_method": "none", "method": "Henderson Method 1"})

@@ -119,6 +119,58 @@ def f_tests(ms, n, k):
     return out
 
 
+def rho0_tests(ms, n, k, rho0):
+    """F tests of H0: ICC = ``rho0`` for the six forms (McGraw & Wong 1996, Table 8).
+
+    With ``c(rho) = (1 + (k-1) rho) / (1 - rho)`` (single rater) or ``1 / (1 - rho)``
+    (mean of k raters):
+
+    * ICC(1), ICC(k): ``F = MSR / MSW / c(rho0)`` on ``(n-1, n(k-1))``;
+    * ICC(C,1), ICC(C,k): ``F = MSR / MSE / c(rho0)`` on ``(n-1, (n-1)(k-1))``;
+    * ICC(A,1): ``F = MSR / (a MSC + b MSE)`` with ``a = k rho0 / (n (1 - rho0))``,
+      ``b = 1 + k rho0 (n-1) / (n (1 - rho0))``; ICC(A,k): the same with ``a = rho0 /
+      (n (1 - rho0))``, ``b = 1 + rho0 (n-1) / (n (1 - rho0))``; both on ``(n-1, v)`` with
+      the Satterthwaite ``v = (a MSC + b MSE)^2 / ((a MSC)^2/(k-1) + (b MSE)^2/((n-1)(k-1)))``
+      (an approximate test).
+
+    One-sided (H1: ICC > rho0), as in McGraw & Wong and irr::icc. At ``rho0 = 0`` every
+    test is :func:`f_tests`' (checked in tests/icc/test_icc_rho0.py).
+
+    Returns
+    -------
+    dict name -> ``(F, df1, df2, p)`` (floats; F is inf and p 0 when the denominator
+    mean square is 0 and MSR > 0; NaN when both are 0).
+    """
+    msr, msc, mse, msw = (np.float64(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
+    df1 = float(n - 1)
+    out = {}
+
+    def test(num, den, d2):
+        if den > 0:
+            F = num / den
+            return float(F), df1, float(d2), float(stats.f.sf(F, df1, d2))
+        if num > 0:
+            return np.inf, df1, float(d2), 0.0
+        return np.nan, df1, float(d2), np.nan
+
+    single = (1 + (k - 1) * rho0) / (1 - rho0)
+    average = 1 / (1 - rho0)
+    out["ICC1"] = test(msr, msw * single, n * (k - 1))
+    out["ICC1k"] = test(msr, msw * average, n * (k - 1))
+    out["ICC3"] = test(msr, mse * single, (n - 1) * (k - 1))
+    out["ICC3k"] = test(msr, mse * average, (n - 1) * (k - 1))
+    for name, m in (("ICC2", k), ("ICC2k", 1)):
+        a = m * rho0 / (n * (1 - rho0))
+        b = 1 + m * rho0 * (n - 1) / (n * (1 - rho0))
+        den = a * msc + b * mse
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = den ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
+        if not np.isfinite(v):
+            v = (n - 1) * (k - 1) if rho0 == 0 else np.nan
+        out[name] = test(msr, den, v)
+    return out
+
+
 def satterthwaite_df(icc2, msc, mse, n, k):
     """Satterthwaite df ``v`` of McGraw & Wong (1996, Table 8, ICC(A,1)) at a given ICC."""
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from reliability._errors import ReliabilityError, show
 from reliability._results import _fmt, json_safe
-from reliability._validation import (OPTIONS, AnyOf, Choice, resolve_resamples,
+from reliability._validation import (OPTIONS, AnyOf, Choice, Real, resolve_resamples,
                                     validate_params)
 from reliability.data import Ratings, complete_numeric_matrix
 from reliability.icc import _anova
@@ -62,6 +62,12 @@ class ICCForm:
     extra : dict
         Further quantities (Satterthwaite df, the F-based interval when the bootstrap
         replaced it, irr's ICC(A,k) interval convention, ...).
+    test : TestResult
+        F test of H0: ICC = ``rho0`` against ICC > rho0 (McGraw & Wong 1996, Table 8;
+        ``icc(..., rho0=)``): ``statistic``, ``df`` = ``(df1, df2)``, ``p_value`` and
+        ``extra`` ``{"df1", "df2", "rho0"}``. For ``rho0 = 0`` it equals ``F, df1, df2, p``
+        (the absolute-agreement forms then have ``df2 = (n-1)(k-1)``); NaN with a reason for
+        REML fits.
     """
 
     name: str
@@ -80,6 +86,7 @@ class ICCForm:
     reason: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     _interval: Any = field(default=None, repr=False, compare=False)
+    test: Any = None
 
     def __post_init__(self):
         from reliability._results import ConfidenceInterval
@@ -125,6 +132,8 @@ class ICCForm:
         if self.reason:
             out["reason"] = self.reason
         out.update(self.extra)
+        if self.test is not None:
+            out["test"] = self.test.to_dict()
         return json_safe(out)
 
     def to_frame(self) -> pd.DataFrame:
@@ -140,6 +149,10 @@ class ICCForm:
         text = (f"{self.name} ({self.mcgraw_wong}, {self.description}): {_fmt(self.estimate)}  "
                 f"{pct} CI [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]  "
                 f"F({_fmt(self.df1, 2)}, {_fmt(self.df2, 2)}) = {_fmt(self.F)}, p = {_fmt(self.p)}")
+        if self.test is not None and self.test.extra.get("rho0", 0) != 0:
+            t = self.test
+            text += (f"\n  H0: ICC = {t.extra['rho0']:g}: F({_fmt(t.extra['df1'], 2)}, "
+                     f"{_fmt(t.extra['df2'], 2)}) = {_fmt(t.statistic)}, p = {_fmt(t.p_value)}")
         if self.reason:
             text += f"\n  note: {self.reason}"
         return text
@@ -164,6 +177,8 @@ class ICCResult:
     mean_squares : dict
         ANOVA mean squares (empty for REML).
     notes : tuple of str
+    rho0 : float
+        Null value of the tests in each form's ``test`` (``icc(..., rho0=)``).
     """
 
     forms: Mapping[str, ICCForm]
@@ -176,6 +191,7 @@ class ICCResult:
     components: Mapping[str, float] = field(default_factory=dict)
     mean_squares: Mapping[str, float] = field(default_factory=dict)
     notes: tuple = ()
+    rho0: float = 0.0
 
     def __getitem__(self, key: str) -> ICCForm:
         try:
@@ -201,6 +217,7 @@ class ICCResult:
         return json_safe({
             "n_units": self.n_units, "n_raters": self.n_raters, "n_ratings": self.n_ratings,
             "k": self.k, "method": self.method, "confidence": self.confidence,
+            "rho0": self.rho0,
             "icc": {name: f.to_dict() for name, f in self.forms.items()},
             "variance_components": dict(self.components),
             "mean_squares": dict(self.mean_squares),
@@ -220,6 +237,14 @@ class ICCResult:
                 boot_lower=[f.extra["bootstrap"]["ci"][0] for f in self.forms.values()],
                 boot_upper=[f.extra["bootstrap"]["ci"][1] for f in self.forms.values()])
         lines.append(frame.to_string(float_format=lambda x: _fmt(x)))
+        if self.rho0 != 0 and self.method == "anova":
+            tests = pd.DataFrame(
+                [{"F": f.test.statistic, "df1": f.test.extra["df1"], "df2": f.test.extra["df2"],
+                  "p": f.test.p_value} for f in self.forms.values()],
+                index=pd.Index(list(self.forms), name="form"))
+            lines.append(f"F tests of H0: ICC = {self.rho0:g} against ICC > {self.rho0:g} "
+                         "(McGraw & Wong 1996, Table 8; ICC2/ICC2k approximate df):")
+            lines.append(tests.to_string(float_format=lambda x: _fmt(x)))
         pct = f"{100 * self.confidence:g}%"
         if "ci_method" in first.extra:
             lines.append(f"{pct} intervals (ci_lower, ci_upper): {first.extra['ci_method']}")
@@ -239,10 +264,11 @@ class ICCResult:
     "confidence": "shared", "n_resamples": "shared", "seed": "shared",
     "bootstrap": AnyOf((None, OPTIONS["n_resamples"])), "method": Choice(METHODS),
     "bootstrap_method": Choice(("percentile", "bca")),
-    "shape": AnyOf((None, Choice(("wide", "long", "table"))))})
+    "shape": AnyOf((None, Choice(("wide", "long", "table")))),
+    "rho0": Real(0, 1, closed="left")})
 def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
         bootstrap_method="percentile", shape=None, unit=None, rater="rater",
-        rating="rating", encoding=None, bootstrap=None) -> ICCResult:
+        rating="rating", encoding=None, bootstrap=None, rho0=0.0) -> ICCResult:
     """Intraclass correlations: the six Shrout & Fleiss (1979) forms.
 
     Parameters
@@ -272,11 +298,18 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
         Text encoding when ``ratings`` is a path.
     bootstrap : int, optional
         Deprecated name of ``n_resamples`` (DeprecationWarning).
+    rho0 : float in [0, 1)
+        Null value of the F tests in each form's ``test`` (H0: ICC = rho0 against ICC >
+        rho0; McGraw & Wong 1996, Table 8; irr::icc's ``r0``). Default 0. ``F, df1, df2,
+        p`` stay the test of ICC = 0.
 
     Returns
     -------
     ICCResult
-        ``result["ICC2"].estimate``, ``.ci``, ``.F``, ``.df1``, ``.df2``, ``.p``.
+        ``result["ICC2"].estimate``, ``.ci``, ``.F``, ``.df1``, ``.df2``, ``.p``; ``.test``
+        the test of H0: ICC = ``rho0`` (checked against McGraw & Wong's Table 8 in base R
+        and psych::ICC, tests/data/icc_rho0_mcgraw_wong.json, and by simulation of its
+        null distribution).
 
     Notes
     -----
@@ -317,6 +350,7 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     BCa bootstrap over units; each resample refits REML).
     """
     bootstrap = resolve_resamples(n_resamples, bootstrap)
+    rho0 = float(rho0)
     dense = complete_numeric_matrix(ratings, shape=shape) if unit is None else None
     if dense is not None:
         scores, unit_idx, rater_idx, y, notes = dense, None, None, None, ()
@@ -355,13 +389,13 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
             f"{show(unit_labels[first])} has {counts[first]} rating(s) "
             f"({n * k - n_ratings} missing in all); use method='reml' (or 'auto')")
     if method == "anova":
-        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes)
+        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0)
     if scores is not None and unit_idx is None:
         unit_idx = np.repeat(np.arange(n), k)
         rater_idx = np.tile(np.arange(k), n)
         y = scores.ravel()
     return _icc_reml(y, unit_idx, rater_idx, n, k, confidence, bootstrap, seed,
-                     bootstrap_method, notes)
+                     bootstrap_method, notes, rho0)
 
 
 def _as_interval(data, **kw):
@@ -373,7 +407,7 @@ def _as_interval(data, **kw):
 
 
 # ---------------------------------------------------------------------- ANOVA
-def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
+def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0=0.0):
     n, k = scores.shape
     # ICCs, F tests and intervals are scale-free, but sums of squares of |x| > ~1e154
     # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
@@ -389,6 +423,7 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
     ms = _anova.mean_squares(ones, terms, n, k)
     est = _anova.icc_from_ms(ms, n, k)
     tests = _anova.f_tests(ms, n, k)
+    tests0 = _anova.rho0_tests(ms, n, k, rho0)
     cis, extra_all = _anova.f_intervals(ms, est, n, k, confidence)
     msr, msc, mse, msw = (float(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
     notes = list(notes)
@@ -436,7 +471,8 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
         mw, sf, desc = FORM_INFO[name]
         forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci), confidence,
                               F, df1, df2, p, se, method_text, reason, extra,
-                              _f_interval(ms, est, n, k, name, power))
+                              _f_interval(ms, est, n, k, name, power),
+                              _rho0_test(name, tests0[name], rho0))
     for name in _anova.FORMS:
         if forms[name].estimate < 0:
             notes.append(f"{name} is negative: units differ less than chance "
@@ -452,7 +488,20 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes):
     ms_out = {"MSR": msr, "MSC": msc, "MSE": mse, "MSW": msw,
               "df_units": n - 1, "df_raters": k - 1, "df_residual": (n - 1) * (k - 1)}
     return ICCResult(forms, n, k, n * k, float(k), "anova", confidence, comps, ms_out,
-                     tuple(notes))
+                     tuple(notes), rho0)
+
+
+def _rho0_test(name, values, rho0, reason=""):
+    """The :class:`TestResult` of H0: ICC = rho0 for one form (``values``: F, df1, df2, p)."""
+    from reliability._results import TestResult
+
+    F, df1, df2, p = values
+    kind = ("Satterthwaite df (approximate)" if name in ("ICC2", "ICC2k") else "exact")
+    return TestResult(f"{name} = {rho0:g}", float(F), (float(df1), float(df2)), float(p),
+                      method=f"F test of H0: {name} = {rho0:g} against > {rho0:g} (McGraw & "
+                             f"Wong 1996, Table 8; {kind})",
+                      reason=reason, extra={"df1": float(df1), "df2": float(df2),
+                                            "rho0": float(rho0)})
 
 
 def _f_interval(ms, est, n, k, name, power):
@@ -523,7 +572,7 @@ def _icc_from_components(two, one, kh):
         }
 
 
-def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
+def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes, rho0=0.0):
     notes = list(notes)
     per_unit = np.bincount(unit, minlength=n)
     kh = float(len(per_unit) / np.sum(1.0 / per_unit))
@@ -561,7 +610,9 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
                       "a bootstrap interval over units")
         mw, sf, desc = FORM_INFO[name]
         forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci),
-                              confidence, NAN, NAN, NAN, NAN, se, method_text, reason, extra)
+                              confidence, NAN, NAN, NAN, NAN, se, method_text, reason, extra,
+                              test=_rho0_test(name, (NAN, NAN, NAN, NAN), rho0,
+                                              "no F test for unbalanced data (REML fit)"))
     notes.append(f"REML (missing/unbalanced data): k = {kh:.4g} is the harmonic mean of "
                  "ratings per unit; average-measures forms refer to a mean of k ratings")
     for comp, val in (("unit", two.variances["unit"]), ("rater", two.variances["rater"])):
@@ -570,7 +621,7 @@ def _icc_reml(y, unit, rater, n, k, confidence, bootstrap, seed, how, notes):
     comps = {"unit": two.variances["unit"], "rater": two.variances["rater"],
              "residual": two.residual, "unit_oneway": one.variances["unit"],
              "within": one.residual}
-    return ICCResult(forms, n, k, len(y), kh, "reml", confidence, comps, {}, tuple(notes))
+    return ICCResult(forms, n, k, len(y), kh, "reml", confidence, comps, {}, tuple(notes), rho0)
 
 
 def _bootstrap_reml(y, unit, rater, n, k, B, seed, confidence, how):
