@@ -579,13 +579,11 @@ def data_report(source, *, grade: str, context: str | None = None,
 
 
 def _inspector_plot(tab, k, ranked, overall):
-    import matplotlib
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from reliability.plots._style import new_figure
 
     m = len(tab)
-    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * m + 1.2)))
+    fig, ax = new_figure((7, max(2.5, 0.22 * m + 1.2)))
     y = np.arange(m)[::-1]
     ax.errorbar(tab["mean_grade"], y, xerr=[np.maximum(tab["mean_grade"] - tab["ci_lower"], 0),
                                             np.maximum(tab["ci_upper"] - tab["mean_grade"], 0)],
@@ -696,12 +694,10 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
     ctx.assume("Agreement: share of schools with the same grade from both teams, Wilson (1927) "
                "interval; Cohen's (1960) kappa with its asymptotic interval.")
     try:
-        import matplotlib
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from reliability.plots._style import new_figure
 
-        fig, ax = plt.subplots(figsize=(5.5, 4.6))
+        fig, ax = new_figure((5.5, 4.6))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         show = np.where(hidden | hid_r[:, None], np.nan, share)
@@ -794,13 +790,11 @@ def areas_report(source, *, areas, context: str | None = None, min_cell: int = 1
     ctx.assume("Two-step polychoric correlations (as R polycor) with Fisher-z intervals; "
                "effective number of independent areas from the eigenvalues (Nyholt 2004).")
     try:
-        import matplotlib
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from reliability.plots._style import new_figure
 
         R = res.matrix.to_numpy()
-        fig, ax = plt.subplots(figsize=(1.0 * m + 3, 0.8 * m + 2.4))
+        fig, ax = new_figure((1.0 * m + 3, 0.8 * m + 2.4))
         im = ax.imshow(R, cmap="cividis", vmin=0, vmax=1)
         for i in range(m):
             for j in range(m):
