@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError
+from reliability.report._stages import stage
 from reliability.report.disclosure import Disclosure
 from reliability.report.plain import (group_share, join_words, number, p_text, pct,
                                       suppress_table)
@@ -222,6 +223,7 @@ def data_report(source, *, grade: str, context: str | None = None,
     t0 = time.perf_counter()
     table = _as_table(source, encoding)
     df = table.frame
+    stage(f"Reading the grades of {len(df):,} rows", 10)
     grade_c = table.resolve(grade, role="grade column")
     context_c = table.resolve(context, role="context column") if context else None
     insp_c = table.resolve(inspector, role="inspector column") if inspector else None
@@ -302,6 +304,7 @@ def data_report(source, *, grade: str, context: str | None = None,
     if context_c:
         from reliability.validity import grade_context
 
+        stage(f"Grades by {ctx_lab}: shares, intervals and the trend test", 25)
         gl = pd.Series(np.where(ok, np.asarray(cats, dtype=object)[np.maximum(codes, 0)], None))
         gc = grade_context(gl, df[context_c].reset_index(drop=True), categories=cats,
                            bands=bands, confidence=confidence, grade_name=grade_lab,
@@ -445,6 +448,7 @@ def data_report(source, *, grade: str, context: str | None = None,
                 f"{ctx_lab}: the {'highest' if deprived_end == 'high' else 'lowest'} value is "
                 "the most deprived.")
         # chart
+        stage("Drawing the chart", 55)
         try:
             from reliability.report.plain import grade_bars
 
@@ -499,6 +503,7 @@ def data_report(source, *, grade: str, context: str | None = None,
 
     # ------------------------------------------------------------- inspectors
     if insp_c:
+        stage("Pseudonymising inspectors and comparing their grades", 35)
         pseud = disc.pseudonyms(np.asarray(ids, dtype=object))
         tab, icc1, icc_ci, n_small, n_insp, n_withheld = inspector_table(
             codes, pseud, cats, disc, confidence=confidence)
@@ -551,6 +556,7 @@ def data_report(source, *, grade: str, context: str | None = None,
                 ctx.note("matplotlib is not installed: no chart.")
 
     # ------------------------------------------------------------- disclosure
+    stage("Hiding small numbers", 65)
     summary["suppression"] = (
         f"Numbers of fewer than {disc.min_cell} schools are not shown anywhere in this report "
         "or its downloads, and neither are numbers from which they could be worked out by "
@@ -633,6 +639,7 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
     a_c = table.resolve(first, role="first team's column")
     b_c = table.resolve(second, role="second team's column")
     df = table.frame
+    stage(f"Agreement of the two teams over {len(df):,} rows, with intervals", 20)
     la, cats_a, note = _scale_labels(df[a_c].reset_index(drop=True), scale, missing)
     lb, cats_b, _ = _scale_labels(df[b_c].reset_index(drop=True), scale, missing)
     cats = categories or cats_a or cats_b
@@ -693,6 +700,7 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
                               f"({int(hidden.sum())} cells hidden).")
     ctx.assume("Agreement: share of schools with the same grade from both teams, Wilson (1927) "
                "interval; Cohen's (1960) kappa with its asymptotic interval.")
+    stage("Drawing the chart", 55)
     try:
 
         from reliability.plots._style import new_figure
@@ -742,6 +750,7 @@ def areas_report(source, *, areas, context: str | None = None, min_cell: int = 1
     data = pd.DataFrame({c: (df[c].astype(object).where(df[c].notna(), None)
                              if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c])
                          for c in cols})
+    stage(f"Polychoric correlations of {len(cols)} areas over {len(df):,} rows", 20)
     res = area_structure(data, areas=cols, categories=categories, confidence=confidence,
                          seed=seed)
     labels = [table.label(c) for c in cols]
@@ -789,6 +798,7 @@ def areas_report(source, *, areas, context: str | None = None, min_cell: int = 1
               caption="Polychoric correlations: estimates, standard errors and fit")
     ctx.assume("Two-step polychoric correlations (as R polycor) with Fisher-z intervals; "
                "effective number of independent areas from the eigenvalues (Nyholt 2004).")
+    stage("Drawing the chart", 55)
     try:
 
         from reliability.plots._style import new_figure
