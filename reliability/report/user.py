@@ -702,7 +702,6 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
                "interval; Cohen's (1960) kappa with its asymptotic interval.")
     stage("Drawing the chart", 55)
     try:
-
         from reliability.plots._style import new_figure
 
         fig, ax = new_figure((5.5, 4.6))
@@ -720,7 +719,7 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
         ax.set_yticks(range(len(cats)), cats, fontsize=8)
         ax.set_xlabel(b_lab)
         ax.set_ylabel(a_lab)
-        ax.set_title("Second team's grade for each first-team grade", fontsize=10)
+        fig.suptitle("Second team's grade for each first-team grade", fontsize=10)
         fig.colorbar(im, ax=ax, label="% of the row")
         fig.tight_layout()
         ctx.plot("teams", fig, caption=f"Heat map: for each grade of {a_lab}, the share of "
@@ -800,7 +799,6 @@ def areas_report(source, *, areas, context: str | None = None, min_cell: int = 1
                "effective number of independent areas from the eigenvalues (Nyholt 2004).")
     stage("Drawing the chart", 55)
     try:
-
         from reliability.plots._style import new_figure
 
         R = res.matrix.to_numpy()
