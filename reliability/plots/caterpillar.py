@@ -9,9 +9,10 @@ BAND_ABOVE = 60
 
 
 @validate_params({"top": AnyOf((None, Integer(1, None))), "band_above": Integer(1, None),
-                  "label_extremes": Integer(0, 20), "title": AnyOf((None, Text()))})
+                  "label_extremes": Integer(0, 20), "title": AnyOf((None, Text())),
+                  "label": AnyOf((None, Text()))})
 def caterpillar(result, *, group=None, ax=None, top=None, band_above=BAND_ABOVE,
-                label_extremes=3, direction=None, title=None):
+                label_extremes=3, direction=None, title=None, label=None):
     """Sorted group effects (e.g. inspectors) with their intervals; returns the Figure.
 
     Parameters
@@ -37,6 +38,9 @@ def caterpillar(result, *, group=None, ax=None, top=None, band_above=BAND_ABOVE,
         model (the end categories of an ordinal outcome, "more likely" for a binomial one).
     title : str, optional
         Default: "<group> effects, lowest to highest, with 95% intervals".
+    label : str, optional
+        What a group is called on the axes and in the title (default the grouping
+        column's name, ``inspector_id`` read as "inspector").
 
     Returns
     -------
@@ -56,7 +60,7 @@ def caterpillar(result, *, group=None, ax=None, top=None, band_above=BAND_ABOVE,
 
     check_direction(direction)
     re = result.random_effects(group).sort_values("mode", kind="stable")
-    name = str(re.index.name)
+    name = _group_word(re.index.name) if label is None else str(label)
     n_all = len(re)
     if top is not None and 2 * top < len(re):
         re = re.iloc[np.r_[:top, len(re) - top:len(re)]]
@@ -132,9 +136,12 @@ def _label_extremes(ax, labels, pos, hi, k, span):
     ends = [list(range(k)), [m - 1 - i for i in range(k)]]
     for side, rows in enumerate(ends):
         ys, y = [], None
+        edge_lo, edge_hi = -0.5 + 0.6 * gap, m - 0.5 - 0.6 * gap   # clear of the axes' edges
         for i in rows:
-            y = pos[i] if y is None else (max(pos[i], y + gap) if side == 0
-                                          else min(pos[i], y - gap))
+            if y is None:
+                y = max(pos[i], edge_lo) if side == 0 else min(pos[i], edge_hi)
+            else:
+                y = max(pos[i], y + gap) if side == 0 else min(pos[i], y - gap)
             ys.append(y)
         lo_y, hi_y = min(ys) - gap, max(ys) + gap
         near = (pos >= lo_y) & (pos <= hi_y)
@@ -150,3 +157,12 @@ def _rank_formatter():
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _p: f"{int(round(v)) + 1:,}" if float(v).is_integer() else "")
+
+
+def _group_word(name) -> str:
+    """A grouping column's name as a word: ``inspector_id`` -> ``inspector``."""
+    import re
+
+    word = str(name).replace("_", " ").strip()
+    word = re.sub(r"\s+(id|code|number|no)$", "", word, flags=re.IGNORECASE)
+    return word or str(name)

@@ -585,25 +585,54 @@ def data_report(source, *, grade: str, context: str | None = None,
 
 
 def _inspector_plot(tab, k, ranked, overall):
-
-    from reliability.plots._style import new_figure
+    """Mean grade of each shown inspector with its interval: one labelled row each (in
+    pseudonym order unless rankings were asked for), or, above
+    :data:`reliability.plots.caterpillar.BAND_ABOVE` inspectors, the ordered intervals as one
+    band with no inspector named (a band shows the spread, not who is where)."""
+    from reliability.plots._style import OKABE_ITO, new_figure
+    from reliability.plots.caterpillar import BAND_ABOVE
 
     m = len(tab)
-    fig, ax = new_figure((7, max(2.5, 0.22 * m + 1.2)))
-    y = np.arange(m)[::-1]
-    ax.errorbar(tab["mean_grade"], y, xerr=[np.maximum(tab["mean_grade"] - tab["ci_lower"], 0),
-                                            np.maximum(tab["ci_upper"] - tab["mean_grade"], 0)],
-                fmt="o", color="#0072B2", ecolor="#56B4E9", capsize=2, markersize=4)
-    ax.axvline(overall, color="#D55E00", lw=1, ls="--", label=f"all inspections ({overall:.2f})")
-    ax.set_yticks(y)
-    ax.set_yticklabels(tab["inspector"], fontsize=7 if m > 30 else 8)
-    ax.set_xlabel("Mean grade with 95% CI (1 = best; further right = worse grades)")
-    ax.set_title("Mean grade by inspector" + (" (ranked as asked)" if ranked else
-                                              " (pseudonym order, not a ranking)"), fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    xlabel = "Mean grade with 95% CI (1 = best)\n\u2190 better grades          worse grades \u2192"
+    if m > BAND_ABOVE:
+        t = tab.sort_values("mean_grade", kind="stable")
+        fig, ax = new_figure((7, 4.6))
+        y = np.arange(m)
+        ax.fill_betweenx(y, t["ci_lower"], t["ci_upper"], color=OKABE_ITO["sky"], alpha=0.5,
+                         lw=0, label="95% intervals")
+        ax.plot(t["mean_grade"], y, color=OKABE_ITO["blue"], lw=1.2, label="mean grade")
+        ax.set_ylim(-0.5, m - 0.5)
+        ax.set_ylabel(f"{m} inspectors, in order of their mean grade")
+        ax.set_yticks([])
+        title = "Mean grade by inspector: the spread of all inspectors"
+        alt = (f"Band chart of the mean grades of {m} inspectors in order, with their 95% "
+               f"intervals as a band, beside the mean of all inspections ({overall:.2f}); "
+               "no inspector is named.")
+    else:
+        fig, ax = new_figure((7, max(2.5, 0.22 * m + 1.4)))
+        y = np.arange(m)[::-1]
+        ax.errorbar(tab["mean_grade"], y,
+                    xerr=[np.maximum(tab["mean_grade"] - tab["ci_lower"], 0),
+                          np.maximum(tab["ci_upper"] - tab["mean_grade"], 0)],
+                    fmt="o", color=OKABE_ITO["blue"], ecolor=OKABE_ITO["sky"], capsize=2,
+                    markersize=4)
+        ax.set_yticks(y)
+        ax.set_yticklabels(tab["inspector"], fontsize=7 if m > 30 else 8)
+        ax.set_ylim(-0.7, m - 0.3)
+        title = "Mean grade by inspector" + (" (ranked as asked)" if ranked else
+                                             " (pseudonym order, not a ranking)")
+        alt = (f"Dot plot of the mean grade of each of {m} inspectors with 95% intervals, "
+               f"beside the mean of all inspections ({overall:.2f}).")
+    ax.axvline(overall, color=OKABE_ITO["vermillion"], lw=1, ls="--",
+               label=f"all inspections ({overall:.2f})")
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_title(title, fontsize=10)
+    # the band leans right as it rises: its top left and bottom right corners are empty
+    ax.legend(fontsize=8, loc="upper left" if m > BAND_ABOVE else "lower right")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     fig.tight_layout()
-    return fig, (f"Dot plot of the mean grade of each of {m} inspectors with 95% intervals, "
-                 f"beside the mean of all inspections ({overall:.2f}).")
+    return fig, alt
 
 
 def _outcome(name, title, question, summary, ctx, extra, t0, seed=0, references=()):
