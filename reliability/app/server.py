@@ -192,6 +192,8 @@ def run_job(store: "Store", s: "Session", choices: dict, job: Job) -> None:
             dropped = store.sessions.get(s.token) is not s
         if dropped:
             shutil.rmtree(s.folder, ignore_errors=True)
+            if store.closed and store._own:      # the app stopped meanwhile: all of it
+                shutil.rmtree(store.root, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -217,6 +219,7 @@ class Store:
         self._own = root is None
         self.sessions: OrderedDict[str, Session] = OrderedDict()
         self.lock = threading.Lock()
+        self.closed = False
 
     def new(self) -> Session:
         token = secrets.token_urlsafe(18)
@@ -239,6 +242,7 @@ class Store:
 
     def close(self):
         with self.lock:
+            self.closed = True
             for s in self.sessions.values():
                 shutil.rmtree(s.folder, ignore_errors=True)
             self.sessions.clear()

@@ -135,3 +135,20 @@ def test_dropped_upload_loses_its_report_files(client):
     assert job.state == "done" and s.outcome is not None         # it ran and wrote ...
     assert not s.folder.exists()                                  # ... and its files are gone
     assert client.get(f"{page}/progress").status_code == 404
+
+
+def test_job_ending_after_the_app_stopped_leaves_nothing(tmp_path):
+    """The app stops (its temporary root deleted) while a job runs: when the job ends, what
+    it wrote meanwhile is deleted too, root and all."""
+    from reliability.app.server import Job, Store, run_job
+    from reliability.app.views import read_upload
+
+    store = Store()                                      # its own temporary root
+    s = store.new()
+    s.table = read_upload(s.folder, "g.csv", b"grade\n" + b"1\n2\n3\n" * 20)
+    store.close()
+    assert not store.root.exists()
+    job = Job()
+    run_job(store, s, {"question": "grades", "grade": "grade"}, job)
+    assert job.state == "done"
+    assert not store.root.exists()
