@@ -77,7 +77,9 @@ def _shot(driver, name, height=None):
     try:  # a small PNG for the repository: a 256-colour palette
         from PIL import Image
 
-        Image.open(out / name).convert("RGB").quantize(256).save(out / name, optimize=True)
+        # octree keeps the chart's nearby colours (Okabe-Ito orange and vermillion) apart
+        Image.open(out / name).convert("RGB").quantize(
+            256, method=Image.Quantize.FASTOCTREE).save(out / name, optimize=True)
     except ImportError:
         pass
 
