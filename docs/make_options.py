@@ -12,7 +12,7 @@ from pathlib import Path
 
 MODULES = ("reliability.agreement", "reliability.icc", "reliability.gtheory",
            "reliability.models", "reliability.validity", "reliability.consistency",
-           "reliability.areas", "reliability.datasets")
+           "reliability.areas", "reliability.datasets", "reliability.plots")
 
 
 def render() -> str:

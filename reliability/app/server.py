@@ -136,6 +136,66 @@ async def _plain(send, status, text):
     await send({"type": "http.response.body", "body": body})
 
 
+# --------------------------------------------------------------------------- jobs
+class Job:
+    """One analysis running in a background thread: its stage and percentage for the
+    progress page (``/s/<token>/progress`` as JSON), then ``done`` or a one-line error."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.state = "running"
+        self.stage = "Starting"
+        self.percent = 0.0
+        self.stages: list[str] = []
+        self.error = ""
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+
+    def update(self, stage: str, percent: float) -> None:
+        with self.lock:
+            self.stage = str(stage)
+            self.percent = max(self.percent, min(100.0, float(percent)))
+            if not self.stages or self.stages[-1] != self.stage:
+                self.stages.append(self.stage)
+
+    def finish(self, error: str = "") -> None:
+        with self.lock:
+            self.seconds = time.perf_counter() - self.started
+            if error:
+                self.state, self.error = "error", error
+            else:
+                self.state, self.percent, self.stage = "done", 100.0, "Done"
+                self.stages.append("Done")
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            seconds = self.seconds if self.state != "running" else \
+                time.perf_counter() - self.started
+            return {"state": self.state, "stage": self.stage,
+                    "percent": round(self.percent), "stages": list(self.stages),
+                    "seconds": round(seconds, 1), "error": self.error}
+
+
+def run_job(store: "Store", s: "Session", choices: dict, job: Job) -> None:
+    """The worker thread: run the question, record the outcome on the job; if the upload
+    was dropped meanwhile (the app keeps the latest few), delete what the job wrote."""
+    from reliability.app import views
+
+    try:
+        views.run_question(s, choices, progress=job.update)
+    except Exception as exc:  # shown on the page as one line
+        job.finish(one_line(exc))
+    else:
+        job.finish()
+    finally:
+        with store.lock:
+            dropped = store.sessions.get(s.token) is not s
+        if dropped:
+            shutil.rmtree(s.folder, ignore_errors=True)
+            if store.closed and store._own:      # the app stopped meanwhile: all of it
+                shutil.rmtree(store.root, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- sessions
 @dataclass
 class Session:
@@ -147,6 +207,7 @@ class Session:
     choices: dict = field(default_factory=dict)
     seconds: float = 0.0
     created: float = field(default_factory=time.time)
+    job: Job | None = None
 
 
 class Store:
@@ -158,6 +219,7 @@ class Store:
         self._own = root is None
         self.sessions: OrderedDict[str, Session] = OrderedDict()
         self.lock = threading.Lock()
+        self.closed = False
 
     def new(self) -> Session:
         token = secrets.token_urlsafe(18)
@@ -180,6 +242,7 @@ class Store:
 
     def close(self):
         with self.lock:
+            self.closed = True
             for s in self.sessions.values():
                 shutil.rmtree(s.folder, ignore_errors=True)
             self.sessions.clear()
@@ -301,7 +364,16 @@ def create_app(*, max_upload_bytes: int = MAX_UPLOAD_BYTES, store: Store | None 
         if s is None:
             return gone()
         form = await request.form(max_files=0, max_fields=200)
-        choices = {k: form.getlist(k) if k == "areas" else form.get(k) for k in form.keys()}
+        choices = {k: form.getlist(k) if k == "areas" else form.get(k) for k in form.keys()
+                   if k != "background"}
+        if form.get("background") == "1":        # the page shows progress (app.js)
+            if s.job is not None and s.job.state == "running":
+                return RedirectResponse(f"/s/{s.token}/working", status_code=303)
+            s.choices = choices
+            s.job = Job()
+            threading.Thread(target=run_job, args=(store, s, choices, s.job), daemon=True,
+                             name=f"reliability-app-{s.token[:6]}").start()
+            return RedirectResponse(f"/s/{s.token}/working", status_code=303)
         s.choices = choices
         try:
             await run_in_threadpool(views.run_question, s, choices)
@@ -309,6 +381,32 @@ def create_app(*, max_upload_bytes: int = MAX_UPLOAD_BYTES, store: Store | None 
             return render("choose.html", status=400, **views.choose_context(s),
                           error=one_line(exc))
         return RedirectResponse(f"/s/{s.token}/report", status_code=303)
+
+    async def working(request):
+        s = session_or_404(request)
+        if s is None:
+            return gone()
+        job = s.job
+        if job is None:
+            return RedirectResponse(f"/s/{s.token}", status_code=303)
+        snap = job.snapshot()
+        if snap["state"] == "error":
+            s.job = None                       # the message is shown once, on the form
+            return render("choose.html", status=400, **views.choose_context(s),
+                          error=snap["error"])
+        return render("working.html", token=s.token, name=s.table.name, job=snap,
+                      error=None)
+
+    async def progress(request):
+        from starlette.responses import JSONResponse
+
+        s = session_or_404(request)
+        if s is None or s.job is None:
+            return JSONResponse({"state": "none", "next": "/"}, status_code=404)
+        snap = s.job.snapshot()
+        snap["next"] = (f"/s/{s.token}/report" if snap["state"] == "done"
+                        else f"/s/{s.token}/working")
+        return JSONResponse(snap)
 
     async def report(request):
         s = session_or_404(request)
@@ -367,6 +465,8 @@ def create_app(*, max_upload_bytes: int = MAX_UPLOAD_BYTES, store: Store | None 
         Route("/upload", upload, methods=["POST"]),
         Route("/s/{token}", choose),
         Route("/s/{token}/analyse", analyse, methods=["POST"]),
+        Route("/s/{token}/working", working),
+        Route("/s/{token}/progress", progress),
         Route("/s/{token}/report", report),
         Route("/s/{token}/download/{name}", download),
         Route("/static/{name}", static),

@@ -112,11 +112,19 @@ def _int(value, name, lo, hi):
     return v
 
 
-def run_question(s, choices: dict) -> None:
-    """Run the chosen question on the session's table and write the report folder."""
+def run_question(s, choices: dict, progress=None) -> None:
+    """Run the chosen question on the session's table and write the report folder.
+
+    ``progress(stage, percent)``, if given, hears each stage of the work (the stages the
+    report announces through :func:`reliability.report._stages.stage`, then writing)."""
+    from reliability.report._stages import listen, stage
     from reliability.report.user import agreement_report, areas_report, data_report
     from reliability.report.write import write_report
 
+    if progress is not None:
+        with listen(progress):
+            return run_question(s, choices)
+    stage("Checking your choices", 3)
     t0 = time.perf_counter()
     t = s.table
     q = choices.get("question") or "context"
@@ -160,7 +168,9 @@ def run_question(s, choices: dict) -> None:
                               min_cell=min_cell)
     out = s.folder / "report"
     shutil.rmtree(out, ignore_errors=True)
+    stage("Writing the report: HTML, charts and JSON", 75)
     res = write_report(oc, out)
+    stage("Writing the tables as CSV", 92)
     for tab in oc.tables:
         _write_csv(out / f"{tab.name}.csv", tab)
     s.outcome = oc

@@ -303,14 +303,20 @@ class MixedResult:
         return pd.DataFrame(np.diff(cum, axis=1), columns=[str(c) for c in self.categories])
 
     # -- plots -------------------------------------------------------------------------------
-    def plot(self, *, group=None, ax=None, top=None):
-        """Caterpillar plot of one term's effects (default the first, e.g. the inspectors).
-
-        See :func:`reliability.plots.caterpillar`; returns the matplotlib Figure.
+    def plot(self, kind="caterpillar", *, group=None, ax=None, top=None, **options):
+        """``kind="caterpillar"``: one term's effects (default the first, e.g. the
+        inspectors), :func:`reliability.plots.caterpillar`; ``kind="forest"``: the fixed
+        effects (odds ratios for logit models), :func:`reliability.plots.forest`. Other
+        options go to that function; returns the matplotlib Figure.
         """
-        from reliability.plots import caterpillar
+        from reliability import plots
 
-        return caterpillar(self, group=group, ax=ax, top=top)
+        if kind == "forest":
+            return plots.forest(self, ax=ax, **options)
+        if kind != "caterpillar":
+            from reliability._errors import ReliabilityError
+            raise ReliabilityError(f"kind must be 'caterpillar' or 'forest'; got {kind!r}")
+        return plots.caterpillar(self, group=group, ax=ax, top=top, **options)
 
     # -- output ----------------------------------------------------------------------------
     def to_dict(self) -> dict:

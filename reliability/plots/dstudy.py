@@ -34,16 +34,12 @@ def plot_d_study(result, *, facet=None, by=None, n=None, by_values=None, coeffic
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
+    from reliability.plots._style import new_figure
 
     if ax is None:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(6, 4))
-        ax = fig.add_subplot(1, 1, 1)
+        fig, ax = new_figure((6, 4))
     else:
         fig = ax.figure
-    del matplotlib
     facets = list(result.facets)
     facet = facet or facets[0]
     if facet not in facets:
@@ -84,14 +80,22 @@ def plot_d_study(result, *, facet=None, by=None, n=None, by_values=None, coeffic
               "both": "coefficient"}[coefficient]
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1)
-    ax.set_title(f"D study ({result.design})")
+    ax.set_title(f"How reliable would the average of more {facet}s be? "
+                 f"(D study, design {result.design})", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
     return fig
 
 
 def matplotlib_colours(k):
+    """Okabe-Ito colours (colour-blind safe) for up to 7 lines, cividis beyond."""
+    from reliability.plots._style import OKABE_ITO
+
+    named = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky",
+                                    "black")]
+    if k <= len(named):
+        return named[:max(k, 1)]
     from matplotlib import colormaps
 
-    cmap = colormaps["viridis"]
-    return [cmap(x) for x in np.linspace(0.1, 0.8, max(k, 1))]
+    cmap = colormaps["cividis"]
+    return [cmap(x) for x in np.linspace(0.0, 0.9, k)]

@@ -14,7 +14,7 @@ max-width:1100px;color:#222;line-height:1.45;padding:0 1em}
 h1{font-size:1.6em;border-bottom:2px solid #444}h2{font-size:1.25em;margin-top:1.8em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border:1px solid #bbb;padding:.25em .55em;text-align:right;vertical-align:top}
-th{background:#eee}td.l,th.l{text-align:left}
+th{background:#eee}td.l,th.l{text-align:left}td:not(.l),td.nw{white-space:nowrap}
 .pass{background:#dff0d8}.fail{background:#f2dede}.error{background:#f2dede;font-weight:bold}
 .context{background:#e8eef7}.status{font-weight:bold;font-size:1.1em}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#444}
@@ -24,9 +24,12 @@ pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.85em}
 .summary h2{margin-top:.4em}.summary .answer{font-size:1.12em}
 .summary h3{font-size:1em;margin:.8em 0 .2em}
 details{margin:1em 0}summary{cursor:pointer;font-weight:bold}
-@media print{body{max-width:none;margin:0;font-size:10.5pt}details{display:block}
-details>*{display:block}h2{break-after:avoid}table,figure{break-inside:avoid}
-.noprint{display:none}a{color:inherit;text-decoration:none}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}details{display:block}
+details>*{display:block}h1,h2,h3,caption{break-after:avoid}table,figure,.keep{break-inside:avoid}
+table{font-size:8.5pt;max-width:100%}th,td{overflow-wrap:break-word;padding:.15em .4em}
+figure img{max-width:100%;max-height:235mm;width:auto;height:auto}
+.summary{break-inside:avoid}.noprint{display:none}a{color:inherit;text-decoration:none}}
 """
 
 _STATUS_TEXT = {
@@ -59,7 +62,10 @@ def table_html(columns, rows, *, caption: str = "", note: str = "") -> str:
     for r in rows:
         cells = []
         for v in r:
-            cls = " class='l'" if isinstance(v, str) else ""
+            # text cells align left; short ones (names, pseudonyms, "not shown") stay on
+            # one line so that printed rows keep one line each
+            cls = (" class='l nw'" if len(v) <= 24 else " class='l'") if isinstance(v, str) \
+                else ""
             cells.append(f"<td{cls}>{fmt(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption class='l'>{esc(caption)}</caption>" if caption else ""
@@ -160,9 +166,9 @@ def study_report_html(outcome, *, software: dict, created: str) -> str:
         parts.append("<h2>Charts</h2>" + "".join(plot_html(p) for p in outcome.plots))
     main = [t for t in outcome.tables if not getattr(t, "appendix", False)]
     appendix = [t for t in outcome.tables if getattr(t, "appendix", False)]
-    for t in main:
-        parts.append(f"<h2>{esc(t.caption)}</h2>"
-                     + table_html(t.columns, t.rows, note=t.note))
+    for t in main:       # a heading stays with its table on paper (section.keep)
+        parts.append(f"<section class='keep'><h2>{esc(t.caption)}</h2>"
+                     + table_html(t.columns, t.rows, note=t.note) + "</section>")
     if outcome.figures:
         parts.append("<h2>Compared figures</h2>" + figures_html(outcome.figures))
     elif not summary:
@@ -170,8 +176,8 @@ def study_report_html(outcome, *, software: dict, created: str) -> str:
     if appendix or outcome.assumptions or outcome.notes or summary.get("references"):
         parts.append("<h2>Appendix</h2>")
     for t in appendix:
-        parts.append(f"<h3>{esc(t.caption)}</h3>"
-                     + table_html(t.columns, t.rows, note=t.note))
+        parts.append(f"<section class='keep'><h3>{esc(t.caption)}</h3>"
+                     + table_html(t.columns, t.rows, note=t.note) + "</section>")
     if outcome.assumptions:
         parts.append("<h3>Methods and assumptions</h3>" + list_html(outcome.assumptions))
     if outcome.notes:

@@ -308,8 +308,7 @@ def grade_bars(band_labels, counts, hidden, categories, *, group=(), group_label
     """
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from reliability.plots._style import new_figure
     from matplotlib.patches import Patch
 
     counts = np.asarray(counts, float)
@@ -319,7 +318,7 @@ def grade_bars(band_labels, counts, hidden, categories, *, group=(), group_label
     n = counts.sum(axis=1)
     nb = len(band_labels)
     x = np.arange(nb)
-    fig, ax = plt.subplots(figsize=(max(6.5, 1.0 * nb + 4), 4.2))
+    fig, ax = new_figure((max(6.5, 1.0 * nb + 4), 4.2))
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n[:, None] > 0, counts / np.where(n > 0, n, 1)[:, None], 0.0)
     group = tuple(group)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError
+from reliability.report._stages import stage
 from reliability.report.disclosure import Disclosure
 from reliability.report.plain import (group_share, join_words, number, p_text, pct,
                                       suppress_table)
@@ -222,6 +223,7 @@ def data_report(source, *, grade: str, context: str | None = None,
     t0 = time.perf_counter()
     table = _as_table(source, encoding)
     df = table.frame
+    stage(f"Reading the grades of {len(df):,} rows", 10)
     grade_c = table.resolve(grade, role="grade column")
     context_c = table.resolve(context, role="context column") if context else None
     insp_c = table.resolve(inspector, role="inspector column") if inspector else None
@@ -302,6 +304,7 @@ def data_report(source, *, grade: str, context: str | None = None,
     if context_c:
         from reliability.validity import grade_context
 
+        stage(f"Grades by {ctx_lab}: shares, intervals and the trend test", 25)
         gl = pd.Series(np.where(ok, np.asarray(cats, dtype=object)[np.maximum(codes, 0)], None))
         gc = grade_context(gl, df[context_c].reset_index(drop=True), categories=cats,
                            bands=bands, confidence=confidence, grade_name=grade_lab,
@@ -445,6 +448,7 @@ def data_report(source, *, grade: str, context: str | None = None,
                 f"{ctx_lab}: the {'highest' if deprived_end == 'high' else 'lowest'} value is "
                 "the most deprived.")
         # chart
+        stage("Drawing the chart", 55)
         try:
             from reliability.report.plain import grade_bars
 
@@ -499,6 +503,7 @@ def data_report(source, *, grade: str, context: str | None = None,
 
     # ------------------------------------------------------------- inspectors
     if insp_c:
+        stage("Pseudonymising inspectors and comparing their grades", 35)
         pseud = disc.pseudonyms(np.asarray(ids, dtype=object))
         tab, icc1, icc_ci, n_small, n_insp, n_withheld = inspector_table(
             codes, pseud, cats, disc, confidence=confidence)
@@ -551,6 +556,7 @@ def data_report(source, *, grade: str, context: str | None = None,
                 ctx.note("matplotlib is not installed: no chart.")
 
     # ------------------------------------------------------------- disclosure
+    stage("Hiding small numbers", 65)
     summary["suppression"] = (
         f"Numbers of fewer than {disc.min_cell} schools are not shown anywhere in this report "
         "or its downloads, and neither are numbers from which they could be worked out by "
@@ -579,27 +585,54 @@ def data_report(source, *, grade: str, context: str | None = None,
 
 
 def _inspector_plot(tab, k, ranked, overall):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    """Mean grade of each shown inspector with its interval: one labelled row each (in
+    pseudonym order unless rankings were asked for), or, above
+    :data:`reliability.plots.caterpillar.BAND_ABOVE` inspectors, the ordered intervals as one
+    band with no inspector named (a band shows the spread, not who is where)."""
+    from reliability.plots._style import OKABE_ITO, new_figure
+    from reliability.plots.caterpillar import BAND_ABOVE
 
     m = len(tab)
-    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * m + 1.2)))
-    y = np.arange(m)[::-1]
-    ax.errorbar(tab["mean_grade"], y, xerr=[np.maximum(tab["mean_grade"] - tab["ci_lower"], 0),
-                                            np.maximum(tab["ci_upper"] - tab["mean_grade"], 0)],
-                fmt="o", color="#0072B2", ecolor="#56B4E9", capsize=2, markersize=4)
-    ax.axvline(overall, color="#D55E00", lw=1, ls="--", label=f"all inspections ({overall:.2f})")
-    ax.set_yticks(y)
-    ax.set_yticklabels(tab["inspector"], fontsize=7 if m > 30 else 8)
-    ax.set_xlabel("Mean grade with 95% CI (1 = best; further right = worse grades)")
-    ax.set_title("Mean grade by inspector" + (" (ranked as asked)" if ranked else
-                                              " (pseudonym order, not a ranking)"), fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    xlabel = "Mean grade with 95% CI (1 = best)\n\u2190 better grades          worse grades \u2192"
+    if m > BAND_ABOVE:
+        t = tab.sort_values("mean_grade", kind="stable")
+        fig, ax = new_figure((7, 4.6))
+        y = np.arange(m)
+        ax.fill_betweenx(y, t["ci_lower"], t["ci_upper"], color=OKABE_ITO["sky"], alpha=0.5,
+                         lw=0, label="95% intervals")
+        ax.plot(t["mean_grade"], y, color=OKABE_ITO["blue"], lw=1.2, label="mean grade")
+        ax.set_ylim(-0.5, m - 0.5)
+        ax.set_ylabel(f"{m} inspectors, in order of their mean grade")
+        ax.set_yticks([])
+        title = "Mean grade by inspector: the spread of all inspectors"
+        alt = (f"Band chart of the mean grades of {m} inspectors in order, with their 95% "
+               f"intervals as a band, beside the mean of all inspections ({overall:.2f}); "
+               "no inspector is named.")
+    else:
+        fig, ax = new_figure((7, max(2.5, 0.22 * m + 1.4)))
+        y = np.arange(m)[::-1]
+        ax.errorbar(tab["mean_grade"], y,
+                    xerr=[np.maximum(tab["mean_grade"] - tab["ci_lower"], 0),
+                          np.maximum(tab["ci_upper"] - tab["mean_grade"], 0)],
+                    fmt="o", color=OKABE_ITO["blue"], ecolor=OKABE_ITO["sky"], capsize=2,
+                    markersize=4)
+        ax.set_yticks(y)
+        ax.set_yticklabels(tab["inspector"], fontsize=7 if m > 30 else 8)
+        ax.set_ylim(-0.7, m - 0.3)
+        title = "Mean grade by inspector" + (" (ranked as asked)" if ranked else
+                                             " (pseudonym order, not a ranking)")
+        alt = (f"Dot plot of the mean grade of each of {m} inspectors with 95% intervals, "
+               f"beside the mean of all inspections ({overall:.2f}).")
+    ax.axvline(overall, color=OKABE_ITO["vermillion"], lw=1, ls="--",
+               label=f"all inspections ({overall:.2f})")
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_title(title, fontsize=10)
+    # the band leans right as it rises: its top left and bottom right corners are empty
+    ax.legend(fontsize=8, loc="upper left" if m > BAND_ABOVE else "lower right")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     fig.tight_layout()
-    return fig, (f"Dot plot of the mean grade of each of {m} inspectors with 95% intervals, "
-                 f"beside the mean of all inspections ({overall:.2f}).")
+    return fig, alt
 
 
 def _outcome(name, title, question, summary, ctx, extra, t0, seed=0, references=()):
@@ -635,6 +668,7 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
     a_c = table.resolve(first, role="first team's column")
     b_c = table.resolve(second, role="second team's column")
     df = table.frame
+    stage(f"Agreement of the two teams over {len(df):,} rows, with intervals", 20)
     la, cats_a, note = _scale_labels(df[a_c].reset_index(drop=True), scale, missing)
     lb, cats_b, _ = _scale_labels(df[b_c].reset_index(drop=True), scale, missing)
     cats = categories or cats_a or cats_b
@@ -695,13 +729,11 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
                               f"({int(hidden.sum())} cells hidden).")
     ctx.assume("Agreement: share of schools with the same grade from both teams, Wilson (1927) "
                "interval; Cohen's (1960) kappa with its asymptotic interval.")
+    stage("Drawing the chart", 55)
     try:
-        import matplotlib
+        from reliability.plots._style import new_figure
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(5.5, 4.6))
+        fig, ax = new_figure((5.5, 4.6))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         show = np.where(hidden | hid_r[:, None], np.nan, share)
@@ -716,7 +748,7 @@ def agreement_report(source, *, first: str, second: str, min_cell: int = 10,
         ax.set_yticks(range(len(cats)), cats, fontsize=8)
         ax.set_xlabel(b_lab)
         ax.set_ylabel(a_lab)
-        ax.set_title("Second team's grade for each first-team grade", fontsize=10)
+        fig.suptitle("Second team's grade for each first-team grade", fontsize=10)
         fig.colorbar(im, ax=ax, label="% of the row")
         fig.tight_layout()
         ctx.plot("teams", fig, caption=f"Heat map: for each grade of {a_lab}, the share of "
@@ -746,6 +778,7 @@ def areas_report(source, *, areas, context: str | None = None, min_cell: int = 1
     data = pd.DataFrame({c: (df[c].astype(object).where(df[c].notna(), None)
                              if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c])
                          for c in cols})
+    stage(f"Polychoric correlations of {len(cols)} areas over {len(df):,} rows", 20)
     res = area_structure(data, areas=cols, categories=categories, confidence=confidence,
                          seed=seed)
     labels = [table.label(c) for c in cols]
@@ -793,14 +826,12 @@ def areas_report(source, *, areas, context: str | None = None, min_cell: int = 1
               caption="Polychoric correlations: estimates, standard errors and fit")
     ctx.assume("Two-step polychoric correlations (as R polycor) with Fisher-z intervals; "
                "effective number of independent areas from the eigenvalues (Nyholt 2004).")
+    stage("Drawing the chart", 55)
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from reliability.plots._style import new_figure
 
         R = res.matrix.to_numpy()
-        fig, ax = plt.subplots(figsize=(1.0 * m + 3, 0.8 * m + 2.4))
+        fig, ax = new_figure((1.0 * m + 3, 0.8 * m + 2.4))
         im = ax.imshow(R, cmap="cividis", vmin=0, vmax=1)
         for i in range(m):
             for j in range(m):

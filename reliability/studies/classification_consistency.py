@@ -98,12 +98,9 @@ def run(ctx) -> None:
                 note="No comparable figure here: re-inspection after years mixes change "
                      "with unreliability.")
 
-    import matplotlib
+    from reliability.plots._style import new_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = new_figure((6, 3.6))
     grid = np.linspace(0.3, 0.98, 30)
     ax.plot(grid, [1 - true_p_same(PROPORTIONS, r) for r in grid], label="model")
     ax.plot(summary["reliability"], summary["p_different_simulated"], "o",

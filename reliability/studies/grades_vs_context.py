@@ -88,12 +88,9 @@ def run(ctx) -> None:
         ctx.context(f"schoolratings_ri_inadequate_q{i}", share,
                     note="the generator is calibrated to this figure")
 
-    import matplotlib
+    from reliability.plots._style import new_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = new_figure((6, 3.6))
     sub = fr[fr["grade"] == GRADES[0]]
     ax.errorbar(sub["band"].astype(str), sub["proportion"],
                 yerr=[sub["proportion"] - sub["ci_lower"], sub["ci_upper"] - sub["proportion"]],

@@ -129,12 +129,10 @@ def run(ctx) -> None:
                "for below Good is exact because P(grade >= 3) = logistic(eta - theta_2).")
 
     re = fit_ord.random_effects().sort_values("mode").reset_index(drop=True)
-    import matplotlib
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from reliability.plots._style import new_figure
 
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = new_figure((7, 3.8))
     x = np.arange(len(re))
     ax.fill_between(x, re["ci_low"], re["ci_high"], color="#c6dbef", step="mid",
                     label="95% interval")

@@ -92,15 +92,12 @@ def run(ctx) -> None:
     ctx.context("coe_single_lower", g1)
     ctx.context("coe_single_upper", g1)
 
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from reliability.plots._style import new_figure
 
     ns = np.arange(1, 11)
     est = np.array([g.coefficients(observer=int(n)) for n in ns])
     tru = np.array([true_coefficients(n) for n in ns])
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = new_figure((6, 3.6))
     ax.plot(ns, est[:, 0], "o-", label="E rho^2 (estimated)")
     ax.plot(ns, est[:, 1], "s-", label="Phi (estimated)")
     ax.plot(ns, tru[:, 0], "k:", label="E rho^2 (truth)")

@@ -71,12 +71,9 @@ def run(ctx) -> None:
              f"{float(wilson_half_width(r.estimate, N_PAIRS)):.3f}; the interval is "
              f"[{r.ci[0]:.3f}, {r.ci[1]:.3f}].")
 
-    import matplotlib
+    from reliability.plots._style import new_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = new_figure((6, 3.6))
     ax.fill_between(by_conv["conversion_rate"], by_conv["kappa_min"], by_conv["kappa_max"],
                     alpha=0.3)
     ax.plot(by_conv["conversion_rate"], by_conv["kappa_max"], "o-", ms=3,

@@ -158,12 +158,9 @@ def run(ctx) -> None:
              "disagreement bounds from above what unreliability alone would cause; it is not "
              "a reliability estimate.")
 
-    import matplotlib
+    from reliability.plots._style import new_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = new_figure((6, 3.6))
     for g in GRADES:
         sub = fr[fr["grade"] == g]
         ax.errorbar(sub["band"].astype(str), sub["proportion"],

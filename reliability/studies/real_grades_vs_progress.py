@@ -132,12 +132,9 @@ def run(ctx) -> None:
     ctx.context("hutchinson_primary_outstanding_low_fsm", None,
                 note="shown for orientation; these data have no FSM measure")
 
-    import matplotlib
+    from reliability.plots._style import new_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = new_figure((6.5, 3.8))
     by_age = at[(at["age_of_rating"] != "all") & (at["statistic"] == "kendall_tau_b")]
     for subj, sub in by_age.groupby("subject", sort=False):
         ax.errorbar(sub["age_of_rating"], sub["estimate"],

@@ -53,9 +53,9 @@ def _structure_figures(ctx, res, truth, *, tolerance_se: float = 4.0):
 
 
 def _heatmap(res):
-    import matplotlib.pyplot as plt
+    from reliability.plots._style import new_figure
 
-    fig, ax = plt.subplots(figsize=(6.5, 5.2))
+    fig, ax = new_figure((6.5, 5.2))
     M = res.matrix.to_numpy()
     im = ax.imshow(M, vmin=0, vmax=1, cmap="viridis")
     labels = [a.replace("_", " ") for a in res.areas]

@@ -77,7 +77,9 @@ def _shot(driver, name, height=None):
     try:  # a small PNG for the repository: a 256-colour palette
         from PIL import Image
 
-        Image.open(out / name).convert("RGB").quantize(256).save(out / name, optimize=True)
+        # octree keeps the chart's nearby colours (Okabe-Ito orange and vermillion) apart
+        Image.open(out / name).convert("RGB").quantize(
+            256, method=Image.Quantize.FASTOCTREE).save(out / name, optimize=True)
     except ImportError:
         pass
 
@@ -213,3 +215,33 @@ def test_inspector_question_in_the_browser(browser, live_app, tmp_path):
     sentence = _wait(d, "#answer .sentence").text
     assert "inspectors" in sentence and "ICC(1)" in sentence
     assert "Person" not in d.page_source                  # names never shown
+
+
+def test_progress_shown_then_report(browser, live_app):
+    """The form runs the analysis in the background: the progress page appears (a progress
+    bar filled from the server's JSON), then the report replaces it by itself."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = browser
+    d.get(live_app["url"] + "/")
+    d.find_element(By.ID, "file").send_keys(str(WM))
+    d.find_element(By.ID, "upload").click()
+    _wait(d, "#layout-name")
+    d.find_element(By.CSS_SELECTOR, "input[name=question][value=context]").click()
+    d.find_element(By.ID, "run").click()
+    # the progress page: the bar, the stage, the JSON it polls; caught as soon as it loads
+    WebDriverWait(d, 60, poll_frequency=0.02).until(
+        lambda drv: drv.find_elements(By.ID, "progress") or drv.find_elements(By.ID, "answer"))
+    seen = d.execute_script(
+        "var p=document.getElementById('progress');"
+        "return p ? [location.pathname, p.max, document.getElementById('stage').textContent]"
+        " : null;")
+    answer = _wait(d, "#answer .sentence")
+    assert "schools in the most deprived fifth" in answer.text
+    assert d.current_url.endswith("/report")
+    # the report was opened from the progress page (its JavaScript moved on by itself)
+    assert d.execute_script("return document.referrer").endswith("/working")
+    assert seen is not None, "the progress page was not shown"
+    path, maximum, stage = seen
+    assert path.endswith("/working") and maximum == 100 and stage.strip()
