@@ -136,6 +136,9 @@ def _reduced_label(design, k):
 def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
     from reliability.models._laplace import MultiLaplaceGLMM
 
+    if design.slopes is not None:       # random slopes: one factor, q effects per group
+        from reliability.models._slopes_api import fit_glmm_slopes
+        return fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categories)
     m = len(design.groups)
     sizes = [len(lv) for lv in design.levels]
     if nagq > 1 and m > 1:
@@ -508,6 +511,11 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     -------
     MixedResult
     """
+    from reliability.models.formula import has_random_slopes
+    if has_random_slopes(formula):      # random slopes: reliability.models._slopes
+        from reliability.models._slopes_api import linear_slopes
+        return linear_slopes(formula, data, reml=reml, confidence=confidence,
+                             categories=categories)
     from reliability.models._linear import lm_loglik
 
     design = build_design(formula, data, response_kind="ordinal")
