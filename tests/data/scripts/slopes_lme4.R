@@ -133,6 +133,9 @@ if (requireNamespace("glmmTMB", quietly = TRUE)) {
   }
 }
 
+truth_out <- truth                               # named vectors as JSON objects
+truth_out$beta <- as.list(truth$beta)
+truth_out$linear$beta <- as.list(truth$linear$beta)
 out <- list(
   name = "slopes_lme4",
   data_file = "slopes_synthetic.csv",
@@ -140,7 +143,7 @@ out <- list(
   computed_with = paste("R", getRversion(), "lme4", packageVersion("lme4"), "Matrix",
                         packageVersion("Matrix"),
                         if (!is.null(tmb)) paste("glmmTMB", packageVersion("glmmTMB")) else ""),
-  truth = truth, nobs = n, n_groups = G,
+  truth = truth_out, nobs = n, n_groups = G,
   newdata = newdata,
   models = models, glmmTMB = tmb,
   conventions = c(
