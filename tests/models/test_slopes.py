@@ -444,3 +444,35 @@ def test_correlation_is_a_correlation(seed, rho, sd_slope):
     assert -1.0 <= ci["estimate"] <= 1.0
     if ci["estimated"] and np.isfinite(ci["se"]):
         assert -1.0 <= ci["ci_low"] <= ci["ci_high"] <= 1.0
+
+
+def test_singular_fit_matches_lme4():
+    """A boundary fit: inspections_synthetic has no phase-slope variation, lme4 reports
+    "boundary (singular) fit" with correlation -1. Same optimum; SEs of the SDs are NaN with
+    a note, the fixed-effect SEs (lme4's vcov holds theta fixed too) as lmer's."""
+    ref = M["lmer_singular_inspections"]
+    data = pd.read_csv(DATA / ref["data_file"])
+    fit = linear_mixed(ref["call"], data, reml=True)
+    assert ref["singular"] and fit.converged
+    assert fit.loglik == pytest.approx(ref["logLik"], abs=TOL["logLik"])
+    t = fit.random[0]
+    np.testing.assert_allclose(t.sds, ref["sd"], rtol=TOL["sd_relative"])
+    assert t.correlation[0, 1] == pytest.approx(ref["correlation"], abs=1e-3)
+    assert fit.residual_sd == pytest.approx(ref["sigma"], rel=TOL["sd_relative"])
+    for i, name in enumerate(fit.names):
+        r = name.replace("[T.", "").replace("]", "")
+        assert fit.coef[i] == pytest.approx(ref["coefficients"][r], abs=TOL["coefficients"])
+        assert fit.se[i] == pytest.approx(ref["se"][r], rel=SE_TOL)
+    assert any("singular" in n for n in fit.notes)
+    assert np.isnan(fit.sds_table()["se"]).all()
+
+
+def test_singular_glmm_fit_reports_it():
+    """Six groups: the ordinal fit's correlation reaches +1 (singular). It converges, says
+    so, gives NaN SEs for the SDs and finite SEs for the fixed part (covariance held fixed)."""
+    fit = ordinal_mixed("y ~ x + (1 + s | g)", _tiny(seed=5, G=6))
+    t = fit.random[0]
+    assert fit.converged and abs(t.correlation[0, 1]) > 0.999
+    assert any("singular" in n for n in fit.notes)
+    assert np.isnan(fit.sds_table()["se"]).all() and np.isnan(fit.correlation_ci()["se"])
+    assert np.all(np.isfinite(fit.se)) and np.all(np.isfinite(fit.threshold_se))

@@ -115,6 +115,20 @@ fit_bars <- lmer(score ~ female + fsm_pct + phase + (1 + phase || inspector_id),
                  REML = TRUE, control = lctl)
 models$lmer_doublebar_reml_logLik <- as.numeric(logLik(fit_bars))
 
+# A singular fit (no phase-slope variation in the generating model): the correlation goes
+# to -1, the slope SD stays small; lme4 reports "boundary (singular) fit".
+ins <- read.csv("tests/data/inspections_synthetic.csv")
+fit_sing <- lmer(grade ~ female + hmi + fsm_pct + phase + log_size_c + years_exp_c +
+                   (1 + phase | inspector_id), data = ins, REML = TRUE, control = lctl)
+vc <- as.data.frame(VarCorr(fit_sing))
+models$lmer_singular_inspections <- list(
+  call = "grade ~ female + hmi + fsm_pct + phase + log_size_c + years_exp_c + (1 + phase | inspector_id)",
+  data_file = "inspections_synthetic.csv", REML = TRUE, singular = isSingular(fit_sing),
+  coefficients = as.list(fixef(fit_sing)), se = as.list(sqrt(diag(as.matrix(vcov(fit_sing))))),
+  sd = vc$sdcor[is.na(vc$var2) & vc$grp == "inspector_id"],
+  correlation = vc$sdcor[!is.na(vc$var2)][1], sigma = sigma(fit_sing),
+  logLik = as.numeric(logLik(fit_sing)))
+
 tmb <- NULL
 if (requireNamespace("glmmTMB", quietly = TRUE)) {
   suppressMessages(library(glmmTMB))
