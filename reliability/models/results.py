@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from reliability._results import _fmt, json_safe
+from reliability._results import TestResult, _fmt, json_safe
+from reliability._validation import Boolean, Integer, Real, Seed, validate_params
 from reliability.models.formula import formula_context
 
 
@@ -344,14 +345,39 @@ class MixedResult:
     def bic(self) -> float:
         return -2 * self.loglik + math.log(self.nobs) * self.n_params
 
+    # -- inference on the fixed effects ---------------------------------------------------
+    def wald_test(self, hypothesis, rhs=None) -> TestResult:
+        """Wald chi-square test of linear hypotheses on the fixed effects, ``L beta = c``.
+
+        ``hypothesis``: a string (``"female = 0"``, ``"female = hmi"``, ``"2 * fsm_pct +
+        phase[T.secondary] = 0.5"``, several joined by commas for a joint test) or a list of
+        them, with the coefficient names of ``names``; or a contrast matrix L (rows x
+        coefficients) with ``rhs`` c (default 0). ``W = (L b - c)' (L V L')^-1 (L b - c)`` on
+        rank(L) df with V = :attr:`coef_vcov` (Wald 1943); checked against the same
+        chi-square computed in R from lme4's vcov (tests/data/slopes_lme4.json).
+        Returns a :class:`~reliability._results.TestResult` (``statistic``, ``df``,
+        ``p_value``; ``extra`` holds the hypothesis, L b and c).
+        """
+        from reliability.models._inference import wald_test
+        return wald_test(self, hypothesis, rhs)
+
     # -- predictions --------------------------------------------------------------------
-    def predict_proba(self, profile, *, group=None) -> pd.DataFrame:
+    @validate_params({"ci": Boolean()})
+    def predict_proba(self, profile, *, group=None, ci=False) -> pd.DataFrame:
         """Probability of each category (ordinal) or of y = 1 (binomial) for covariate profiles.
 
         ``profile``: dict or DataFrame of predictor values. ``group``: a level of the first
         random term to use its conditional mode, or ``{factor: level}`` for several terms;
-        default 0 for every term (an average inspector, school, ...).
+        default 0 for every term (an average inspector, school, ...: lme4's ``re.form = NA``).
+        ``ci=True`` (random effects at 0 only) adds delta-method SEs and intervals at the
+        fit's ``confidence``: columns ``se``, ``ci_low``, ``ci_high`` (binomial, linear) or
+        ``se[c]``, ``ci_low[c]``, ``ci_high[c]`` per category (ordinal); the intervals are
+        Wald intervals on logit(p), back-transformed (Agresti 2013, section 16.1.5).
         """
+        if ci and group is not None:
+            from reliability._errors import ReliabilityError
+            raise ReliabilityError("predict_proba(ci=True) gives intervals with the random "
+                                   "effects at 0: leave group out")
         from reliability.models._quadrature import get_link
         prof = pd.DataFrame([profile]) if isinstance(profile, dict) else pd.DataFrame(profile)
         mm = pd.DataFrame(self._spec.get_model_matrix(prof, context=formula_context()))
@@ -375,16 +401,48 @@ class MixedResult:
             else:
                 u += t.modes[idx[0]]
         eta = X @ beta + u
+        extra = None
+        if ci:
+            from reliability.models._inference import predict_intervals
+            extra = predict_intervals(self, X, X @ beta, self.confidence)
         if self.kind == "linear":
             b0 = self.coef[list(self.names).index("(Intercept)")] if "(Intercept)" in self.names else 0
-            return pd.DataFrame({"mean": eta + b0})
-        F = get_link(self.link).cdf
-        if self.kind == "binomial":
+            out = pd.DataFrame({"mean": eta + b0})
+        elif self.kind == "binomial":
+            F = get_link(self.link).cdf
             b0 = self.coef[list(self.names).index("(Intercept)")]
-            return pd.DataFrame({"p": F(b0 + eta)})
-        cum = F(self.thresholds[None, :] - eta[:, None])
-        cum = np.column_stack([np.zeros(len(eta)), cum, np.ones(len(eta))])
-        return pd.DataFrame(np.diff(cum, axis=1), columns=[str(c) for c in self.categories])
+            out = pd.DataFrame({"p": F(b0 + eta)})
+        else:
+            F = get_link(self.link).cdf
+            cum = F(self.thresholds[None, :] - eta[:, None])
+            cum = np.column_stack([np.zeros(len(eta)), cum, np.ones(len(eta))])
+            out = pd.DataFrame(np.diff(cum, axis=1), columns=[str(c) for c in self.categories])
+        if extra is not None:
+            out = pd.concat([out, extra], axis=1)
+            out.attrs["confidence"] = self.confidence
+        return out
+
+    # -- rankings ------------------------------------------------------------------------
+    @validate_params({"fraction": Real(0, 0.5, closed="right"),
+                      "n_draws": Integer(100, 1_000_000), "seed": Seed()})
+    def rank_probabilities(self, group=None, *, effect=None, fraction=0.1, n_draws=10_000,
+                           seed=0) -> pd.DataFrame:
+        """Probability that each group is in the top or bottom ``fraction`` (a decile by
+        default) of the ranking of its conditional modes.
+
+        Each group's effect is drawn from N(mode, cond_sd^2) independently (the Laplace
+        approximation of its conditional distribution; the uncertainty of the fixed
+        parameters and the correlation between groups' modes are ignored), ``n_draws``
+        times with ``seed`` (Goldstein & Spiegelhalter 1996 on league tables). ``p_top`` =
+        P(among the ``ceil(fraction * groups)`` largest effects: the most severe for an
+        ordinal model of grades where higher = worse), ``p_bottom`` the smallest;
+        ``mean_rank`` (1 = largest). Checked against a plain per-draw loop in the tests.
+        """
+        from reliability.models._inference import rank_probabilities
+        re = self.random_effects(group, effect=effect)
+        return rank_probabilities(re["mode"].to_numpy(), re["cond_sd"].to_numpy(),
+                                  re.index.to_numpy(), fraction=fraction, n_draws=n_draws,
+                                  seed=seed, name=re.index.name)
 
     # -- plots -------------------------------------------------------------------------------
     def plot(self, *, group=None, ax=None, top=None):

@@ -87,10 +87,12 @@ calls <- list(
   lmer_uncorr = paste0("score ~ ", fx, " + (1 | inspector_id) + (0 + phase | inspector_id)"),
   lmer_intercept = paste0("score ~ ", fx, " + (1 | inspector_id)"))
 models <- list()
+fits <- list()
 for (nm in names(calls)) {
   f <- as.formula(calls[[nm]])
   if (startsWith(nm, "glmer")) {
     fit <- glmer(f, data = d, family = binomial, control = gctl)
+    fits[[nm]] <- fit
     models[[nm]] <- c(list(call = calls[[nm]], family = "binomial(logit)", method = "Laplace"),
                       summ(fit))
     # refit with another optimiser: the spread bounds how well R's optimum is known
@@ -106,10 +108,34 @@ for (nm in names(calls)) {
     for (reml in c(TRUE, FALSE)) {
       fit <- lmer(f, data = d, REML = reml, control = lctl)
       key <- paste0(nm, if (reml) "_reml" else "_ml")
+      fits[[key]] <- fit
       models[[key]] <- c(list(call = calls[[nm]], REML = reml), summ(fit))
     }
   }
 }
+# Wald tests of linear hypotheses L beta = c from each fit's vcov (no car: the chi-square
+# (L b - c)' (L V L')^-1 (L b - c) written out), and delta-method SEs of the predictions
+# with the random effects at 0 (se of eta = sqrt(x' V x); binomial: dlogis(eta) * that).
+hyps <- list(list(text = "female = 0", L = rbind(c(0, 1, 0, 0)), c = 0),
+             list(text = "female = 0, phase = 0", L = rbind(c(0, 1, 0, 0), c(0, 0, 0, 1)),
+                  c = c(0, 0)),
+             list(text = "female - phase = 0", L = rbind(c(0, 1, 0, -1)), c = 0),
+             list(text = "10 * fsm_pct + phase = 0.5", L = rbind(c(0, 0, 10, 1)), c = 0.5))
+Xnew <- cbind(1, as.matrix(newdata[, c("female", "fsm_pct", "phase")]))
+for (key in c("glmer_corr", "lmer_corr_reml", "lmer_uncorr_ml")) {
+  fit <- fits[[key]]
+  b <- fixef(fit); V <- as.matrix(vcov(fit))
+  models[[key]]$wald <- lapply(hyps, function(h) {
+    r <- h$L %*% b - h$c
+    W <- as.numeric(t(r) %*% solve(h$L %*% V %*% t(h$L), r))
+    list(hypothesis = h$text, L = h$L, rhs = h$c, statistic = W, df = nrow(h$L),
+         p_value = pchisq(W, nrow(h$L), lower.tail = FALSE))
+  })
+  eta <- as.numeric(Xnew %*% b)
+  se_eta <- sqrt(rowSums((Xnew %*% V) * Xnew))
+  models[[key]]$predict_se_re0 <- if (startsWith(key, "glmer")) dlogis(eta) * se_eta else se_eta
+}
+
 # lme4's `||` expands to the uncorrelated terms (phase is numeric 0/1 here): the same fit
 fit_bars <- lmer(score ~ female + fsm_pct + phase + (1 + phase || inspector_id), data = d,
                  REML = TRUE, control = lctl)
