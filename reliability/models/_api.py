@@ -45,6 +45,27 @@ _GLMM_OPTIONS = {"link": _LINK, "nagq": _NAGQ, "confidence": "shared",
 _LINEAR_OPTIONS = {"reml": Boolean(), "confidence": "shared", "categories": _CATEGORIES}
 
 
+def _keep_inputs(kind):
+    """Keep the call's formula, data and options on the result (``MixedResult._inputs``) for
+    methods that refit (``profile_ci``)."""
+    import dataclasses
+    import functools
+    import inspect
+
+    def decorate(func):
+        sig = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            res = func(*args, **kwargs)
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            a = dict(bound.arguments)
+            return dataclasses.replace(res, _inputs=(kind, a.pop("formula"), a.pop("data"), a))
+        return wrapper
+    return decorate
+
+
 def _method(nagq):
     return "laplace" if nagq == 1 else f"agq-{int(nagq)}"
 
@@ -359,6 +380,7 @@ def _ordered_response(design, categories):
 
 @validate_params(_GLMM_OPTIONS)
 @limit_blas_threads
+@_keep_inputs("ordinal")
 def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categories=None):
     """Cumulative-link (proportional odds) model with a random intercept, by maximum likelihood.
 
@@ -402,6 +424,7 @@ def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categ
 
 @validate_params(_GLMM_OPTIONS)
 @limit_blas_threads
+@_keep_inputs("binomial")
 def binomial_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categories=None):
     """Binomial GLMM (logit/probit) with a random intercept, Laplace or adaptive quadrature.
 
@@ -483,6 +506,7 @@ def _linear_fit(y, X, codes, sizes, reml):
 
 @validate_params(_LINEAR_OPTIONS)
 @limit_blas_threads
+@_keep_inputs("linear")
 def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     """Linear mixed model with one or more random intercepts, REML (default) or ML.
 

@@ -20,6 +20,7 @@ plain loop simulation in tests/models/test_inference.py.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -230,3 +231,159 @@ def rank_probabilities(modes, cond_sd, levels, *, fraction, n_draws, seed, name)
     out["rank"] = pd.Series(-modes, index=out.index).rank(method="min").astype(int)
     out.attrs.update(fraction=fraction, n_in_fraction=k, n_draws=n_draws, seed=seed)
     return out
+
+
+# -- profile-likelihood intervals of a random-intercept SD -----------------------------------
+
+def _refit_arrays(fit):
+    """(y, X, codes, G, K) rebuilt from the inputs the fit kept (``fit._inputs``)."""
+    from reliability.models._api import _ordered_response
+    from reliability.models.formula import build_design
+
+    kind, formula, data, opts = fit._inputs
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # the fit already warned about dropped rows
+        design = build_design(formula, data, response_kind="ordinal")
+    cats = opts.get("categories")
+    col = design.frame[design.response]
+    if kind == "linear":
+        if cats is not None or not pd.api.types.is_numeric_dtype(col):
+            y = _ordered_response(design, cats)[0].astype(float) + 1.0
+        else:
+            y = np.asarray(design.y, dtype=float)
+        X = design.X
+        if design.has_intercept:
+            X = np.column_stack([np.ones(len(y)), X])
+        return y, X, design.codes[0], len(design.levels[0]), None
+    if kind == "ordinal" or cats is not None or not pd.api.types.is_numeric_dtype(col) \
+            or isinstance(col.dtype, pd.CategoricalDtype):
+        y, cats = _ordered_response(design, cats)
+    else:
+        y = pd.Series(design.y).astype(int).to_numpy()
+    K = 2 if kind == "binomial" else len(fit.categories)
+    return np.asarray(y, dtype=np.intp), design.X, design.codes[0], len(design.levels[0]), K
+
+
+def _linear_profile(fit, y, X, codes, G):
+    from reliability.models._slopes import CovStructure, LinearSlopes
+    from scipy import optimize
+
+    eng = LinearSlopes(y, X, np.ones((len(y), 1)), codes, G, CovStructure(1, [[0]]),
+                       reml=fit.reml)
+    ls0 = [np.log(fit.residual_sd)]
+
+    def dev(s):
+        res = optimize.minimize_scalar(
+            lambda ls: eng.deviance_full(np.array([s / np.exp(ls)]), ls),
+            bracket=(ls0[0] - 0.05, ls0[0] + 0.05), options={"xtol": 1e-12})
+        ls0[0] = res.x
+        return float(res.fun)
+    return dev
+
+
+def _glmm_profile(fit, y, X, codes, G, K):
+    """dev(s) of a one-term GLMM: the other parameters re-estimated at SD = s by Newton
+    steps on the exact gradient (MultiLaplaceGLMM) with the fit's observed information as
+    the (fixed) Hessian, started on the fit's linear regression of them on log SD; BFGS
+    for s = 0 or when those steps stall."""
+    from reliability.models._laplace import MultiLaplaceGLMM
+    from scipy import optimize
+
+    model = MultiLaplaceGLMM(y, X, [codes], [G], K, link=fit.link)
+    K1, p = K - 1, X.shape[1]
+    nat_hat = np.concatenate([fit.thresholds if fit.kind == "ordinal" else [-fit.coef[0]],
+                              fit.coef if fit.kind == "ordinal" else fit.coef[1:]])
+    k = len(nat_hat)
+    free = np.array([True])
+    V = fit.vcov[:k + 1, :k + 1]
+    H = np.linalg.inv(V)[:k, :k] if np.all(np.isfinite(V)) else None
+    slope = V[:k, k] / V[k, k] if H is not None else np.zeros(k)
+    ls_hat = math.log(fit.random[0].sd) if fit.random[0].sd > 0 else 0.0
+
+    def to_opt(nat, s):
+        return np.concatenate([nat[:1], np.log(np.diff(nat[:K1])), nat[K1:] * model.scale, [s]])
+
+    def by_bfgs(nat0, s):
+        def fun(rest):
+            v, g = model.grad_opt(np.concatenate([rest, [s]]))
+            return v, g[:-1]
+        res = optimize.minimize(fun, to_opt(nat0, s)[:-1], jac=True, method="BFGS",
+                                options={"gtol": 1e-7, "maxiter": 1000})
+        return 2.0 * float(res.fun)
+
+    def dev(s):
+        nat0 = nat_hat if s <= 0 else nat_hat + slope * (math.log(s) - ls_hat)
+        if s <= 0 or H is None:
+            return by_bfgs(nat0, s)
+        nat = nat0.copy()
+        for _ in range(60):
+            g = model.natural_grad(np.concatenate([nat, [math.log(s)]]), free)[:k]
+            step = np.linalg.solve(H, g)
+            if not np.all(np.isfinite(step)):
+                return by_bfgs(nat0, s)
+            nat = nat + step
+            if np.max(np.abs(step)) < 1e-8:
+                return -2.0 * model.loglik(to_opt(nat, s))
+        return by_bfgs(nat, s)
+    return dev
+
+
+def profile_ci(fit, group, confidence):
+    """Profile-likelihood interval of the SD of a single random intercept (lme4's
+    ``confint(method = "profile")``): the SDs s with ``zeta(s)^2 = dev(s) - dev(s^) <=
+    z^2``, dev(s) the -2 log-likelihood (REML criterion for REML fits) maximised over the
+    other parameters at SD = s (Bates et al. 2015, section 5.1), found by root finding;
+    a lower limit of 0 when even s = 0 is inside the interval."""
+    from scipy import optimize
+    from reliability._results import Estimate
+
+    if not fit._inputs:
+        raise ReliabilityError("profile_ci needs a fit returned by ordinal_mixed, "
+                               "binomial_mixed or linear_mixed")
+    t = fit.term(group)
+    if len(fit.random) != 1 or t.covariance is not None:
+        raise ReliabilityError("profile_ci profiles the SD of a single random intercept; this "
+                               f"fit has {' + '.join(t.terms) if t.terms else len(fit.random)}"
+                               " random terms")
+    if fit.kind != "linear" and fit.method != "laplace":
+        raise ReliabilityError(f"profile_ci profiles the Laplace likelihood; this fit used "
+                               f"{fit.method} (refit with nagq=1)")
+    y, X, codes, G, K = _refit_arrays(fit)
+    dev = _linear_profile(fit, y, X, codes, G) if fit.kind == "linear" else \
+        _glmm_profile(fit, y, X, codes, G, K)
+    s_hat = t.sd
+    d_hat = min(-2.0 * fit.loglik, dev(s_hat)) if s_hat > 0 else -2.0 * fit.loglik
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    method = ("profile likelihood: zeta(s)^2 = dev(s) - dev(s_hat) = z^2, other parameters "
+              "re-estimated at each SD (lme4 confint(method = 'profile'))")
+
+    def excess(log_s):
+        # |zeta(s)| - z: nearly linear in log s, so Brent's method needs few refits
+        return math.sqrt(max(dev(math.exp(log_s)) - d_hat, 0.0)) - z
+
+    ls_hat = math.log(s_hat) if s_hat > 0 else math.log(1e-3)
+    # brackets from the Wald half-width on log SD (zeta is nearly linear in log s)
+    w = z * t.log_sd_se if np.isfinite(t.log_sd_se) and t.log_sd_se > 0 else 0.5
+    w = min(max(w, 1e-3), 2.0)
+    inner, outer = ls_hat + 0.5 * w, ls_hat + 1.5 * w
+    while excess(outer) < 0:
+        inner, outer = outer, outer + 2 * w
+        if outer - ls_hat > 40:
+            return Estimate(name=f"sd[{t.group}]", estimate=s_hat, ci_level=confidence,
+                            method=method, reason="the profile does not reach the upper "
+                            "limit: the SD is not bounded by the data")
+    if excess(inner) > 0:
+        inner = ls_hat
+    upper = math.exp(optimize.brentq(excess, inner, outer, xtol=1e-6))
+    if s_hat <= 0 or dev(0.0) - d_hat <= z * z:   # s = 0 inside the interval
+        lower = 0.0
+    else:
+        inner, outer = ls_hat - 0.5 * w, ls_hat - 1.5 * w
+        while excess(outer) < 0:
+            inner, outer = outer, outer - 2 * w
+        if excess(inner) > 0:
+            inner = ls_hat
+        lower = math.exp(optimize.brentq(excess, outer, inner, xtol=1e-6))
+    return Estimate(name=f"sd[{t.group}]", estimate=s_hat, ci=(lower, upper),
+                    ci_level=confidence, method=method)

@@ -150,3 +150,103 @@ def test_rank_probabilities_match_a_plain_simulation(ordinal_ri):
     assert ours["p_bottom"].idxmax() == re["mode"].idxmin()
     again = fit.rank_probabilities(fraction=0.1, n_draws=20_000, seed=1)
     pd.testing.assert_frame_equal(again, ours)
+
+
+# -- profile-likelihood intervals of a random-intercept SD ----------------------------------
+# tests/data/profile_lme4.json (tests/data/scripts/profile_lme4.R): lme4 confint(profile(fit,
+# which = "theta_"), level) of the inspector SD on inspections_synthetic. Tolerance 2e-3
+# relative on each limit: lme4 interpolates zeta between its profile grid points with a
+# spline, we find the roots (to 1e-6 in log SD).
+
+PROF = json.loads((DATA / "profile_lme4.json").read_text())
+RHS = "female + hmi + fsm_pct + phase + log_size_c + years_exp_c + (1 | inspector_id)"
+
+
+@pytest.fixture(scope="module")
+def inspections():
+    return pd.read_csv(DATA / "inspections_synthetic.csv")
+
+
+def _check_profile(fit, ref):
+    assert fit.term().sd == pytest.approx(ref["sd"], rel=1e-3)
+    for key in ("ci_95", "ci_80"):
+        r = ref[key]
+        est = fit.profile_ci(confidence=r["level"])
+        assert est.ci_level == r["level"]
+        assert est.ci[0] == pytest.approx(r["lower"], rel=2e-3), key
+        assert est.ci[1] == pytest.approx(r["upper"], rel=2e-3), key
+        assert est.ci[0] < est.estimate < est.ci[1]
+
+
+def test_profile_ci_matches_lme4_linear(inspections):
+    fit = linear_mixed("grade ~ " + RHS, inspections, reml=False)
+    _check_profile(fit, PROF["models"]["lmer_ml"])
+    # lme4 profiles the ML deviance even for a REML fit: its REML-fit interval is the ML
+    # fit's. Ours profiles the criterion the fit maximised (checked below by brute force).
+    ref = PROF["models"]["lmer_reml"]["ci_95"]
+    assert ref["lower"] == pytest.approx(PROF["models"]["lmer_ml"]["ci_95"]["lower"], rel=1e-6)
+    reml = linear_mixed("grade ~ " + RHS, inspections).profile_ci()
+    assert reml.ci[0] > ref["lower"] and reml.ci[1] > ref["upper"]
+
+
+def test_reml_profile_is_where_the_reml_criterion_rises_by_z2(data):
+    """Dense REML log-likelihood written here (V = sigma^2 I + s^2 ZZ'), maximised over
+    sigma with the SD held at each limit: it falls by z^2 / 2 there (1e-6)."""
+    from scipy import optimize
+
+    small = data[data["inspector_id"] <= "I015"].reset_index(drop=True)
+    fit = linear_mixed(f"score ~ {FX} + (1 | inspector_id)", small)
+    est = fit.profile_ci(confidence=0.95)
+    y = small["score"].to_numpy()
+    X = np.column_stack([np.ones(len(y)), small[["female", "fsm_pct", "phase"]].to_numpy(float)])
+    g = pd.factorize(small["inspector_id"])[0]
+    ZZ = (g[:, None] == g[None, :]).astype(float)
+    n, p = X.shape
+
+    def reml_ll(sd, sigma):
+        V = sigma ** 2 * np.eye(n) + sd ** 2 * ZZ
+        Vi = np.linalg.inv(V)
+        XVX = X.T @ Vi @ X
+        b = np.linalg.solve(XVX, X.T @ Vi @ y)
+        r = y - X @ b
+        return -0.5 * (np.linalg.slogdet(V)[1] + np.linalg.slogdet(XVX)[1] + r @ Vi @ r
+                       + (n - p) * np.log(2 * np.pi))
+
+    assert reml_ll(fit.term().sd, fit.residual_sd) == pytest.approx(fit.loglik, abs=1e-6)
+    for s in est.ci:
+        res = optimize.minimize_scalar(lambda ls: -reml_ll(s, np.exp(ls)),
+                                       bounds=(-3, 1), method="bounded",
+                                       options={"xatol": 1e-10})
+        assert fit.loglik + res.fun == pytest.approx(stats.chi2.ppf(0.95, 1) / 2, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_profile_ci_matches_lme4_glmer(inspections):
+    """About 20 s per interval (every profile point refits the 20,000-row model)."""
+    fit = binomial_mixed("below_good ~ " + RHS, inspections)
+    _check_profile(fit, PROF["models"]["glmer_laplace"])
+
+
+def test_profile_ci_is_where_the_deviance_rises_by_z2(data):
+    """The definition, checked by brute force on a small binomial fit: refit with the SD held
+    at each limit by a plain scipy minimisation over every other parameter of the same
+    Laplace likelihood; -2 log L rises by z^2 = 3.84 there (1e-4: the refit's tolerance)."""
+    from scipy import optimize
+    from reliability.models._laplace import MultiLaplaceGLMM
+    from reliability.models.formula import build_design
+
+    small = data[data["inspector_id"] <= "I040"]
+    fit = binomial_mixed(f"below_good ~ {FX} + (1 | inspector_id)", small)
+    est = fit.profile_ci(confidence=0.95)
+    design = build_design(f"below_good ~ {FX} + (1 | inspector_id)", small)
+    y = design.y.astype(int)
+    model = MultiLaplaceGLMM(y, design.X, [design.codes[0]], [len(design.levels[0])], 2,
+                             link="logit")
+    for s in est.ci:
+        res = optimize.minimize(lambda r: -model.loglik(np.concatenate([r, [s]])),
+                                np.zeros(1 + design.X.shape[1]), method="Nelder-Mead",
+                                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000})
+        rise = 2 * res.fun - (-2 * fit.loglik)
+        assert rise == pytest.approx(stats.chi2.ppf(0.95, 1), abs=1e-4)
+    with pytest.raises(ReliabilityError, match="single random intercept"):
+        binomial_mixed(f"below_good ~ {FX} + (1 + phase | inspector_id)", small).profile_ci()
