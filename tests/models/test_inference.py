@@ -190,7 +190,8 @@ def test_profile_ci_matches_lme4_linear(inspections):
 
 
 def test_reml_profile_is_where_the_reml_criterion_rises_by_z2(data):
-    """Dense REML log-likelihood written here (V = sigma^2 I + s^2 ZZ'), maximised over
+    """Dense REML log-likelihood written here (V = sigma^2 I + s^2 ZZ', by the eigenvectors
+    of ZZ'), maximised over
     sigma with the SD held at each limit: it falls by z^2 / 2 there (1e-6)."""
     from scipy import optimize
 
@@ -202,14 +203,15 @@ def test_reml_profile_is_where_the_reml_criterion_rises_by_z2(data):
     g = pd.factorize(small["inspector_id"])[0]
     ZZ = (g[:, None] == g[None, :]).astype(float)
     n, p = X.shape
+    lam, Q = np.linalg.eigh(ZZ)            # V = Q diag(sigma^2 + sd^2 lam) Q'
+    Xq, yq = Q.T @ X, Q.T @ y
 
     def reml_ll(sd, sigma):
-        V = sigma ** 2 * np.eye(n) + sd ** 2 * ZZ
-        Vi = np.linalg.inv(V)
-        XVX = X.T @ Vi @ X
-        b = np.linalg.solve(XVX, X.T @ Vi @ y)
-        r = y - X @ b
-        return -0.5 * (np.linalg.slogdet(V)[1] + np.linalg.slogdet(XVX)[1] + r @ Vi @ r
+        d = sigma ** 2 + sd ** 2 * lam
+        XVX = Xq.T @ (Xq / d[:, None])
+        b = np.linalg.solve(XVX, Xq.T @ (yq / d))
+        r = yq - Xq @ b
+        return -0.5 * (np.log(d).sum() + np.linalg.slogdet(XVX)[1] + r @ (r / d)
                        + (n - p) * np.log(2 * np.pi))
 
     assert reml_ll(fit.term().sd, fit.residual_sd) == pytest.approx(fit.loglik, abs=1e-6)
