@@ -201,7 +201,8 @@ def _logit_ci(p, se, q):
     with np.errstate(divide="ignore", invalid="ignore"):
         lg = np.log(p) - np.log1p(-p)
         s = se / (p * (1 - p))
-        return {"ci_low": 1 / (1 + np.exp(-(lg - q * s))), "ci_high": 1 / (1 + np.exp(-(lg + q * s)))}
+        return {"ci_low": 1 / (1 + np.exp(-(lg - q * s))),
+                "ci_high": 1 / (1 + np.exp(-(lg + q * s)))}
 
 
 def rank_probabilities(modes, cond_sd, levels, *, fraction, n_draws, seed, name):

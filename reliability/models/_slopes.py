@@ -252,7 +252,8 @@ class LinearSlopes:
         D = 1.0 / self.zscale
         Srel = P["L"] @ P["L"].T
         cov = sigma ** 2 * D[:, None] * Srel * D[None, :]
-        # conditional modes b_g = Lambda M_g^-1 (d_g - c_g beta); condVar sigma^2 Lambda M^-1 Lambda'
+        # conditional modes b_g = Lambda M_g^-1 (d_g - c_g beta);
+        # condVar sigma^2 Lambda M^-1 Lambda'
         u = P["Md"] - np.einsum("gip,p->gi", P["Mc"], P["beta"])
         modes = (u @ P["L"].T) * D[None, :]
         Minv = np.linalg.inv(P["M"])

@@ -134,7 +134,8 @@ class MixedResult:
     notes: tuple = ()
     _spec: object = field(default=None, repr=False, compare=False)
     _re_specs: tuple = field(default=(), repr=False, compare=False)   # random-slope columns
-    _inputs: tuple = field(default=(), repr=False, compare=False)     # (kind, formula, data, options)
+    # (kind, formula, data, options) of the call, for methods that refit (profile_ci)
+    _inputs: tuple = field(default=(), repr=False, compare=False)
 
     # -- random terms ---------------------------------------------------------------------
     def term(self, group=None) -> RandomTerm:

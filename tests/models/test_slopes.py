@@ -238,7 +238,8 @@ def _per_group_laplace(y, X, Z, g, th, beta, Sigma):
         def negf(b):
             eta = X[r] @ beta + Z[r] @ b
             pr = special.expit(cut[y[r] + 1] - eta) - special.expit(cut[y[r]] - eta)
-            return -(np.log(pr).sum() - 0.5 * b @ Si @ b - 0.5 * ldS - 0.5 * q * math.log(2 * math.pi))
+            return -(np.log(pr).sum() - 0.5 * b @ Si @ b - 0.5 * ldS
+                     - 0.5 * q * math.log(2 * math.pi))
 
         res = optimize.minimize(negf, np.zeros(q), method="BFGS", options={"gtol": 1e-10})
         h = 1e-4
@@ -267,7 +268,8 @@ def _per_group_quadrature(y, X, Z, g, th, beta, Sigma, nodes):
 
         def logf(B):                     # B (Q, 2): log f(y_g | b) + log N(b; 0, Sigma)
             eta = (X[r] @ beta)[:, None] + Z[r] @ B.T
-            pr = special.expit(cut[y[r] + 1][:, None] - eta) - special.expit(cut[y[r]][:, None] - eta)
+            pr = (special.expit(cut[y[r] + 1][:, None] - eta)
+                  - special.expit(cut[y[r]][:, None] - eta))
             return (np.log(pr).sum(axis=0) - 0.5 * np.einsum("qi,ij,qj->q", B, Si, B)
                     - 0.5 * ldS - math.log(2 * math.pi))
 
