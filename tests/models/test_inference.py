@@ -252,3 +252,15 @@ def test_profile_ci_is_where_the_deviance_rises_by_z2(data):
         assert rise == pytest.approx(stats.chi2.ppf(0.95, 1), abs=1e-4)
     with pytest.raises(ReliabilityError, match="single random intercept"):
         binomial_mixed(f"below_good ~ {FX} + (1 + phase | inspector_id)", small).profile_ci()
+
+
+def test_ordinal_profile_of_two_categories_is_the_binomial_profile(data):
+    """The ordinal path (thresholds) of profile_ci on a two-category outcome against the
+    binomial path: the same model, so the same interval (1e-5 relative: root tolerance)."""
+    small = data[data["inspector_id"] <= "I040"]
+    f = f"below_good ~ {FX} + (1 | inspector_id)"
+    a = binomial_mixed(f, small).profile_ci(confidence=0.9)
+    b = ordinal_mixed(f, small).profile_ci(confidence=0.9)
+    np.testing.assert_allclose(b.ci, a.ci, rtol=1e-5)
+    with pytest.raises(ReliabilityError, match="nagq=1"):
+        ordinal_mixed(f, small, nagq=3).profile_ci()
