@@ -392,7 +392,10 @@ def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categ
     Parameters
     ----------
     formula : str
-        lme4-style, e.g. ``"grade ~ female + hmi + fsm_pct + phase + (1|inspector_id)"``.
+        lme4-style, e.g. ``"grade ~ female + hmi + fsm_pct + phase + (1|inspector_id)"``;
+        random slopes for one grouping factor: ``(1 + phase|inspector_id)`` (correlated,
+        Bates et al. 2015), ``(1 + phase||inspector_id)`` (uncorrelated), Laplace only
+        (:mod:`reliability.models._slopes`, checked against lme4::glmer on two categories).
     data : DataFrame or CSV path
     link : {"logit", "probit"}
     nagq : int

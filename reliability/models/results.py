@@ -98,7 +98,7 @@ def _first_term(attr):
 
 @dataclass(frozen=True)
 class MixedResult:
-    """A fitted random-intercept model (ordinal, binomial or linear).
+    """A fitted mixed model (ordinal, binomial or linear; random intercepts or slopes).
 
     Fixed effects follow R's conventions: ordinal models use ordinal::clmm's
     ``P(Y <= j) = F(theta_j - x'beta - u)`` (positive beta = higher category), binomial and
