@@ -20,13 +20,16 @@ def register(subparsers) -> None:
                     "lme4-style formula such as 'grade ~ female + phase + (1|inspector_id)'. "
                     "Several random intercepts (crossed or nested) are allowed: "
                     "'... + (1|inspector_id) + (1|school_id)', '(1|region/school_id)' "
-                    "(Laplace only for the ordinal and binomial models). JSON: random.<column> "
+                    "(Laplace only for the ordinal and binomial models), and random slopes "
+                    "for one grouping factor: '(1 + phase|inspector_id)', "
+                    "'(1 + phase||inspector_id)' (Laplace). JSON: random.<column> "
                     "holds sd, sd_se, sd_ci, n_groups, vpc and lr_test for every term; the "
                     "top-level n_groups, vpc and lr_test are the first term's.")
     p.add_argument("kind", choices=["ordinal", "binomial", "linear"], help="model family")
     p.add_argument("path", help="CSV file, one row per inspection")
     p.add_argument("--formula", required=True,
-                   help="lme4-style formula with one or more (1|group) terms")
+                   help="lme4-style formula with one or more (1|group) terms, or random "
+                        "slopes (1 + x|group) for one grouping factor")
     p.add_argument("--categories", default=None,
                    help="the response's labels best first, comma-separated (e.g. "
                         "'Outstanding,Good,Requires improvement,Inadequate'; the Ofsted grade "

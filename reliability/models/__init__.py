@@ -1,4 +1,5 @@
-"""Mixed models of inspector bias: cumulative-link, binomial and linear random-intercept models.
+"""Mixed models of inspector bias: cumulative-link, binomial and linear random-intercept models
+(one or several factors) and random slopes for one grouping factor.
 
 Fitted by maximum likelihood (Laplace / adaptive Gauss-Hermite quadrature) or REML, with an
 lme4-style formula interface; see ``docs/models.md``.

@@ -45,6 +45,27 @@ _GLMM_OPTIONS = {"link": _LINK, "nagq": _NAGQ, "confidence": "shared",
 _LINEAR_OPTIONS = {"reml": Boolean(), "confidence": "shared", "categories": _CATEGORIES}
 
 
+def _keep_inputs(kind):
+    """Keep the call's formula, data and options on the result (``MixedResult._inputs``) for
+    methods that refit (``profile_ci``)."""
+    import dataclasses
+    import functools
+    import inspect
+
+    def decorate(func):
+        sig = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            res = func(*args, **kwargs)
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            a = dict(bound.arguments)
+            return dataclasses.replace(res, _inputs=(kind, a.pop("formula"), a.pop("data"), a))
+        return wrapper
+    return decorate
+
+
 def _method(nagq):
     return "laplace" if nagq == 1 else f"agq-{int(nagq)}"
 
@@ -136,6 +157,9 @@ def _reduced_label(design, k):
 def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
     from reliability.models._laplace import MultiLaplaceGLMM
 
+    if design.slopes is not None:       # random slopes: one factor, q effects per group
+        from reliability.models._slopes_api import fit_glmm_slopes
+        return fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categories)
     m = len(design.groups)
     sizes = [len(lv) for lv in design.levels]
     if nagq > 1 and m > 1:
@@ -356,6 +380,7 @@ def _ordered_response(design, categories):
 
 @validate_params(_GLMM_OPTIONS)
 @limit_blas_threads
+@_keep_inputs("ordinal")
 def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categories=None):
     """Cumulative-link (proportional odds) model with a random intercept, by maximum likelihood.
 
@@ -367,7 +392,10 @@ def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categ
     Parameters
     ----------
     formula : str
-        lme4-style, e.g. ``"grade ~ female + hmi + fsm_pct + phase + (1|inspector_id)"``.
+        lme4-style, e.g. ``"grade ~ female + hmi + fsm_pct + phase + (1|inspector_id)"``;
+        random slopes for one grouping factor: ``(1 + phase|inspector_id)`` (correlated,
+        Bates et al. 2015), ``(1 + phase||inspector_id)`` (uncorrelated), Laplace only
+        (:mod:`reliability.models._slopes`, checked against lme4::glmer on two categories).
     data : DataFrame or CSV path
     link : {"logit", "probit"}
     nagq : int
@@ -399,6 +427,7 @@ def ordinal_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categ
 
 @validate_params(_GLMM_OPTIONS)
 @limit_blas_threads
+@_keep_inputs("binomial")
 def binomial_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, categories=None):
     """Binomial GLMM (logit/probit) with a random intercept, Laplace or adaptive quadrature.
 
@@ -480,6 +509,7 @@ def _linear_fit(y, X, codes, sizes, reml):
 
 @validate_params(_LINEAR_OPTIONS)
 @limit_blas_threads
+@_keep_inputs("linear")
 def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     """Linear mixed model with one or more random intercepts, REML (default) or ML.
 
@@ -508,6 +538,11 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     -------
     MixedResult
     """
+    from reliability.models.formula import has_random_slopes
+    if has_random_slopes(formula):      # random slopes: reliability.models._slopes
+        from reliability.models._slopes_api import linear_slopes
+        return linear_slopes(formula, data, reml=reml, confidence=confidence,
+                             categories=categories)
     from reliability.models._linear import lm_loglik
 
     design = build_design(formula, data, response_kind="ordinal")

@@ -1,9 +1,10 @@
 """lme4-style formulas: ``"y ~ x1 + x2 + (1|group)"``, ``"... + (1|inspector) + (1|school)"``.
 
 The fixed part is built by formulaic (treatment coding, names such as
-``phase[T.secondary]``); random-intercept terms are parsed here: ``(1|g)``, several of them
+``phase[T.secondary]``); random terms are parsed here: ``(1|g)``, several of them
 (crossed or nested factors), ``(1|a:b)`` (one level per observed combination of a and b)
-and ``(1|a/b)``, lme4's shorthand for ``(1|a) + (1|a:b)``.
+and ``(1|a/b)``, lme4's shorthand for ``(1|a) + (1|a:b)``; random slopes for one grouping
+factor: ``(1 + x|g)`` (correlated), ``(1|g) + (0 + x|g)`` and ``(1 + x||g)`` (uncorrelated).
 Rows with a missing value in any variable used are dropped with a
 :class:`~reliability._errors.DataWarning` that counts them (R's ``na.omit``).
 
@@ -199,7 +200,7 @@ def warn_at_caller(message, category):
     warnings.warn(message, category, stacklevel=level)
 
 
-_RE_TERM = re.compile(r"\(\s*([^|()]+?)\s*\|\s*([^()]+?)\s*\)")
+_RE_TERM = re.compile(r"\(\s*([^|()]+?)\s*(\|\|?)\s*([^|()]+?)\s*\)")
 
 
 @dataclass(frozen=True)
@@ -220,37 +221,132 @@ class Design:
     spec: object = None        # formulaic ModelSpec (to build rows for predictions)
     rows: np.ndarray = None    # 1-based row number in the input of each row used (errors)
     predictors: tuple = ()     # data columns the fixed part uses
+    slopes: object = None      # SlopeDesign when a random term has slopes (one factor)
 
 
-def parse_formula(formula: str):
-    """Split an lme4 formula into (response, fixed rhs, [random grouping columns])."""
+@dataclass(frozen=True)
+class RandomSpec:
+    """One random term after expansion: ``lhs`` is "1" (an intercept), "1 + x" or "0 + x"."""
+
+    lhs: str
+    group: str
+
+    @property
+    def intercept_only(self) -> bool:
+        return self.lhs == "1"
+
+    def __str__(self) -> str:
+        return f"({self.lhs} | {self.group})"
+
+
+@dataclass(frozen=True)
+class SlopeDesign:
+    """The random part of a model with random slopes for ONE grouping factor.
+
+    ``Z`` holds the q effect columns (formula order; ``(Intercept)`` for an intercept),
+    ``blocks`` the indices of the effects in each covariance block (one block per term;
+    effects of different blocks are uncorrelated), ``specs`` the formulaic specs of the
+    terms (to build the columns of new rows).
+    """
+
+    group: str
+    Z: np.ndarray
+    effects: tuple
+    blocks: tuple
+    specs: tuple
+    terms: tuple
+
+
+def _split_lhs(lhs, grp, formula):
+    """(intercept?, [slope terms]) of a random term's left side, lme4's rules: an intercept
+    unless ``0`` or ``-1`` says otherwise."""
+    text = lhs.strip()
+    intercept = True
+    if re.search(r"(^|[+\s])-\s*1\s*($|\+)", text):
+        intercept = False
+        text = re.sub(r"-\s*1\s*($|(?=\+))", "", text).strip()
+        text = re.sub(r"\+\s*\+", "+", text).strip("+ ") or "0"
+    tokens = [t.strip() for t in text.split("+")]
+    if any(not t for t in tokens):
+        raise ReliabilityError(f"random term ({lhs}|{grp}) in {formula!r} has an empty effect")
+    slopes = []
+    for t in tokens:
+        if t == "1":
+            intercept = True
+        elif t == "0":
+            intercept = False
+        else:
+            slopes.append(t)
+    if not intercept and not slopes:
+        raise ReliabilityError(f"random term ({lhs}|{grp}) in {formula!r} has no effect: use "
+                               "(1|group) for a random intercept")
+    return intercept, slopes
+
+
+def parse_terms(formula: str):
+    """Split an lme4 formula into (response, fixed rhs, [RandomSpec]).
+
+    ``(1|g)``, ``(1 + x|g)`` (correlated intercept and slope), ``(x|g)`` (the same: lme4's
+    implicit intercept), ``(0 + x|g)`` (a slope alone), ``(1 + x||g)`` (lme4's shorthand for
+    ``(1|g) + (0 + x|g)``: uncorrelated), ``(1|a:b)`` and ``(1|a/b)`` = ``(1|a) + (1|a:b)``.
+    """
     if not isinstance(formula, str) or "~" not in formula:
         raise ReliabilityError(f"formula {formula!r} must look like 'y ~ x1 + x2 + (1|group)'")
     lhs, rhs = formula.split("~", 1)
     response = lhs.strip()
     if not response:
         raise ReliabilityError(f"formula {formula!r} has no response on the left of '~'")
-    groups = []
-    for lhs_re, grp in _RE_TERM.findall(rhs):
-        if lhs_re.strip() != "1":
-            raise ReliabilityError(
-                f"random term ({lhs_re}|{grp}) in {formula!r}: only random intercepts (1|group) "
-                "are supported")
+    terms = []
+    for lhs_re, bar, grp in _RE_TERM.findall(rhs):
         parts = [p.strip() for p in grp.split("/")]
         if any(not p or any(not c.strip() for c in p.split(":")) for p in parts):
-            raise ReliabilityError(f"random term (1|{grp}) in {formula!r} has an empty factor name")
+            raise ReliabilityError(f"random term ({lhs_re}|{grp}) in {formula!r} has an empty "
+                                   "factor name")
+        intercept, slopes = _split_lhs(lhs_re, grp, formula)
+        if bar == "||":
+            lhss = (["1"] if intercept else []) + [f"0 + {t}" for t in slopes]
+        elif slopes:
+            lhss = [("1 + " if intercept else "0 + ") + " + ".join(slopes)]
+        else:
+            lhss = ["1"]
         # (1|a/b/c) = (1|a) + (1|a:b) + (1|a:b:c), as lme4
         for j in range(len(parts)):
             name = ":".join(c.strip() for p in parts[:j + 1] for c in p.split(":"))
-            if name in groups:
-                raise ReliabilityError(f"random term (1|{name}) appears twice in {formula!r}")
-            groups.append(name)
+            for text in lhss:
+                spec = RandomSpec(text, name)
+                if spec.intercept_only and spec in terms:
+                    raise ReliabilityError(f"random term (1|{name}) appears twice in {formula!r}")
+                terms.append(spec)
     fixed = _RE_TERM.sub("", rhs)
     fixed = re.sub(r"\+(\s*\+)+", "+", fixed)
     fixed = re.sub(r"^\s*\+|\+\s*$", "", fixed.strip()).strip()
     if not fixed:
         fixed = "1"
-    return response, fixed, groups
+    return response, fixed, terms
+
+
+def has_random_slopes(formula) -> bool:
+    """True when ``formula`` (a string) has a random term other than ``(1|g)``."""
+    if not isinstance(formula, str) or "~" not in formula:
+        return False
+    try:
+        return any(not t.intercept_only for t in parse_terms(formula)[2])
+    except ReliabilityError:
+        return False
+
+
+def parse_formula(formula: str):
+    """Split an lme4 formula into (response, fixed rhs, [random-intercept grouping columns]).
+
+    Random-intercept formulas only; :func:`parse_terms` also parses random slopes.
+    """
+    response, fixed, terms = parse_terms(formula)
+    for t in terms:
+        if not t.intercept_only:
+            raise ReliabilityError(
+                f"random term {t} in {formula!r} has random slopes: parse_formula splits "
+                "formulas with random intercepts (1|group) only (parse_terms handles slopes)")
+    return response, fixed, [t.group for t in terms]
 
 
 def build_design(formula: str, data, *, require_group: bool = True,
@@ -272,11 +368,21 @@ def build_design(formula: str, data, *, require_group: bool = True,
         data = read_csv(data)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
-    response, fixed, groups = parse_formula(formula)
+    response, fixed, terms = parse_terms(formula)
+    groups = list(dict.fromkeys(t.group for t in terms))
+    slope_terms = [t for t in terms if not t.intercept_only]
+    if slope_terms and len(groups) > 1:
+        raise ReliabilityError(
+            f"random slopes are supported with one grouping factor; {formula!r} has random "
+            f"terms for {', '.join(map(repr, groups))}: keep the terms of one factor (e.g. "
+            f"{slope_terms[0]})")
     group_cols = list(dict.fromkeys(c for g in groups for c in g.split(":")))
     if require_group and not groups:
         raise ReliabilityError(f"formula {formula!r} needs a random intercept such as (1|inspector_id)")
     needed = check_fixed_part(fixed, data.columns)
+    # the random terms' left sides pass the same allow-list as the fixed part
+    needed = sorted(set(needed).union(*[check_fixed_part(t.lhs, data.columns)
+                                        for t in slope_terms]))
     # A response that is also a grouping factor or a predictor explains itself: the fit is
     # perfect (or degenerate) and its numbers mean nothing.
     if response in group_cols:
@@ -331,11 +437,50 @@ def build_design(formula: str, data, *, require_group: bool = True,
                 "group variance needs at least 2 groups (drop the term, or add groups)")
         codes.append(c)
         levels.append(lev)
+    slopes = _slope_design(terms, frame, formula) if slope_terms else None
     return Design(response=response, y=frame[response].to_numpy(), X=X, names=names,
                   has_intercept=has_intercept, groups=tuple(groups), codes=tuple(codes),
                   levels=tuple(levels),
                   n_dropped=n_dropped, fixed_rhs=fixed, frame=frame, spec=spec,
-                  rows=positions + 1, predictors=tuple(c for c in needed if c != response))
+                  rows=positions + 1, predictors=tuple(c for c in needed if c != response),
+                  slopes=slopes)
+
+
+def _slope_design(terms, frame, formula) -> SlopeDesign:
+    """The effect columns of the random terms of one factor (formulaic, R's coding: ``0 +
+    phase`` of a text column gives one indicator per level, as lme4)."""
+    from formulaic import model_matrix
+
+    Zs, effects, blocks, specs = [], [], [], []
+    for t in terms:
+        try:
+            mm = model_matrix(t.lhs, frame, na_action="raise", context=formula_context())
+        except Exception as exc:
+            raise ReliabilityError(f"cannot build the random term {t}: {exc}") from exc
+        specs.append(getattr(mm, "model_spec", None))
+        mm = pd.DataFrame(mm)
+        cols = ["(Intercept)" if str(c) == "Intercept" else str(c) for c in mm.columns]
+        twice = [c for c in cols if c in effects]
+        if twice:
+            raise ReliabilityError(f"random effect {twice[0]!r} of {t.group!r} appears in two "
+                                   f"terms of {formula!r}")
+        blocks.append(tuple(range(len(effects), len(effects) + len(cols))))
+        effects += cols
+        Zs.append(np.asarray(mm, dtype=float))
+    Z = np.column_stack(Zs)
+    if not np.all(np.isfinite(Z)):
+        j = int(np.where(~np.isfinite(Z).all(axis=0))[0][0])
+        raise ReliabilityError(f"random effect {effects[j]!r} has non-finite values")
+    q, r = np.linalg.qr(Z / np.maximum(np.sqrt((Z ** 2).mean(axis=0)), 1e-300))
+    d = np.abs(np.diag(r))
+    bad = [effects[j] for j in range(Z.shape[1]) if d[j] <= max(Z.shape) * 1e-12 * d.max()]
+    if bad:
+        raise ReliabilityError(
+            f"random effects {', '.join(map(repr, bad))} of {terms[0].group!r} are zero or "
+            "linear combinations of the other effects (e.g. an intercept with an indicator for "
+            "every level): their covariance is not identified")
+    return SlopeDesign(group=terms[0].group, Z=Z, effects=tuple(effects), blocks=tuple(blocks),
+                       specs=tuple(specs), terms=tuple(str(t) for t in terms))
 
 
 def _is_text(col) -> bool:
