@@ -286,7 +286,10 @@ class LinearSlopes:
             except np.linalg.LinAlgError:
                 return np.nan
         nu = np.concatenate([st.natural(cov), [math.log(sigma)]])
-        H = _fd_hessian(f, nu, np.full(k + 1, 1e-4))
+        # steps of 1e-3: the criterion is ~1e4 in size, so with 1e-4 its rounding (~1e-12
+        # relative) swamps the curvature of a nearly flat direction (a correlation near
+        # +-1) and a positive-definite optimum looked indefinite
+        H = _fd_hessian(f, nu, np.full(k + 1, 1e-3))
         try:
             ok = bool(np.all(np.isfinite(H)) and np.linalg.eigvalsh(H).min() > 0)
         except np.linalg.LinAlgError:

@@ -494,3 +494,23 @@ def test_relabelling_groups_leaves_the_ordinal_fit_unchanged(perm_seed):
     np.testing.assert_allclose(b.coef, a.coef, atol=1e-5)
     np.testing.assert_allclose(b.random[0].covariance, a.random[0].covariance, atol=1e-5)
     assert -1 <= b.random[0].correlation[0, 1] <= 1
+
+
+def test_near_boundary_fit_is_regular_and_converged():
+    """A correlation of -0.98 is near, not on, the boundary: lme4 calls the fit regular, and
+    so must we (a too-small finite-difference step once made its curvature look indefinite
+    and the fit 'not converged'). Reference from tests/data/scripts/slopes_near_boundary.R."""
+    import warnings
+
+    ref = json.loads((DATA / "slopes_near_boundary_lme4.json").read_text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no ConvergenceWarning
+        fit = linear_mixed("grade ~ female + (1 + phase | inspector_id)",
+                           pd.read_csv(DATA / "inspections_synthetic.csv"), reml=True)
+    assert not ref["singular"] and fit.converged and fit.hessian_pd
+    assert fit.loglik == pytest.approx(ref["logLik"], abs=TOL["logLik"])
+    t = fit.random[0]
+    np.testing.assert_allclose(t.sds, [ref["sd_intercept"], ref["sd_slope"]],
+                               rtol=TOL["sd_relative"])
+    assert t.correlation[0, 1] == pytest.approx(ref["correlation"], abs=1e-3)
+    assert np.isfinite(fit.sds_table()["se"]).all()
