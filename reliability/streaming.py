@@ -27,8 +27,8 @@ import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
 from reliability.data import (Ratings, build_ratings, category_values, check_level,
-                              code_ratings, normalise_ids, open_text, refuse_duplicate_pairs,
-                              replace_missing)
+                              code_ratings, normalise_ids, open_text, rating_dtypes,
+                              refuse_duplicate_pairs, replace_missing)
 
 __all__ = ["read_ratings", "iter_chunks"]
 
@@ -89,73 +89,179 @@ def _infer_categories(values: list, level: str, column) -> tuple:
     return cats
 
 
+def _code_dtype(categories, level):
+    cats, _ = category_values(categories, level)
+    return rating_dtypes(1, 1, len(cats))[2]
+
+
+def _compact_ids(ids: pd.Index):
+    """A chunk's normalised ids: int64 when all are canonical integers (8 bytes each, as
+    :func:`normalise_ids` would make them over the whole file), else the text (object)."""
+    as_int = normalise_ids(ids)
+    return as_int.to_numpy() if as_int.dtype.kind == "i" else ids.to_numpy(dtype=object)
+
+
+def _join_ids(parts: list) -> np.ndarray:
+    """Concatenate chunks of ids: int64 if every chunk was integer, else all as text.
+
+    A chunk of canonical integers is written back as text exactly (``str(int(t)) == t``),
+    so the result is what :func:`normalise_ids` gives for the whole column.
+    """
+    if all(p.dtype.kind == "i" for p in parts):
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    return np.concatenate([p.astype(str).astype(object) if p.dtype.kind == "i" else p
+                           for p in parts])
+
+
+def _first_duplicate(ids: np.ndarray) -> int | None:
+    """Row of the first id seen before (as ``Index.duplicated``), or None.
+
+    Integers by sorting (16 bytes per unit, no hash table); text with pandas."""
+    if ids.dtype.kind != "i":
+        dup = pd.Index(ids, dtype=object).duplicated()
+        return int(np.flatnonzero(dup)[0]) if dup.any() else None
+    order = np.argsort(ids, kind="stable")
+    s = ids[order]
+    later = np.flatnonzero(s[1:] == s[:-1])
+    return int(order[later + 1].min()) if len(later) else None
+
+
+def _no_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
+    """:func:`refuse_duplicate_pairs` without its hash table of 16+ bytes a rating: the
+    ``unit * k + rater`` keys (int32 when they fit: 4 bytes a rating) are sorted in place and
+    neighbours compared block by block; only a file with a duplicate pays for the message.
+    """
+    k = max(len(rater_labels), 1)
+    dt = np.int32 if len(unit_labels) * k < 2 ** 31 else np.int64
+    key = np.empty(len(unit), dtype=dt)
+    for s in range(0, len(unit), _BLOCK):             # a loop over blocks of ratings
+        np.multiply(unit[s:s + _BLOCK], k, out=key[s:s + _BLOCK], dtype=dt)
+        key[s:s + _BLOCK] += rater[s:s + _BLOCK]
+    key.sort()
+    dup = False
+    for s in range(0, len(key) - 1, _BLOCK):         # neighbours, block by block
+        e = min(s + _BLOCK, len(key) - 1)
+        if (key[s:e] == key[s + 1:e + 1]).any():
+            dup = True
+            break
+    del key
+    if dup:
+        refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels)
+
+
+_BLOCK = 1 << 22
+
+
 class _LongCoder:
-    """Integer-codes long chunks with global, incremental unit / rater label maps."""
+    """Integer-codes long chunks; labels are factorised per chunk and joined at the end.
+
+    Per rating only the chunk-local unit and rater codes (int32) and the category code
+    (int8 for up to 11 categories, ``-1`` = missing) are kept: 9 bytes. Per chunk its
+    distinct unit / rater ids are kept (int64 when numeric), so a file grouped by unit
+    keeps about one id per unit; a shuffled file at most one per rating and chunk.
+    ``finish`` sorts the ids once (as ``pandas.factorize(sort=True)`` does in memory) and
+    rewrites the local codes into global ones in place.
+    """
 
     def __init__(self, unit, rater, rating, level, categories):
         self.cols = (unit, rater, rating)
         self.level, self.categories = level, categories
-        self.units: dict = {}
-        self.raters: dict = {}
+        self.cdt = _code_dtype(categories, level)
         self.parts: list = []
         self.offset = 0
-
-    @staticmethod
-    def _global(mapping: dict, local_uniques) -> np.ndarray:
-        # A dict lookup per distinct label of the chunk (not per row): linear overall,
-        # whereas re-indexing a growing pandas Index per chunk would be quadratic.
-        return np.fromiter((mapping.setdefault(x, len(mapping)) for x in local_uniques),
-                           dtype=np.int64, count=len(local_uniques))
 
     def add(self, frame: pd.DataFrame) -> None:
         unit, rater, rating = self.cols
         require_columns(frame, [unit, rater, rating])
+        local = []
         for col in (unit, rater):
             na = frame[col].isna().to_numpy()
             if na.any():
                 row = self.offset + int(np.flatnonzero(na)[0])
                 raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
-        uc, uu = pd.factorize(normalise_ids(frame[unit], numeric=False))
-        rc, ru = pd.factorize(normalise_ids(frame[rater], numeric=False))
-        u = self._global(self.units, list(uu))[uc]
-        r = self._global(self.raters, list(ru))[rc].astype(np.int32)
+            codes, uniques = pd.factorize(normalise_ids(frame[col], numeric=False))
+            local += [codes.astype(np.int32), _compact_ids(pd.Index(uniques, dtype=object))]
         observed = frame[rating].notna().to_numpy()
-        code = np.full(len(frame), -1, dtype=np.int32)
+        code = np.full(len(frame), -1, dtype=self.cdt)
         if observed.any():
             code[observed], _, _ = code_ratings(
                 frame[rating].to_numpy()[observed], self.level, self.categories, column=rating,
                 rows=self.offset + np.flatnonzero(observed))
-        self.parts.append((u, r, code))
+        self.parts.append((*local, code))
         self.offset += len(frame)
+
+    @staticmethod
+    def _labels(uniques: list):
+        """Sorted labels of all chunks and, per chunk, its local -> global code map."""
+        joined = _join_ids(uniques)
+        if joined.dtype.kind == "i":
+            labels, inverse = np.unique(joined, return_inverse=True)
+        else:
+            inverse, labels = pd.factorize(pd.Index(joined, dtype=object), sort=True)
+        del joined
+        bounds = np.cumsum([0] + [len(u) for u in uniques])
+        inverse = inverse.astype(np.int64, copy=False)
+        return labels, [inverse[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def finish(self, min_ratings: int) -> Ratings:
         unit_col, rater_col, rating = self.cols
-        if not self.parts:
+        if not self.parts or self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no ratings")
-        u = np.concatenate([p[0] for p in self.parts])
-        r = np.concatenate([p[1] for p in self.parts])
-        code = np.concatenate([p[2] for p in self.parts])
-        self.parts = []
-        # Renumber in sorted label order, as pandas.factorize(sort=True) does in memory.
-        unit_new, unit_labels = pd.factorize(normalise_ids(list(self.units)), sort=True)
-        rater_new, rater_labels = pd.factorize(normalise_ids(list(self.raters)), sort=True)
-        u = unit_new.astype(np.int64)[u]
-        r = rater_new.astype(np.int32)[r]
-        refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
-        observed = code >= 0
-        if not observed.any():
+        unit_labels, unit_maps = self._labels([p[1] for p in self.parts])
+        rater_labels, rater_maps = self._labels([p[3] for p in self.parts])
+        unit_labels = pd.Index(normalise_ids(unit_labels), name=unit_col)
+        rater_labels = pd.Index(normalise_ids(rater_labels), name=rater_col)
+        udt, rdt, _ = rating_dtypes(len(unit_labels), len(rater_labels),
+                                    len(category_values(self.categories, self.level)[0]))
+        n = self.offset
+        u = np.empty(n, dtype=udt)
+        r = np.empty(n, dtype=rdt)
+        code = np.empty(n, dtype=self.cdt)
+        pos = 0
+        parts, self.parts = self.parts, []
+        for umap, rmap in zip(unit_maps, rater_maps):     # a loop over chunks
+            uc, _, rc, _, cc = parts.pop(0)
+            m = len(cc)
+            u[pos:pos + m] = umap[uc]
+            r[pos:pos + m] = rmap[rc]
+            code[pos:pos + m] = cc
+            pos += m
+            del uc, rc, cc
+        del unit_maps, rater_maps
+        _no_duplicate_pairs(u, r, unit_labels, rater_labels)
+        # Drop the rows without a rating in place (forward copies: write <= read position).
+        w = 0
+        for s in range(0, n, _BLOCK):                     # a loop over blocks of ratings
+            keep = code[s:s + _BLOCK] >= 0
+            m = int(keep.sum())
+            if m == len(keep):
+                if w != s:
+                    u[w:w + m], r[w:w + m], code[w:w + m] = \
+                        u[s:s + m], r[s:s + m], code[s:s + m]
+            else:
+                u[w:w + m] = u[s:s + _BLOCK][keep]
+                r[w:w + m] = r[s:s + _BLOCK][keep]
+                code[w:w + m] = code[s:s + _BLOCK][keep]
+            w += m
+        if w == 0:
             raise ReliabilityError("no ratings: every value is missing")
         cats, values = _cats_values(self.categories, self.level)
-        return build_ratings(u[observed], r[observed], code[observed], cats, values, self.level,
-                       pd.Index(unit_labels, name=unit_col),
-                       pd.Index(rater_labels, name=rater_col), "long", min_ratings)
+        return build_ratings(u[:w], r[:w], code[:w], cats, values, self.level,
+                             unit_labels, rater_labels, "long", min_ratings)
 
 
 class _WideCoder:
-    """Integer-codes wide chunks: one row per unit (id column), one column per rater."""
+    """Integer-codes wide chunks: one row per unit (id column), one column per rater.
+
+    Per chunk a dense units x raters block of category codes (int8 for up to 11
+    categories, ``-1`` = missing: 1 byte a cell) and the chunk's ids (int64 when numeric)
+    are kept; ``finish`` turns the blocks into the long arrays one block at a time,
+    freeing each, so the peak is the final arrays (9 bytes a rating) plus one block.
+    """
 
     def __init__(self, unit, level, categories):
         self.unit, self.level, self.categories = unit, level, categories
+        self.cdt = _code_dtype(categories, level)
         self.columns = None
         self.ids: list = []
         self.parts: list = []
@@ -170,36 +276,63 @@ class _WideCoder:
             self.unit = self.unit if self.unit is not None else frame.columns[0]
             require_columns(frame, [self.unit])
             self.columns = [c for c in frame.columns if c != self.unit]
-        ids = frame[self.unit]
         body = frame[self.columns]
         matrix = body.to_numpy(dtype=object) if body.dtypes.nunique() > 1 else body.to_numpy()
         observed = ~pd.isna(matrix)
         u, r = np.nonzero(observed)
-        code = np.empty(0, dtype=np.int32)
+        block = np.full(observed.shape, -1, dtype=self.cdt)
         if len(u):
-            code, _, _ = code_ratings(matrix[u, r], self.level, self.categories, column=None,
-                                      rows=self.offset + u, cols=r, col_names=self.columns)
-        self.ids.append(normalise_ids(ids, numeric=False).to_numpy(dtype=object))
-        self.parts.append((u.astype(np.int64) + self.offset, r.astype(np.int32),
-                           np.asarray(code, dtype=np.int32)))
+            block[u, r], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
+                                             column=None, rows=self.offset + u, cols=r,
+                                             col_names=self.columns)
+        self.ids.append(_compact_ids(normalise_ids(frame[self.unit], numeric=False)))
+        self.parts.append(block)
         self.offset += len(frame)
 
     def finish(self, min_ratings: int) -> Ratings:
         if self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no units")
-        ids = normalise_ids(pd.Index(np.concatenate(self.ids), dtype=object, name=self.unit))
-        if ids.duplicated().any():
-            row = int(np.flatnonzero(ids.duplicated())[0])
+        ids = _join_ids(self.ids)
+        self.ids = []
+        row = _first_duplicate(ids)
+        if row is not None:
             raise ReliabilityError(
                 f"duplicate unit {show(ids[row])} in column {self.unit!r} (row {row + 1})")
-        u = np.concatenate([p[0] for p in self.parts])
-        if len(u) == 0:
+        ids = pd.Index(ids, name=self.unit, dtype=None if ids.dtype.kind == "i" else object)
+        raters = pd.Index(normalise_ids(pd.Index(self.columns)), name="rater")
+        k = len(self.columns)
+        per_unit = np.empty(self.offset, dtype=np.int64)
+        per_rater = np.zeros(k, dtype=np.int64)
+        pos = 0
+        for j, block in enumerate(self.parts):          # a loop over chunks
+            per_unit[pos:pos + len(block)] = (block >= 0).sum(axis=1)
+            pos += len(block)
+        n = int(per_unit.sum())
+        if n == 0:
             raise ReliabilityError("no ratings: every value is missing")
-        r = np.concatenate([p[1] for p in self.parts])
-        code = np.concatenate([p[2] for p in self.parts])
+        udt, rdt, _ = rating_dtypes(len(ids), k, len(category_values(self.categories,
+                                                                     self.level)[0]))
+        u = np.empty(n, dtype=udt)
+        r = np.empty(n, dtype=rdt)
+        code = np.empty(n, dtype=self.cdt)
+        pos = row0 = 0
+        parts, self.parts = self.parts, []
+        while parts:                                      # a loop over chunks
+            block = parts.pop(0)
+            mask = block >= 0
+            bu, br = np.nonzero(mask)                     # row-major, as in memory
+            m = len(bu)
+            u[pos:pos + m] = bu
+            u[pos:pos + m] += row0
+            r[pos:pos + m] = br
+            code[pos:pos + m] = block[mask]
+            per_rater += mask.sum(axis=0)
+            pos += m
+            row0 += len(block)
+            del block, mask, bu, br
         cats, values = _cats_values(self.categories, self.level)
-        return build_ratings(u, r, code, cats, values, self.level, ids,
-                       pd.Index(self.columns, name="rater"), "wide", min_ratings)
+        return build_ratings(u, r, code, cats, values, self.level, ids, raters, "wide",
+                             min_ratings, per_unit=per_unit, per_rater=per_rater)
 
 
 def _cats_values(categories, level):
