@@ -518,6 +518,10 @@ def normalise_ids(values, *, numeric: bool = True) -> pd.Index:
     index = pd.Index(values)
     if index.dtype.kind != "O" and not pd.api.types.is_string_dtype(index.dtype):
         return index
+    if numeric:
+        ints = _plain_ints(index)
+        if ints is not None:
+            return pd.Index(ints, name=index.name)
     codes, uniques = pd.factorize(index, use_na_sentinel=True)
     tidy = [unicodedata.normalize("NFC", u.strip()) if isinstance(u, str) else u
             for u in uniques]
@@ -528,6 +532,28 @@ def normalise_ids(values, *, numeric: bool = True) -> pd.Index:
             return pd.Index(out[codes], name=index.name)
     arr = np.array(tidy + [np.nan], dtype=object)
     return pd.Index(arr[codes], dtype=object, name=index.name)
+
+
+def _plain_ints(index: pd.Index):
+    """int64 of text ids that are all plain canonical integers (``-?(0|[1-9][0-9]{0,17})``,
+    no spaces: their own tidy form, within int64), found by pyarrow in C++; else None
+    (pyarrow not installed, a missing id, or any other text: the per-id path decides)."""
+    if len(index) == 0:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    try:
+        arr = pa.array(index, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if not pc.all(pc.match_substring_regex(arr, r"^-?(0|[1-9][0-9]{0,17})$")).as_py():
+        return None
+    return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
 
 
 def _exact_ints(raw):

@@ -89,16 +89,42 @@ def _infer_categories(values: list, level: str, column) -> tuple:
     return cats
 
 
+def _whole_numbers(col: pd.Series):
+    """float64 (NaN = missing) of a text column whose present cells are all whole numbers
+    below 2**53, parsed by pyarrow in C++; None otherwise (pyarrow missing, any other text:
+    the cells then go through :func:`code_ratings` as text, as in memory). Whole numbers
+    written as text have one float value whichever parser reads them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    try:
+        arr = pa.array(col, from_pandas=True)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return None
+        x = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    nan = np.isnan(x)
+    if not np.array_equal(nan, arr.is_null().to_numpy(zero_copy_only=False)):
+        return None                                       # a "nan" spelling: not ours
+    ok = x[~nan]
+    if ok.size and not (np.array_equal(ok, np.round(ok)) and np.abs(ok).max() < 2.0 ** 53):
+        return None
+    return x
+
+
 def _code_dtype(categories, level):
     cats, _ = category_values(categories, level)
     return rating_dtypes(1, 1, len(cats))[2]
 
 
 def _compact_ids(ids: pd.Index):
-    """A chunk's normalised ids: int64 when all are canonical integers (8 bytes each, as
-    :func:`normalise_ids` would make them over the whole file), else the text (object)."""
-    as_int = normalise_ids(ids)
-    return as_int.to_numpy() if as_int.dtype.kind == "i" else ids.to_numpy(dtype=object)
+    """A chunk's ids normalised by :func:`normalise_ids`: int64 when all are canonical
+    integers (8 bytes each, as over the whole file), else the tidy text (object)."""
+    ids = normalise_ids(ids)
+    return ids.to_numpy() if ids.dtype.kind == "i" else ids.to_numpy(dtype=object)
 
 
 def _join_ids(parts: list) -> np.ndarray:
@@ -179,13 +205,18 @@ class _LongCoder:
             if na.any():
                 row = self.offset + int(np.flatnonzero(na)[0])
                 raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
-            codes, uniques = pd.factorize(normalise_ids(frame[col], numeric=False))
-            local += [codes.astype(np.int32), _compact_ids(pd.Index(uniques, dtype=object))]
-        observed = frame[rating].notna().to_numpy()
+            codes, uniques = pd.factorize(normalise_ids(frame[col]))
+            local += [codes.astype(np.int32), _compact_ids(uniques)]
+        values = _whole_numbers(frame[rating])
+        if values is None:
+            values = frame[rating].to_numpy()
+            observed = ~pd.isna(values)
+        else:
+            observed = ~np.isnan(values)
         code = np.full(len(frame), -1, dtype=self.cdt)
         if observed.any():
             code[observed], _, _ = code_ratings(
-                frame[rating].to_numpy()[observed], self.level, self.categories, column=rating,
+                values[observed], self.level, self.categories, column=rating,
                 rows=self.offset + np.flatnonzero(observed))
         self.parts.append((*local, code))
         self.offset += len(frame)
@@ -277,15 +308,22 @@ class _WideCoder:
             require_columns(frame, [self.unit])
             self.columns = [c for c in frame.columns if c != self.unit]
         body = frame[self.columns]
-        matrix = body.to_numpy(dtype=object) if body.dtypes.nunique() > 1 else body.to_numpy()
-        observed = ~pd.isna(matrix)
+        numbers = [_whole_numbers(body.iloc[:, j]) for j in range(body.shape[1])]
+        if all(x is not None for x in numbers):           # grades as numbers: C++ parse
+            matrix = np.column_stack(numbers)
+            observed = ~np.isnan(matrix)
+        else:
+            matrix = (body.to_numpy(dtype=object) if body.dtypes.nunique() > 1
+                      else body.to_numpy())
+            observed = ~pd.isna(matrix)
+        del numbers
         u, r = np.nonzero(observed)
         block = np.full(observed.shape, -1, dtype=self.cdt)
         if len(u):
             block[u, r], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
                                              column=None, rows=self.offset + u, cols=r,
                                              col_names=self.columns)
-        self.ids.append(_compact_ids(normalise_ids(frame[self.unit], numeric=False)))
+        self.ids.append(_compact_ids(frame[self.unit]))
         self.parts.append(block)
         self.offset += len(frame)
 
