@@ -178,6 +178,54 @@ def _no_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
 _BLOCK = 1 << 22
 
 
+class _Segments:
+    """An append-only array kept in segments of ``1 << 23`` elements, read back in order.
+
+    Chunk-sized arrays would come from the heap, where freed ones stay resident; segments
+    this large are mapped and unmapped by the allocator, so the memory of each segment goes
+    back to the system as soon as ``take`` has read past it.
+    """
+
+    SIZE = 1 << 23
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self.segs: list = []
+        self.n = 0
+
+    def append(self, a: np.ndarray) -> None:
+        a = np.asarray(a, dtype=self.dtype).ravel()
+        while len(a):
+            used = self.n - (len(self.segs) - 1) * self.SIZE if self.segs else self.SIZE
+            if used == self.SIZE:
+                self.segs.append(np.empty(self.SIZE, dtype=self.dtype))
+                used = 0
+            m = min(len(a), self.SIZE - used)
+            self.segs[-1][used:used + m] = a[:m]
+            self.n += m
+            a = a[m:]
+
+    def take(self, pos: int, m: int, *, release: bool = True) -> np.ndarray:
+        """Elements ``pos .. pos + m - 1``; segments wholly before ``pos`` are released
+        (unless ``release`` is False)."""
+        if m == 0:
+            return np.empty(0, dtype=self.dtype)
+        first, last = pos // self.SIZE, (pos + m - 1) // self.SIZE
+        for i in range(first if release else 0):
+            self.segs[i] = None
+        if first == last:
+            off = pos - first * self.SIZE
+            return self.segs[first][off:off + m]
+        out = np.empty(m, dtype=self.dtype)
+        w = 0
+        for i in range(first, last + 1):
+            lo = max(pos, i * self.SIZE) - i * self.SIZE
+            hi = min(pos + m, (i + 1) * self.SIZE) - i * self.SIZE
+            out[w:w + hi - lo] = self.segs[i][lo:hi]
+            w += hi - lo
+        return out
+
+
 class _LongCoder:
     """Integer-codes long chunks; labels are factorised per chunk and joined at the end.
 
@@ -193,7 +241,10 @@ class _LongCoder:
         self.cols = (unit, rater, rating)
         self.level, self.categories = level, categories
         self.cdt = _code_dtype(categories, level)
-        self.parts: list = []
+        self.parts: list = []                     # per chunk: (rows, unit ids, rater ids)
+        self.ucodes = _Segments(np.int32)
+        self.rcodes = _Segments(np.int32)
+        self.codes = _Segments(self.cdt)
         self.offset = 0
 
     def add(self, frame: pd.DataFrame) -> None:
@@ -218,14 +269,25 @@ class _LongCoder:
             code[observed], _, _ = code_ratings(
                 values[observed], self.level, self.categories, column=rating,
                 rows=self.offset + np.flatnonzero(observed))
-        self.parts.append((*local, code))
+        self.ucodes.append(local[0])
+        self.rcodes.append(local[2])
+        self.codes.append(code)
+        self.parts.append((len(frame), local[1], local[3]))
         self.offset += len(frame)
 
     @staticmethod
     def _labels(uniques: list):
         """Sorted labels of all chunks and, per chunk, its local -> global code map."""
         joined = _join_ids(uniques)
-        if joined.dtype.kind == "i":
+        if joined.dtype.kind == "i" and bool(np.all(joined[1:] >= joined[:-1])):
+            # ids in ascending order (a file grouped by unit in id order; a unit split
+            # between chunks appears twice in a row): no sort needed
+            first = np.empty(len(joined), dtype=bool)
+            first[:1] = True
+            np.not_equal(joined[1:], joined[:-1], out=first[1:])
+            labels = joined[first]
+            inverse = np.cumsum(first) - 1
+        elif joined.dtype.kind == "i":
             labels, inverse = np.unique(joined, return_inverse=True)
         else:
             inverse, labels = pd.factorize(pd.Index(joined, dtype=object), sort=True)
@@ -239,7 +301,7 @@ class _LongCoder:
         if not self.parts or self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no ratings")
         unit_labels, unit_maps = self._labels([p[1] for p in self.parts])
-        rater_labels, rater_maps = self._labels([p[3] for p in self.parts])
+        rater_labels, rater_maps = self._labels([p[2] for p in self.parts])
         unit_labels = pd.Index(normalise_ids(unit_labels), name=unit_col)
         rater_labels = pd.Index(normalise_ids(rater_labels), name=rater_col)
         udt, rdt, _ = rating_dtypes(len(unit_labels), len(rater_labels),
@@ -249,15 +311,13 @@ class _LongCoder:
         r = np.empty(n, dtype=rdt)
         code = np.empty(n, dtype=self.cdt)
         pos = 0
-        parts, self.parts = self.parts, []
-        for umap, rmap in zip(unit_maps, rater_maps):     # a loop over chunks
-            uc, _, rc, _, cc = parts.pop(0)
-            m = len(cc)
-            u[pos:pos + m] = umap[uc]
-            r[pos:pos + m] = rmap[rc]
-            code[pos:pos + m] = cc
+        for (m, _, _), umap, rmap in zip(self.parts, unit_maps, rater_maps):  # chunks
+            u[pos:pos + m] = umap[self.ucodes.take(pos, m)]
+            r[pos:pos + m] = rmap[self.rcodes.take(pos, m)]
+            code[pos:pos + m] = self.codes.take(pos, m)
             pos += m
-            del uc, rc, cc
+        self.parts = []
+        self.ucodes = self.rcodes = self.codes = None
         del unit_maps, rater_maps
         _no_duplicate_pairs(u, r, unit_labels, rater_labels)
         # Drop the rows without a rating in place (forward copies: write <= read position).
@@ -295,7 +355,8 @@ class _WideCoder:
         self.cdt = _code_dtype(categories, level)
         self.columns = None
         self.ids: list = []
-        self.parts: list = []
+        self.parts: list = []                     # rows of each chunk
+        self.cells = _Segments(self.cdt)          # the chunks' blocks, row-major
         self.offset = 0
 
     def add(self, frame: pd.DataFrame) -> None:
@@ -324,7 +385,8 @@ class _WideCoder:
                                              column=None, rows=self.offset + u, cols=r,
                                              col_names=self.columns)
         self.ids.append(_compact_ids(frame[self.unit]))
-        self.parts.append(block)
+        self.cells.append(block)
+        self.parts.append(len(block))
         self.offset += len(frame)
 
     def finish(self, min_ratings: int) -> Ratings:
@@ -342,9 +404,10 @@ class _WideCoder:
         per_unit = np.empty(self.offset, dtype=np.int64)
         per_rater = np.zeros(k, dtype=np.int64)
         pos = 0
-        for j, block in enumerate(self.parts):          # a loop over chunks
-            per_unit[pos:pos + len(block)] = (block >= 0).sum(axis=1)
-            pos += len(block)
+        for rows in self.parts:                           # a loop over chunks
+            block = self.cells.take(pos * k, rows * k, release=False).reshape(rows, k)
+            per_unit[pos:pos + rows] = (block >= 0).sum(axis=1)
+            pos += rows
         n = int(per_unit.sum())
         if n == 0:
             raise ReliabilityError("no ratings: every value is missing")
@@ -354,9 +417,8 @@ class _WideCoder:
         r = np.empty(n, dtype=rdt)
         code = np.empty(n, dtype=self.cdt)
         pos = row0 = 0
-        parts, self.parts = self.parts, []
-        while parts:                                      # a loop over chunks
-            block = parts.pop(0)
+        for rows in self.parts:                           # a loop over chunks
+            block = self.cells.take(row0 * k, rows * k).reshape(rows, k)
             mask = block >= 0
             bu, br = np.nonzero(mask)                     # row-major, as in memory
             m = len(bu)
@@ -368,6 +430,7 @@ class _WideCoder:
             pos += m
             row0 += len(block)
             del block, mask, bu, br
+        self.parts, self.cells = [], None
         cats, values = _cats_values(self.categories, self.level)
         return build_ratings(u, r, code, cats, values, self.level, ids, raters, "wide",
                              min_ratings, per_unit=per_unit, per_rater=per_rater)

@@ -118,14 +118,21 @@ class UnitStats:
             key = counts @ (float(base) ** np.arange(q))
         if base ** (self.r if self.has_raters else q) <= max(4 * n, 1 << 16):
             # Few possible keys: count them directly (no hashing); groups in key order.
-            key = key.astype(np.int64)
+            # The float keys become int64 keys and then groups in their own memory (8
+            # bytes a unit rather than 24; for 1e8 ratings that is 450 MB less at the peak).
+            ikey = key.view(np.int64)
+            for s in range(0, n, _BLOCK):                 # a loop over blocks of units
+                ikey[s:s + _BLOCK] = key[s:s + _BLOCK]
+            key = ikey
             seen = np.bincount(key)
             uniq = np.flatnonzero(seen)
             if len(uniq) == n:
                 return None
             remap = np.zeros(len(seen), dtype=np.int64)
             remap[uniq] = np.arange(len(uniq))
-            group = remap[key]
+            group = key
+            for s in range(0, n, _BLOCK):
+                np.take(remap, key[s:s + _BLOCK], out=group[s:s + _BLOCK], mode="clip")
             self.freq = seen[uniq].astype(float)
         else:
             group, uniq = pd.factorize(key)
@@ -144,7 +151,7 @@ class UnitStats:
                                        minlength=G * q).reshape(G, q)
         else:
             self._counts = digits
-        return group.astype(np.int64)
+        return group.astype(np.int64, copy=False)
 
     # ------------------------------------------------------------------ derived
     @property
