@@ -30,7 +30,7 @@ import pandas as pd
 #: Reduce units to distinct rating patterns (False: one pattern per unit; for tests).
 COMPRESS = True
 _KEY_BITS = 52
-_BLOCK = 1 << 22
+_BLOCK = 1 << 20
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
