@@ -28,8 +28,8 @@ import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError
 
-__all__ = ["MISSING_CODES", "detect_encoding", "missing_mask", "open_text", "read_csv",
-           "replace_missing"]
+__all__ = ["MISSING_CODES", "detect_encoding", "header_names", "missing_mask", "open_text",
+           "read_csv", "replace_missing"]
 
 #: Cell values read as missing (compared after stripping spaces, ignoring case): the codes
 #: of pandas/R (``NA``, ``NaN``, ``NULL``, ``N/A``, ...) plus SAS/Stata's ``.``.
@@ -354,9 +354,14 @@ def _exact_numbers(s: pd.Series):
 
 
 # --------------------------------------------------------------------- reader
-def _refuse_duplicate_header(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
+def header_names(names, p) -> list:
+    """Column names tidied (spaces trimmed, Unicode NFC); a repeated name is refused.
+
+    The one header check of :func:`read_csv` and the chunked reader
+    (:func:`reliability.streaming.iter_chunks`).
+    """
     names = [unicodedata.normalize("NFC", c.strip()) if isinstance(c, str) else c
-             for c in frame.columns]
+             for c in names]
     seen: dict = {}
     for i, name in enumerate(names):
         if name in seen:
@@ -364,7 +369,11 @@ def _refuse_duplicate_header(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
                 f"{p} has a duplicated column name {name!r} (columns {seen[name] + 1} and "
                 f"{i + 1}); give every column a distinct name")
         seen[name] = i
-    frame.columns = names
+    return names
+
+
+def _refuse_duplicate_header(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
+    frame.columns = header_names(frame.columns, p)
     return frame
 
 

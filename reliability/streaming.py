@@ -19,6 +19,7 @@ the other columns are raters; units keep file order.
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
+from reliability._io import header_names
 from reliability.data import (Ratings, build_ratings, category_values, check_level,
                               code_ratings, normalise_ids, open_text, rating_dtypes,
                               refuse_duplicate_pairs, replace_missing)
@@ -67,8 +69,13 @@ def iter_chunks(path, *, chunksize: int = 200_000, format: str | None = None,
     # as_ratings reads them.
     try:
         with open_text(p, encoding=encoding) as fh:
+            # the header as read_csv checks it: a repeated column name is refused, names
+            # are tidied (spaces, Unicode form) the same way
+            header_names(next(csv.reader(fh), []), p)
+        with open_text(p, encoding=encoding) as fh:
             for chunk in pd.read_csv(fh, chunksize=int(chunksize), usecols=columns, dtype=str,
                                      keep_default_na=False, na_filter=False):
+                chunk.columns = header_names(list(chunk.columns), p)
                 yield replace_missing(chunk, where=str(p), warn=False)[0]
     except UnicodeDecodeError as exc:
         raise ReliabilityError(
@@ -266,9 +273,15 @@ class _LongCoder:
             observed = ~np.isnan(values)
         code = np.full(len(frame), -1, dtype=self.cdt)
         if observed.any():
-            code[observed], _, _ = code_ratings(
-                values[observed], self.level, self.categories, column=rating,
-                rows=self.offset + np.flatnonzero(observed))
+            rows = self.offset + np.flatnonzero(observed)
+            try:
+                code[observed], _, _ = code_ratings(values[observed], self.level,
+                                                    self.categories, column=rating, rows=rows)
+            except ReliabilityError:
+                # the message shows the cell as written, as in memory
+                code_ratings(frame[rating].to_numpy()[observed], self.level, self.categories,
+                             column=rating, rows=rows)
+                raise
         self.ucodes.append(local[0])
         self.rcodes.append(local[2])
         self.codes.append(code)
@@ -277,8 +290,11 @@ class _LongCoder:
 
     @staticmethod
     def _labels(uniques: list):
-        """Sorted labels of all chunks and, per chunk, its local -> global code map."""
+        """Sorted labels of all chunks and, per chunk, its local -> global code map
+        (``uniques`` is emptied)."""
         joined = _join_ids(uniques)
+        bounds = np.cumsum([0] + [len(u) for u in uniques])
+        uniques.clear()           # the chunks' ids, once joined (8 bytes a unit at the peak)
         if joined.dtype.kind == "i" and bool(np.all(joined[1:] >= joined[:-1])):
             # ids in ascending order (a file grouped by unit in id order; a unit split
             # between chunks appears twice in a row): no sort needed
@@ -286,22 +302,24 @@ class _LongCoder:
             first[:1] = True
             np.not_equal(joined[1:], joined[:-1], out=first[1:])
             labels = joined[first]
-            inverse = np.cumsum(first) - 1
+            inverse = np.cumsum(first, dtype=np.int32 if len(first) < 2 ** 31 else np.int64)
+            inverse -= 1
         elif joined.dtype.kind == "i":
             labels, inverse = np.unique(joined, return_inverse=True)
         else:
             inverse, labels = pd.factorize(pd.Index(joined, dtype=object), sort=True)
         del joined
-        bounds = np.cumsum([0] + [len(u) for u in uniques])
-        inverse = inverse.astype(np.int64, copy=False)
         return labels, [inverse[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def finish(self, min_ratings: int) -> Ratings:
         unit_col, rater_col, rating = self.cols
         if not self.parts or self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no ratings")
-        unit_labels, unit_maps = self._labels([p[1] for p in self.parts])
-        rater_labels, rater_maps = self._labels([p[2] for p in self.parts])
+        lengths = [p[0] for p in self.parts]
+        uniques, raters = [p[1] for p in self.parts], [p[2] for p in self.parts]
+        self.parts = []
+        unit_labels, unit_maps = self._labels(uniques)
+        rater_labels, rater_maps = self._labels(raters)
         unit_labels = pd.Index(normalise_ids(unit_labels), name=unit_col)
         rater_labels = pd.Index(normalise_ids(rater_labels), name=rater_col)
         udt, rdt, _ = rating_dtypes(len(unit_labels), len(rater_labels),
@@ -311,7 +329,7 @@ class _LongCoder:
         r = np.empty(n, dtype=rdt)
         code = np.empty(n, dtype=self.cdt)
         pos = 0
-        for (m, _, _), umap, rmap in zip(self.parts, unit_maps, rater_maps):  # chunks
+        for m, umap, rmap in zip(lengths, unit_maps, rater_maps):  # a loop over chunks
             u[pos:pos + m] = umap[self.ucodes.take(pos, m)]
             r[pos:pos + m] = rmap[self.rcodes.take(pos, m)]
             code[pos:pos + m] = self.codes.take(pos, m)
@@ -381,9 +399,15 @@ class _WideCoder:
         u, r = np.nonzero(observed)
         block = np.full(observed.shape, -1, dtype=self.cdt)
         if len(u):
-            block[u, r], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
-                                             column=None, rows=self.offset + u, cols=r,
-                                             col_names=self.columns)
+            where = dict(column=None, rows=self.offset + u, cols=r, col_names=self.columns)
+            try:
+                block[u, r], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
+                                                 **where)
+            except ReliabilityError:
+                if matrix.dtype.kind == "f":              # name the cell as written
+                    code_ratings(body.to_numpy(dtype=object)[u, r], self.level,
+                                 self.categories, **where)
+                raise
         self.ids.append(_compact_ids(frame[self.unit]))
         self.cells.append(block)
         self.parts.append(len(block))
@@ -440,21 +464,68 @@ def _cats_values(categories, level):
     return category_values(categories, level)
 
 
+def _rating_frame(frame, shape, unit, rating):
+    """The rating cells of a chunk (long: the rating column; wide: the rater columns)."""
+    if shape == "long":
+        require_columns(frame, [rating])
+        return frame[[rating]]
+    uid = unit if unit is not None else frame.columns[0]
+    return frame.drop(columns=[uid])
+
+
+def _refuse_repeated_header(frame: pd.DataFrame, offset: int) -> None:
+    """A data row that repeats the header (files concatenated with their headers)."""
+    if frame.empty:
+        return
+    same = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:                          # a loop over columns
+        same &= (frame[col] == str(col)).fillna(False).to_numpy(dtype=bool)
+        if not same.any():
+            return
+    row = offset + int(np.flatnonzero(same)[0])
+    raise ReliabilityError(
+        f"row {row + 1} repeats the header ({', '.join(map(str, frame.columns))}): were files "
+        "joined with their headers? Remove the repeated header line")
+
+
 def _first_pass_categories(chunks, shape, level, unit, rating):
     seen: dict = {}
+    offset = 0
     for frame in chunks:
-        if shape == "long":
-            require_columns(frame, [rating])
-            vals = frame[rating].dropna()
-        else:
-            uid = unit if unit is not None else frame.columns[0]
-            vals = frame.drop(columns=[uid]).stack().dropna() if frame.shape[1] > 1 \
-                else pd.Series([], dtype=float)
+        _refuse_repeated_header(frame, offset)
+        offset += len(frame)
+        body = _rating_frame(frame, shape, unit, rating)
+        vals = body.stack().dropna() if body.shape[1] else pd.Series([], dtype=float)
         for v in pd.unique(vals.to_numpy()):
             seen.setdefault(v, None)
     if not seen:
         raise ReliabilityError("no ratings: every value is missing")
     return _infer_categories(list(seen), level, rating if shape == "long" else None)
+
+
+def _locate_text(chunks, shape, unit, rating, exc: ReliabilityError):
+    """Re-raise ``exc`` naming the first cell that is not a number, when others are numbers
+    (the distinct values the first pass collects carry no row numbers)."""
+    offset = 0
+    any_number = False
+    first = None
+    for frame in chunks:
+        body = _rating_frame(frame, shape, unit, rating)
+        for j, col in enumerate(body.columns):         # a loop over columns
+            cells = body[col]
+            num = pd.to_numeric(cells, errors="coerce")
+            any_number = any_number or bool(num.notna().any())
+            bad = np.flatnonzero((cells.notna() & num.isna()).to_numpy())
+            if len(bad) and (first is None or (offset + bad[0], j) < first[:2]):
+                first = (offset + int(bad[0]), j, col, cells.iloc[bad[0]])
+        offset += len(frame)
+        if first is not None and any_number:
+            break
+    if first is None or not any_number:
+        raise exc
+    row, _, col, value = first
+    raise ReliabilityError(f"non-numeric rating {show(value)} at row {row + 1}, column "
+                           f"{col!r} among numeric ratings: {exc}") from exc
 
 
 def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categories=None,
@@ -492,12 +563,22 @@ def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categor
         raise ReliabilityError(f"shape must be 'wide' or 'long' for streaming; got {shape!r}")
     kw = {"chunksize": chunksize, "format": format, "encoding": encoding}
     if categories is None:
-        categories = _first_pass_categories(iter_chunks(path, **kw), shape, level, unit, rating)
+        try:
+            categories = _first_pass_categories(iter_chunks(path, **kw), shape, level, unit,
+                                                rating)
+        except ReliabilityError as exc:
+            if not str(exc).startswith(("ordinal ratings are text", "non-numeric rating",
+                                        "level ")):
+                raise
+            _locate_text(iter_chunks(path, **kw), shape, unit, rating, exc)
     if shape == "long":
         coder = _LongCoder(unit or "unit", rater, rating, level, categories)
     else:
         coder = _WideCoder(unit, level, categories)
-    for frame in iter_chunks(path, **kw):
+    offset = 0
+    for frame in iter_chunks(path, **kw):               # a loop over chunks
+        _refuse_repeated_header(frame, offset)
+        offset += len(frame)
         coder.add(frame)
     return coder.finish(min_ratings)
 
