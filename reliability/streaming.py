@@ -186,11 +186,12 @@ _BLOCK = 1 << 22
 
 
 class _Segments:
-    """An append-only array kept in segments of ``1 << 23`` elements, read back in order.
+    """An append-only array kept in segments, read back in order.
 
     Chunk-sized arrays would come from the heap, where freed ones stay resident; segments
-    this large are mapped and unmapped by the allocator, so the memory of each segment goes
-    back to the system as soon as ``take`` has read past it.
+    grow geometrically to ``1 << 23`` elements, and arrays that large are mapped and
+    unmapped by the allocator, so each segment's memory goes back to the system as soon as
+    ``take`` has read past it (and small inputs allocate little).
     """
 
     SIZE = 1 << 23
@@ -198,16 +199,20 @@ class _Segments:
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
         self.segs: list = []
+        self.starts: list = []          # first element of each segment
         self.n = 0
 
     def append(self, a: np.ndarray) -> None:
         a = np.asarray(a, dtype=self.dtype).ravel()
         while len(a):
-            used = self.n - (len(self.segs) - 1) * self.SIZE if self.segs else self.SIZE
-            if used == self.SIZE:
-                self.segs.append(np.empty(self.SIZE, dtype=self.dtype))
-                used = 0
-            m = min(len(a), self.SIZE - used)
+            end = self.starts[-1] + len(self.segs[-1]) if self.segs else 0
+            if end == self.n:                      # the last segment is full
+                size = min(self.SIZE, max(len(a), self.n, 1 << 12))
+                self.segs.append(np.empty(size, dtype=self.dtype))
+                self.starts.append(self.n)
+                end = self.n + size
+            m = min(len(a), end - self.n)
+            used = self.n - self.starts[-1]
             self.segs[-1][used:used + m] = a[:m]
             self.n += m
             a = a[m:]
@@ -217,17 +222,18 @@ class _Segments:
         (unless ``release`` is False)."""
         if m == 0:
             return np.empty(0, dtype=self.dtype)
-        first, last = pos // self.SIZE, (pos + m - 1) // self.SIZE
+        first = int(np.searchsorted(self.starts, pos, side="right")) - 1
+        last = int(np.searchsorted(self.starts, pos + m - 1, side="right")) - 1
         for i in range(first if release else 0):
             self.segs[i] = None
         if first == last:
-            off = pos - first * self.SIZE
+            off = pos - self.starts[first]
             return self.segs[first][off:off + m]
         out = np.empty(m, dtype=self.dtype)
         w = 0
         for i in range(first, last + 1):
-            lo = max(pos, i * self.SIZE) - i * self.SIZE
-            hi = min(pos + m, (i + 1) * self.SIZE) - i * self.SIZE
+            lo = max(pos, self.starts[i]) - self.starts[i]
+            hi = min(pos + m - self.starts[i], len(self.segs[i]))
             out[w:w + hi - lo] = self.segs[i][lo:hi]
             w += hi - lo
         return out
