@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
-from reliability._io import header_names
+from reliability._io import detect_encoding, header_names
 from reliability.data import (Ratings, build_ratings, category_values, check_level,
                               code_ratings, normalise_ids, open_text, rating_dtypes,
                               refuse_duplicate_pairs, replace_missing)
@@ -67,6 +67,8 @@ def iter_chunks(path, *, chunksize: int = 200_000, format: str | None = None,
     # before the first chunk because a chunked reader cannot switch encoding afterwards.
     # Cells stay text so that ids such as 007 and missing codes such as "." are read as
     # as_ratings reads them.
+    # the encoding is decided once (a scan of the file) for the header and the chunks
+    encoding = encoding or detect_encoding(p)
     try:
         with open_text(p, encoding=encoding) as fh:
             # the header as read_csv checks it: a repeated column name is refused, names
