@@ -995,6 +995,23 @@ def rating_dtypes(n_units: int, n_raters: int, n_categories: int):
     return np.dtype(unit), np.dtype(np.int32), np.dtype(code)
 
 
+def tally(index: np.ndarray, n: int, *, block: int = 1 << 22) -> np.ndarray:
+    """``np.bincount(index, minlength=n)`` block by block.
+
+    ``bincount`` first copies its input to int64: 8 bytes a rating (800 MB for 1e8 ratings
+    of int32 codes) at once; blocks bound that copy. Each block counts only the range of
+    indices it holds (a run of units for ratings in unit order), so the work stays linear.
+    """
+    if len(index) <= block:
+        return np.bincount(index, minlength=n)
+    out = np.zeros(max(int(n), int(index.max()) + 1), dtype=np.int64)
+    for s in range(0, len(index), block):            # a loop over blocks of ratings
+        part = index[s:s + block]
+        lo, hi = int(part.min()), int(part.max()) + 1
+        out[lo:hi] += np.bincount(part - lo if lo else part, minlength=hi - lo)
+    return out
+
+
 def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_labels, shape,
                   min_ratings, *, per_unit=None, per_rater=None) -> Ratings:
     """:class:`Ratings` from coded arrays, dropping units with fewer than ``min_ratings``.
@@ -1008,7 +1025,7 @@ def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_lab
     rater = np.asarray(rater, dtype=rdt)
     code = np.asarray(code, dtype=cdt)
     if per_unit is None:
-        per_unit = np.bincount(unit, minlength=len(unit_labels))
+        per_unit = tally(unit, len(unit_labels))
     keep_units = per_unit >= min_ratings
     notes = []
     sparse = None
@@ -1039,7 +1056,7 @@ def build_ratings(unit, rater, code, cats, values, level, unit_labels, rater_lab
         unit_labels = unit_labels[keep_units]
     # Raters with no remaining ratings are removed so that n_raters counts real raters.
     if per_rater is None:
-        per_rater = np.bincount(rater, minlength=len(rater_labels))
+        per_rater = tally(rater, len(rater_labels))
     used_raters = np.asarray(per_rater) > 0
     if len(rater_labels) and not used_raters.all():
         new_index = (np.cumsum(used_raters) - 1).astype(rdt)
