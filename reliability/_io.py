@@ -28,8 +28,8 @@ import pandas as pd
 
 from reliability._errors import DataWarning, ReliabilityError
 
-__all__ = ["MISSING_CODES", "detect_encoding", "missing_mask", "open_text", "read_csv",
-           "replace_missing"]
+__all__ = ["MISSING_CODES", "detect_encoding", "header_names", "missing_mask", "open_text",
+           "read_csv", "replace_missing"]
 
 #: Cell values read as missing (compared after stripping spaces, ignoring case): the codes
 #: of pandas/R (``NA``, ``NaN``, ``NULL``, ``N/A``, ...) plus SAS/Stata's ``.``.
@@ -257,13 +257,58 @@ def missing_mask(values) -> np.ndarray:
     na = s.isna().to_numpy()
     if s.dtype.kind in "biufcmM":
         return na
+    short = _maybe_codes(s)
+    if short is None:
+        return na | _code_mask(s)
+    out = na.copy()
+    if short.any():
+        # only the cells that can be codes are looked at (ids, grades as text: few or none)
+        out[short] |= _code_mask(s[short])
+    return out
+
+
+def _code_mask(s: pd.Series) -> np.ndarray:
     # One comparison per distinct value, not per cell.
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if len(uniques) == 0:
-        return na
+        return np.zeros(len(s), dtype=bool)
     is_code = np.array([isinstance(u, str) and u.strip().casefold() in _MISSING_KEYS
-                        for u in uniques] + [True])
-    return na | is_code[codes]
+                        for u in uniques] + [False])
+    return is_code[codes]
+
+
+_LONGEST_CODE = max(len(c) for c in MISSING_CODES)
+_SPACE_EDGE = None
+
+
+def _maybe_codes(s: pd.Series):
+    """Cells of a text column that can be missing codes, found by pyarrow; None without it.
+
+    A code stripped of spaces has at most 4 characters, and a value that neither starts nor
+    ends with a character ``str.strip`` removes is its own stripped form, so every other
+    value is kept without a look (the same result as the per-value test, in C++).
+    """
+    global _SPACE_EDGE
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if _SPACE_EDGE is None:
+        import sys
+
+        ws = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1))
+                     if c.isspace())
+        _SPACE_EDGE = f"^[{ws}]|[{ws}]$"
+    cand = pc.or_(pc.less_equal(pc.utf8_length(arr), _LONGEST_CODE),
+                  pc.match_substring_regex(arr, _SPACE_EDGE))
+    return np.asarray(pc.fill_null(cand, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def replace_missing(frame: pd.DataFrame, *, where: str = "the data", warn: bool = True):
@@ -309,9 +354,14 @@ def _exact_numbers(s: pd.Series):
 
 
 # --------------------------------------------------------------------- reader
-def _refuse_duplicate_header(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
+def header_names(names, p) -> list:
+    """Column names tidied (spaces trimmed, Unicode NFC); a repeated name is refused.
+
+    The one header check of :func:`read_csv` and the chunked reader
+    (:func:`reliability.streaming.iter_chunks`).
+    """
     names = [unicodedata.normalize("NFC", c.strip()) if isinstance(c, str) else c
-             for c in frame.columns]
+             for c in names]
     seen: dict = {}
     for i, name in enumerate(names):
         if name in seen:
@@ -319,7 +369,11 @@ def _refuse_duplicate_header(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
                 f"{p} has a duplicated column name {name!r} (columns {seen[name] + 1} and "
                 f"{i + 1}); give every column a distinct name")
         seen[name] = i
-    frame.columns = names
+    return names
+
+
+def _refuse_duplicate_header(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
+    frame.columns = header_names(frame.columns, p)
     return frame
 
 

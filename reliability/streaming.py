@@ -19,6 +19,7 @@ the other columns are raters; units keep file order.
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -26,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
+from reliability._io import detect_encoding, header_names
 from reliability.data import (Ratings, build_ratings, category_values, check_level,
-                              code_ratings, normalise_ids, open_text, refuse_duplicate_pairs,
-                              replace_missing)
+                              code_ratings, normalise_ids, open_text, rating_dtypes,
+                              refuse_duplicate_pairs, replace_missing)
 
 __all__ = ["read_ratings", "iter_chunks"]
 
@@ -65,10 +67,17 @@ def iter_chunks(path, *, chunksize: int = 200_000, format: str | None = None,
     # before the first chunk because a chunked reader cannot switch encoding afterwards.
     # Cells stay text so that ids such as 007 and missing codes such as "." are read as
     # as_ratings reads them.
+    # the encoding is decided once (a scan of the file) for the header and the chunks
+    encoding = encoding or detect_encoding(p)
     try:
+        with open_text(p, encoding=encoding) as fh:
+            # the header as read_csv checks it: a repeated column name is refused, names
+            # are tidied (spaces, Unicode form) the same way
+            header_names(next(csv.reader(fh), []), p)
         with open_text(p, encoding=encoding) as fh:
             for chunk in pd.read_csv(fh, chunksize=int(chunksize), usecols=columns, dtype=str,
                                      keep_default_na=False, na_filter=False):
+                chunk.columns = header_names(list(chunk.columns), p)
                 yield replace_missing(chunk, where=str(p), warn=False)[0]
     except UnicodeDecodeError as exc:
         raise ReliabilityError(
@@ -89,76 +98,291 @@ def _infer_categories(values: list, level: str, column) -> tuple:
     return cats
 
 
+def _whole_numbers(col: pd.Series):
+    """float64 (NaN = missing) of a text column whose present cells are all whole numbers
+    below 2**53, parsed by pyarrow in C++; None otherwise (pyarrow missing, any other text:
+    the cells then go through :func:`code_ratings` as text, as in memory). Whole numbers
+    written as text have one float value whichever parser reads them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    try:
+        arr = pa.array(col, from_pandas=True)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return None
+        x = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    nan = np.isnan(x)
+    if not np.array_equal(nan, arr.is_null().to_numpy(zero_copy_only=False)):
+        return None                                       # a "nan" spelling: not ours
+    ok = x[~nan]
+    if ok.size and not (np.array_equal(ok, np.round(ok)) and np.abs(ok).max() < 2.0 ** 53):
+        return None
+    return x
+
+
+def _code_dtype(categories, level):
+    cats, _ = category_values(categories, level)
+    return rating_dtypes(1, 1, len(cats))[2]
+
+
+def _compact_ids(ids: pd.Index):
+    """A chunk's ids normalised by :func:`normalise_ids`: int64 when all are canonical
+    integers (8 bytes each, as over the whole file), else the tidy text (object)."""
+    ids = normalise_ids(ids)
+    return ids.to_numpy() if ids.dtype.kind == "i" else ids.to_numpy(dtype=object)
+
+
+def _join_ids(parts: list) -> np.ndarray:
+    """Concatenate chunks of ids: int64 if every chunk was integer, else all as text.
+
+    A chunk of canonical integers is written back as text exactly (``str(int(t)) == t``),
+    so the result is what :func:`normalise_ids` gives for the whole column.
+    """
+    if all(p.dtype.kind == "i" for p in parts):
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    return np.concatenate([p.astype(str).astype(object) if p.dtype.kind == "i" else p
+                           for p in parts])
+
+
+def _first_duplicate(ids: np.ndarray) -> int | None:
+    """Row of the first id seen before (as ``Index.duplicated``), or None.
+
+    Integers by sorting (16 bytes per unit, no hash table); text with pandas."""
+    if ids.dtype.kind != "i":
+        dup = pd.Index(ids, dtype=object).duplicated()
+        return int(np.flatnonzero(dup)[0]) if dup.any() else None
+    order = np.argsort(ids, kind="stable")
+    s = ids[order]
+    later = np.flatnonzero(s[1:] == s[:-1])
+    return int(order[later + 1].min()) if len(later) else None
+
+
+def _no_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
+    """:func:`refuse_duplicate_pairs` without its hash table of 16+ bytes a rating: the
+    ``unit * k + rater`` keys (int32 when they fit: 4 bytes a rating) are sorted in place and
+    neighbours compared block by block; only a file with a duplicate pays for the message.
+    """
+    k = max(len(rater_labels), 1)
+    dt = np.int32 if len(unit_labels) * k < 2 ** 31 else np.int64
+    key = np.empty(len(unit), dtype=dt)
+    for s in range(0, len(unit), _BLOCK):             # a loop over blocks of ratings
+        np.multiply(unit[s:s + _BLOCK], k, out=key[s:s + _BLOCK], dtype=dt)
+        key[s:s + _BLOCK] += rater[s:s + _BLOCK]
+    key.sort()
+    dup = False
+    for s in range(0, len(key) - 1, _BLOCK):         # neighbours, block by block
+        e = min(s + _BLOCK, len(key) - 1)
+        if (key[s:e] == key[s + 1:e + 1]).any():
+            dup = True
+            break
+    del key
+    if dup:
+        refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels)
+
+
+_BLOCK = 1 << 22
+
+
+class _Segments:
+    """An append-only array kept in segments, read back in order.
+
+    Chunk-sized arrays would come from the heap, where freed ones stay resident; segments
+    grow geometrically to ``1 << 23`` elements, and arrays that large are mapped and
+    unmapped by the allocator, so each segment's memory goes back to the system as soon as
+    ``take`` has read past it (and small inputs allocate little).
+    """
+
+    SIZE = 1 << 23
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self.segs: list = []
+        self.starts: list = []          # first element of each segment
+        self.n = 0
+
+    def append(self, a: np.ndarray) -> None:
+        a = np.asarray(a, dtype=self.dtype).ravel()
+        while len(a):
+            end = self.starts[-1] + len(self.segs[-1]) if self.segs else 0
+            if end == self.n:                      # the last segment is full
+                size = min(self.SIZE, max(len(a), self.n, 1 << 12))
+                self.segs.append(np.empty(size, dtype=self.dtype))
+                self.starts.append(self.n)
+                end = self.n + size
+            m = min(len(a), end - self.n)
+            used = self.n - self.starts[-1]
+            self.segs[-1][used:used + m] = a[:m]
+            self.n += m
+            a = a[m:]
+
+    def take(self, pos: int, m: int, *, release: bool = True) -> np.ndarray:
+        """Elements ``pos .. pos + m - 1``; segments wholly before ``pos`` are released
+        (unless ``release`` is False)."""
+        if m == 0:
+            return np.empty(0, dtype=self.dtype)
+        first = int(np.searchsorted(self.starts, pos, side="right")) - 1
+        last = int(np.searchsorted(self.starts, pos + m - 1, side="right")) - 1
+        for i in range(first if release else 0):
+            self.segs[i] = None
+        if first == last:
+            off = pos - self.starts[first]
+            return self.segs[first][off:off + m]
+        out = np.empty(m, dtype=self.dtype)
+        w = 0
+        for i in range(first, last + 1):
+            lo = max(pos, self.starts[i]) - self.starts[i]
+            hi = min(pos + m - self.starts[i], len(self.segs[i]))
+            out[w:w + hi - lo] = self.segs[i][lo:hi]
+            w += hi - lo
+        return out
+
+
 class _LongCoder:
-    """Integer-codes long chunks with global, incremental unit / rater label maps."""
+    """Integer-codes long chunks; labels are factorised per chunk and joined at the end.
+
+    Per rating only the chunk-local unit and rater codes (int32) and the category code
+    (int8 for up to 11 categories, ``-1`` = missing) are kept: 9 bytes. Per chunk its
+    distinct unit / rater ids are kept (int64 when numeric), so a file grouped by unit
+    keeps about one id per unit; a shuffled file at most one per rating and chunk.
+    ``finish`` sorts the ids once (as ``pandas.factorize(sort=True)`` does in memory) and
+    rewrites the local codes into global ones in place.
+    """
 
     def __init__(self, unit, rater, rating, level, categories):
         self.cols = (unit, rater, rating)
         self.level, self.categories = level, categories
-        self.units: dict = {}
-        self.raters: dict = {}
-        self.parts: list = []
+        self.cdt = _code_dtype(categories, level)
+        self.parts: list = []                     # per chunk: (rows, unit ids, rater ids)
+        self.ucodes = _Segments(np.int32)
+        self.rcodes = _Segments(np.int32)
+        self.codes = _Segments(self.cdt)
         self.offset = 0
-
-    @staticmethod
-    def _global(mapping: dict, local_uniques) -> np.ndarray:
-        # A dict lookup per distinct label of the chunk (not per row): linear overall,
-        # whereas re-indexing a growing pandas Index per chunk would be quadratic.
-        return np.fromiter((mapping.setdefault(x, len(mapping)) for x in local_uniques),
-                           dtype=np.int64, count=len(local_uniques))
 
     def add(self, frame: pd.DataFrame) -> None:
         unit, rater, rating = self.cols
         require_columns(frame, [unit, rater, rating])
+        local = []
         for col in (unit, rater):
             na = frame[col].isna().to_numpy()
             if na.any():
                 row = self.offset + int(np.flatnonzero(na)[0])
                 raise ReliabilityError(f"column {col!r} is empty in row {row + 1}")
-        uc, uu = pd.factorize(normalise_ids(frame[unit], numeric=False))
-        rc, ru = pd.factorize(normalise_ids(frame[rater], numeric=False))
-        u = self._global(self.units, list(uu))[uc]
-        r = self._global(self.raters, list(ru))[rc].astype(np.int32)
-        observed = frame[rating].notna().to_numpy()
-        code = np.full(len(frame), -1, dtype=np.int32)
+            codes, uniques = pd.factorize(normalise_ids(frame[col]))
+            local += [codes.astype(np.int32), _compact_ids(uniques)]
+        values = _whole_numbers(frame[rating])
+        if values is None:
+            values = frame[rating].to_numpy()
+            observed = ~pd.isna(values)
+        else:
+            observed = ~np.isnan(values)
+        code = np.full(len(frame), -1, dtype=self.cdt)
         if observed.any():
-            code[observed], _, _ = code_ratings(
-                frame[rating].to_numpy()[observed], self.level, self.categories, column=rating,
-                rows=self.offset + np.flatnonzero(observed))
-        self.parts.append((u, r, code))
+            rows = self.offset + np.flatnonzero(observed)
+            try:
+                code[observed], _, _ = code_ratings(values[observed], self.level,
+                                                    self.categories, column=rating, rows=rows)
+            except ReliabilityError:
+                # the message shows the cell as written, as in memory
+                code_ratings(frame[rating].to_numpy()[observed], self.level, self.categories,
+                             column=rating, rows=rows)
+                raise
+        self.ucodes.append(local[0])
+        self.rcodes.append(local[2])
+        self.codes.append(code)
+        self.parts.append((len(frame), local[1], local[3]))
         self.offset += len(frame)
+
+    @staticmethod
+    def _labels(uniques: list):
+        """Sorted labels of all chunks and, per chunk, its local -> global code map
+        (``uniques`` is emptied)."""
+        joined = _join_ids(uniques)
+        bounds = np.cumsum([0] + [len(u) for u in uniques])
+        uniques.clear()           # the chunks' ids, once joined (8 bytes a unit at the peak)
+        if joined.dtype.kind == "i" and bool(np.all(joined[1:] >= joined[:-1])):
+            # ids in ascending order (a file grouped by unit in id order; a unit split
+            # between chunks appears twice in a row): no sort needed
+            first = np.empty(len(joined), dtype=bool)
+            first[:1] = True
+            np.not_equal(joined[1:], joined[:-1], out=first[1:])
+            labels = joined[first]
+            inverse = np.cumsum(first, dtype=np.int32 if len(first) < 2 ** 31 else np.int64)
+            inverse -= 1
+        elif joined.dtype.kind == "i":
+            labels, inverse = np.unique(joined, return_inverse=True)
+        else:
+            inverse, labels = pd.factorize(pd.Index(joined, dtype=object), sort=True)
+        del joined
+        return labels, [inverse[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def finish(self, min_ratings: int) -> Ratings:
         unit_col, rater_col, rating = self.cols
-        if not self.parts:
+        if not self.parts or self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no ratings")
-        u = np.concatenate([p[0] for p in self.parts])
-        r = np.concatenate([p[1] for p in self.parts])
-        code = np.concatenate([p[2] for p in self.parts])
+        lengths = [p[0] for p in self.parts]
+        uniques, raters = [p[1] for p in self.parts], [p[2] for p in self.parts]
         self.parts = []
-        # Renumber in sorted label order, as pandas.factorize(sort=True) does in memory.
-        unit_new, unit_labels = pd.factorize(normalise_ids(list(self.units)), sort=True)
-        rater_new, rater_labels = pd.factorize(normalise_ids(list(self.raters)), sort=True)
-        u = unit_new.astype(np.int64)[u]
-        r = rater_new.astype(np.int32)[r]
-        refuse_duplicate_pairs(u, r, unit_labels, rater_labels)
-        observed = code >= 0
-        if not observed.any():
+        unit_labels, unit_maps = self._labels(uniques)
+        rater_labels, rater_maps = self._labels(raters)
+        unit_labels = pd.Index(normalise_ids(unit_labels), name=unit_col)
+        rater_labels = pd.Index(normalise_ids(rater_labels), name=rater_col)
+        udt, rdt, _ = rating_dtypes(len(unit_labels), len(rater_labels),
+                                    len(category_values(self.categories, self.level)[0]))
+        n = self.offset
+        u = np.empty(n, dtype=udt)
+        r = np.empty(n, dtype=rdt)
+        code = np.empty(n, dtype=self.cdt)
+        pos = 0
+        for m, umap, rmap in zip(lengths, unit_maps, rater_maps):  # a loop over chunks
+            u[pos:pos + m] = umap[self.ucodes.take(pos, m)]
+            r[pos:pos + m] = rmap[self.rcodes.take(pos, m)]
+            code[pos:pos + m] = self.codes.take(pos, m)
+            pos += m
+        self.parts = []
+        self.ucodes = self.rcodes = self.codes = None
+        del unit_maps, rater_maps
+        _no_duplicate_pairs(u, r, unit_labels, rater_labels)
+        # Drop the rows without a rating in place (forward copies: write <= read position).
+        w = 0
+        for s in range(0, n, _BLOCK):                     # a loop over blocks of ratings
+            keep = code[s:s + _BLOCK] >= 0
+            m = int(keep.sum())
+            if m == len(keep):
+                if w != s:
+                    u[w:w + m], r[w:w + m], code[w:w + m] = \
+                        u[s:s + m], r[s:s + m], code[s:s + m]
+            else:
+                u[w:w + m] = u[s:s + _BLOCK][keep]
+                r[w:w + m] = r[s:s + _BLOCK][keep]
+                code[w:w + m] = code[s:s + _BLOCK][keep]
+            w += m
+        if w == 0:
             raise ReliabilityError("no ratings: every value is missing")
         cats, values = _cats_values(self.categories, self.level)
-        return build_ratings(u[observed], r[observed], code[observed], cats, values, self.level,
-                       pd.Index(unit_labels, name=unit_col),
-                       pd.Index(rater_labels, name=rater_col), "long", min_ratings)
+        return build_ratings(u[:w], r[:w], code[:w], cats, values, self.level,
+                             unit_labels, rater_labels, "long", min_ratings)
 
 
 class _WideCoder:
-    """Integer-codes wide chunks: one row per unit (id column), one column per rater."""
+    """Integer-codes wide chunks: one row per unit (id column), one column per rater.
+
+    Per chunk a dense units x raters block of category codes (int8 for up to 11
+    categories, ``-1`` = missing: 1 byte a cell) and the chunk's ids (int64 when numeric)
+    are kept; ``finish`` turns the blocks into the long arrays one block at a time,
+    freeing each, so the peak is the final arrays (9 bytes a rating) plus one block.
+    """
 
     def __init__(self, unit, level, categories):
         self.unit, self.level, self.categories = unit, level, categories
+        self.cdt = _code_dtype(categories, level)
         self.columns = None
         self.ids: list = []
-        self.parts: list = []
+        self.parts: list = []                     # rows of each chunk
+        self.cells = _Segments(self.cdt)          # the chunks' blocks, row-major
         self.offset = 0
 
     def add(self, frame: pd.DataFrame) -> None:
@@ -170,57 +394,146 @@ class _WideCoder:
             self.unit = self.unit if self.unit is not None else frame.columns[0]
             require_columns(frame, [self.unit])
             self.columns = [c for c in frame.columns if c != self.unit]
-        ids = frame[self.unit]
         body = frame[self.columns]
-        matrix = body.to_numpy(dtype=object) if body.dtypes.nunique() > 1 else body.to_numpy()
-        observed = ~pd.isna(matrix)
+        numbers = [_whole_numbers(body.iloc[:, j]) for j in range(body.shape[1])]
+        if all(x is not None for x in numbers):           # grades as numbers: C++ parse
+            matrix = np.column_stack(numbers)
+            observed = ~np.isnan(matrix)
+        else:
+            matrix = (body.to_numpy(dtype=object) if body.dtypes.nunique() > 1
+                      else body.to_numpy())
+            observed = ~pd.isna(matrix)
+        del numbers
         u, r = np.nonzero(observed)
-        code = np.empty(0, dtype=np.int32)
+        block = np.full(observed.shape, -1, dtype=self.cdt)
         if len(u):
-            code, _, _ = code_ratings(matrix[u, r], self.level, self.categories, column=None,
-                                      rows=self.offset + u, cols=r, col_names=self.columns)
-        self.ids.append(normalise_ids(ids, numeric=False).to_numpy(dtype=object))
-        self.parts.append((u.astype(np.int64) + self.offset, r.astype(np.int32),
-                           np.asarray(code, dtype=np.int32)))
+            where = dict(column=None, rows=self.offset + u, cols=r, col_names=self.columns)
+            try:
+                block[u, r], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
+                                                 **where)
+            except ReliabilityError:
+                if matrix.dtype.kind == "f":              # name the cell as written
+                    code_ratings(body.to_numpy(dtype=object)[u, r], self.level,
+                                 self.categories, **where)
+                raise
+        self.ids.append(_compact_ids(frame[self.unit]))
+        self.cells.append(block)
+        self.parts.append(len(block))
         self.offset += len(frame)
 
     def finish(self, min_ratings: int) -> Ratings:
         if self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no units")
-        ids = normalise_ids(pd.Index(np.concatenate(self.ids), dtype=object, name=self.unit))
-        if ids.duplicated().any():
-            row = int(np.flatnonzero(ids.duplicated())[0])
+        ids = _join_ids(self.ids)
+        self.ids = []
+        row = _first_duplicate(ids)
+        if row is not None:
             raise ReliabilityError(
                 f"duplicate unit {show(ids[row])} in column {self.unit!r} (row {row + 1})")
-        u = np.concatenate([p[0] for p in self.parts])
-        if len(u) == 0:
+        ids = pd.Index(ids, name=self.unit, dtype=None if ids.dtype.kind == "i" else object)
+        raters = pd.Index(normalise_ids(pd.Index(self.columns)), name="rater")
+        k = len(self.columns)
+        per_unit = np.empty(self.offset, dtype=np.int64)
+        per_rater = np.zeros(k, dtype=np.int64)
+        pos = 0
+        for rows in self.parts:                           # a loop over chunks
+            block = self.cells.take(pos * k, rows * k, release=False).reshape(rows, k)
+            per_unit[pos:pos + rows] = (block >= 0).sum(axis=1)
+            pos += rows
+        n = int(per_unit.sum())
+        if n == 0:
             raise ReliabilityError("no ratings: every value is missing")
-        r = np.concatenate([p[1] for p in self.parts])
-        code = np.concatenate([p[2] for p in self.parts])
+        udt, rdt, _ = rating_dtypes(len(ids), k, len(category_values(self.categories,
+                                                                     self.level)[0]))
+        u = np.empty(n, dtype=udt)
+        r = np.empty(n, dtype=rdt)
+        code = np.empty(n, dtype=self.cdt)
+        pos = row0 = 0
+        for rows in self.parts:                           # a loop over chunks
+            block = self.cells.take(row0 * k, rows * k).reshape(rows, k)
+            mask = block >= 0
+            bu, br = np.nonzero(mask)                     # row-major, as in memory
+            m = len(bu)
+            u[pos:pos + m] = bu
+            u[pos:pos + m] += row0
+            r[pos:pos + m] = br
+            code[pos:pos + m] = block[mask]
+            per_rater += mask.sum(axis=0)
+            pos += m
+            row0 += len(block)
+            del block, mask, bu, br
+        self.parts, self.cells = [], None
         cats, values = _cats_values(self.categories, self.level)
-        return build_ratings(u, r, code, cats, values, self.level, ids,
-                       pd.Index(self.columns, name="rater"), "wide", min_ratings)
+        return build_ratings(u, r, code, cats, values, self.level, ids, raters, "wide",
+                             min_ratings, per_unit=per_unit, per_rater=per_rater)
 
 
 def _cats_values(categories, level):
     return category_values(categories, level)
 
 
+def _rating_frame(frame, shape, unit, rating):
+    """The rating cells of a chunk (long: the rating column; wide: the rater columns)."""
+    if shape == "long":
+        require_columns(frame, [rating])
+        return frame[[rating]]
+    uid = unit if unit is not None else frame.columns[0]
+    return frame.drop(columns=[uid])
+
+
+def _refuse_repeated_header(frame: pd.DataFrame, offset: int) -> None:
+    """A data row that repeats the header (files concatenated with their headers)."""
+    if frame.empty:
+        return
+    same = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:                          # a loop over columns
+        same &= (frame[col] == str(col)).fillna(False).to_numpy(dtype=bool)
+        if not same.any():
+            return
+    row = offset + int(np.flatnonzero(same)[0])
+    raise ReliabilityError(
+        f"row {row + 1} repeats the header ({', '.join(map(str, frame.columns))}): were files "
+        "joined with their headers? Remove the repeated header line")
+
+
 def _first_pass_categories(chunks, shape, level, unit, rating):
     seen: dict = {}
+    offset = 0
     for frame in chunks:
-        if shape == "long":
-            require_columns(frame, [rating])
-            vals = frame[rating].dropna()
-        else:
-            uid = unit if unit is not None else frame.columns[0]
-            vals = frame.drop(columns=[uid]).stack().dropna() if frame.shape[1] > 1 \
-                else pd.Series([], dtype=float)
+        _refuse_repeated_header(frame, offset)
+        offset += len(frame)
+        body = _rating_frame(frame, shape, unit, rating)
+        vals = body.stack().dropna() if body.shape[1] else pd.Series([], dtype=float)
         for v in pd.unique(vals.to_numpy()):
             seen.setdefault(v, None)
     if not seen:
         raise ReliabilityError("no ratings: every value is missing")
     return _infer_categories(list(seen), level, rating if shape == "long" else None)
+
+
+def _locate_text(chunks, shape, unit, rating, exc: ReliabilityError):
+    """Re-raise ``exc`` naming the first cell that is not a number, when others are numbers
+    (the distinct values the first pass collects carry no row numbers)."""
+    offset = 0
+    any_number = False
+    first = None
+    for frame in chunks:
+        body = _rating_frame(frame, shape, unit, rating)
+        for j, col in enumerate(body.columns):         # a loop over columns
+            cells = body[col]
+            num = pd.to_numeric(cells, errors="coerce")
+            any_number = any_number or bool(num.notna().any())
+            bad = np.flatnonzero((cells.notna() & num.isna()).to_numpy())
+            if len(bad) and (first is None or (offset + bad[0], j) < first[:2]):
+                first = (offset + int(bad[0]), j, col, cells.iloc[bad[0]])
+        offset += len(frame)
+        if first is not None and any_number:
+            break
+    if first is None or not any_number:
+        raise exc
+    row, _, col, value = first
+    raise ReliabilityError(f"non-numeric rating {show(value)} at row {row + 1}, column "
+                           f"{col!r} among numeric ratings: {exc}") from exc
 
 
 def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categories=None,
@@ -258,12 +571,22 @@ def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categor
         raise ReliabilityError(f"shape must be 'wide' or 'long' for streaming; got {shape!r}")
     kw = {"chunksize": chunksize, "format": format, "encoding": encoding}
     if categories is None:
-        categories = _first_pass_categories(iter_chunks(path, **kw), shape, level, unit, rating)
+        try:
+            categories = _first_pass_categories(iter_chunks(path, **kw), shape, level, unit,
+                                                rating)
+        except ReliabilityError as exc:
+            if not str(exc).startswith(("ordinal ratings are text", "non-numeric rating",
+                                        "level ")):
+                raise
+            _locate_text(iter_chunks(path, **kw), shape, unit, rating, exc)
     if shape == "long":
         coder = _LongCoder(unit or "unit", rater, rating, level, categories)
     else:
         coder = _WideCoder(unit, level, categories)
-    for frame in iter_chunks(path, **kw):
+    offset = 0
+    for frame in iter_chunks(path, **kw):               # a loop over chunks
+        _refuse_repeated_header(frame, offset)
+        offset += len(frame)
         coder.add(frame)
     return coder.finish(min_ratings)
 

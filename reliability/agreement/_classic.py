@@ -23,6 +23,7 @@ from reliability._errors import ReliabilityError
 from reliability._results import Estimate
 from reliability._validation import Choice, check_option
 from reliability.agreement._functions import options
+from reliability.agreement._stats import unit_stats
 
 __all__ = ["light_kappa", "kendall_w", "cronbach_alpha", "bangdiwala_b"]
 
@@ -82,22 +83,28 @@ def light_kappa(ratings, *, confidence: float = 0.95,
     k, q = rt.n_raters, rt.n_categories
     if k < 2:
         return _nan("light_kappa", "only one rater: agreement needs at least 2", confidence, method)
-    codes = rt.codes.astype(np.int64)
+    # On the distinct rating patterns with their frequencies (agreement/_stats.py): every
+    # sum below is a sum over units of a per-unit term, and units with one pattern have
+    # one term, so memory is bounded by patterns x pairs rather than units x pairs.
+    st = unit_stats(rt)
+    codes = st.codes.astype(np.int64)
+    f = st.freq
     a_idx, b_idx = np.triu_indices(k, 1)
-    ca, cb = codes[:, a_idx], codes[:, b_idx]            # units x pairs
+    ca, cb = codes[:, a_idx], codes[:, b_idx]            # patterns x pairs
     both = (ca >= 0) & (cb >= 0)
     P = len(a_idx)
     pair = np.broadcast_to(np.arange(P), ca.shape)
-    N = both.sum(axis=0).astype(float)
-    D = (both & (ca == cb)).sum(axis=0).astype(float)
-    Rm = np.bincount((pair * q + ca)[both], minlength=P * q).reshape(P, q).astype(float)
-    Cm = np.bincount((pair * q + cb)[both], minlength=P * q).reshape(P, q).astype(float)
+    fw = np.broadcast_to(f[:, None], ca.shape)
+    N = f @ both
+    D = f @ (both & (ca == cb))
+    Rm = np.bincount((pair * q + ca)[both], weights=fw[both], minlength=P * q).reshape(P, q)
+    Cm = np.bincount((pair * q + cb)[both], weights=fw[both], minlength=P * q).reshape(P, q)
     kap = _pair_kappas(N, D, Rm, Cm)
     if np.any(N < 2) or not np.all(np.isfinite(kap)):
         return _nan("light_kappa", "a rater pair has fewer than 2 common units or a single "
                     "category (its kappa is undefined)", confidence, method)
     est = float(kap.mean())
-    # leave unit i out of every pair it belongs to
+    # leave unit i out of every pair it belongs to (the same for every unit of a pattern)
     sa, sb = np.where(both, ca, 0), np.where(both, cb, 0)
     w = both.astype(float)
     N_i = N - w
@@ -108,12 +115,14 @@ def light_kappa(ratings, *, confidence: float = 0.95,
         kap_i = (D_i / N_i - cross / (N_i * N_i)) / (1 - cross / (N_i * N_i))
     # only units in at least one rater pair carry information: a unit rated once changes no
     # pair when left out, and counting it would shrink the SE by how many such units are kept
-    theta = kap_i.mean(axis=1)[both.any(axis=1)]
-    n = len(theta)
+    used = both.any(axis=1)
+    theta, fu = kap_i.mean(axis=1)[used], f[used]
+    n = float(fu.sum())
     if n < 2 or not np.all(np.isfinite(theta)):
         se = float("nan")
     else:
-        se = float(np.sqrt((n - 1) / n * np.sum((theta - theta.mean()) ** 2)))
+        dev = theta - fu @ theta / n
+        se = float(np.sqrt((n - 1) / n * (fu @ (dev * dev))))
     return Estimate("light_kappa", est, se=se, ci=_normal_ci(est, se, confidence),
                     ci_level=confidence, method=method, se_kind="jackknife",
                     extra={"pairwise": dict(zip([f"{rt.rater_labels[a]}|{rt.rater_labels[b]}"

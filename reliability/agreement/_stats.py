@@ -30,6 +30,7 @@ import pandas as pd
 #: Reduce units to distinct rating patterns (False: one pattern per unit; for tests).
 COMPRESS = True
 _KEY_BITS = 52
+_BLOCK = 1 << 20
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -98,10 +99,17 @@ class UnitStats:
             if self.r * np.log2(base) > _KEY_BITS:
                 return None
             pw = float(base) ** np.arange(self.r)
-            # Integer-valued terms and partial sums below 2**53: the float sum is exact.
-            term = pw[rt.rater]
-            term *= rt.code + 1
-            key = np.bincount(rt.unit, weights=term, minlength=n)
+            # Integer-valued terms and partial sums below 2**53: the float sum is exact (so
+            # summing block by block gives the same keys). Blocks of ratings bound the
+            # temporary float terms (8 bytes a rating otherwise, for 1e8 ratings 800 MB).
+            key = np.zeros(n)
+            for s in range(0, len(rt.code), _BLOCK):       # a loop over blocks of ratings
+                u = rt.unit[s:s + _BLOCK]
+                term = pw[rt.rater[s:s + _BLOCK]]
+                term *= rt.code[s:s + _BLOCK] + 1
+                lo, hi = int(u.min()), int(u.max()) + 1    # a block's units (wide: a run)
+                key[lo:hi] += np.bincount(u - lo if lo else u, weights=term,
+                                          minlength=hi - lo)
         else:
             counts = rt.counts
             base = int(counts.max()) + 1
@@ -110,14 +118,21 @@ class UnitStats:
             key = counts @ (float(base) ** np.arange(q))
         if base ** (self.r if self.has_raters else q) <= max(4 * n, 1 << 16):
             # Few possible keys: count them directly (no hashing); groups in key order.
-            key = key.astype(np.int64)
+            # The float keys become int64 keys and then groups in their own memory (8
+            # bytes a unit rather than 24; for 1e8 ratings that is 450 MB less at the peak).
+            ikey = key.view(np.int64)
+            for s in range(0, n, _BLOCK):                 # a loop over blocks of units
+                ikey[s:s + _BLOCK] = key[s:s + _BLOCK]
+            key = ikey
             seen = np.bincount(key)
             uniq = np.flatnonzero(seen)
             if len(uniq) == n:
                 return None
             remap = np.zeros(len(seen), dtype=np.int64)
             remap[uniq] = np.arange(len(uniq))
-            group = remap[key]
+            group = key
+            for s in range(0, n, _BLOCK):
+                np.take(remap, key[s:s + _BLOCK], out=group[s:s + _BLOCK], mode="clip")
             self.freq = seen[uniq].astype(float)
         else:
             group, uniq = pd.factorize(key)
@@ -136,7 +151,7 @@ class UnitStats:
                                        minlength=G * q).reshape(G, q)
         else:
             self._counts = digits
-        return group.astype(np.int64)
+        return group.astype(np.int64, copy=False)
 
     # ------------------------------------------------------------------ derived
     @property
