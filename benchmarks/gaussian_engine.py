@@ -1,7 +1,7 @@
 """Before/after timings of the Gaussian variance-component engine (issue 15, "one core").
 
-``python benchmarks/gaussian_engine.py [case ...]`` prints the best of 3 wall-clock runs (after
-one warm-up) of each case:
+``python benchmarks/gaussian_engine.py [--runs N] [--no-warm] [case ...]`` prints the best of N
+(default 3) wall-clock runs (after one warm-up unless ``--no-warm``) of each case:
 
 * ``inspections``: crossed ``linear_mixed`` on tests/data/inspections_synthetic.csv (the model
   of benchmarks/blas_threads.py), 20,000 rows, with the reduced fits of the LR tests;
@@ -63,14 +63,21 @@ CASES = {
 
 
 def main(argv):
-    names = argv or list(CASES)
-    for name in names:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-warm", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    args = ap.parse_args(argv)
+    for name in args.cases or list(CASES):
         fn = CASES[name]()
         ts = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = fn()
-            for _ in range(3):
+            if not args.no_warm:
+                out = fn()
+            for _ in range(args.runs):
                 t = time.perf_counter()
                 out = fn()
                 ts.append(time.perf_counter() - t)
