@@ -226,3 +226,29 @@ def test_progress_on_large_fits(monkeypatch, fn, formula):
     small, text_small = run()
     assert text_small == "" and small.loglik == quiet.loglik
     assert math.isfinite(small.loglik)
+
+
+def test_cli_json_never_shows_a_bar(monkeypatch, tmp_path, capsys):
+    pytest.importorskip("tqdm", reason="tqdm is optional")
+    import reliability._progress as progress
+    from reliability.cli import main
+
+    path = tmp_path / "d.csv"
+    _small_data().to_csv(path, index=False)
+    monkeypatch.setattr(progress, "LARGE_FIT_ROWS", 100)
+    monkeypatch.delenv("RELIABILITY_PROGRESS", raising=False)
+    texts = {}
+    for flag in (["--json"], []):
+        err, before = _Terminal(), sys.stderr
+        monkeypatch.setattr(sys, "stderr", err)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                code = main(["model", "linear", str(path), "--formula",
+                             "score ~ x + (1|insp) + (1|school)", *flag])
+        finally:
+            monkeypatch.setattr(sys, "stderr", before)
+        assert code == 0
+        texts[bool(flag)] = err.getvalue()
+    capsys.readouterr()
+    assert texts[True] == "" and "linear_mixed" in texts[False]
