@@ -93,10 +93,27 @@ def fit_cumulative_link(y, x, weights=None, *, link="logit", n_categories=None,
     w = np.ones((1, n)) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
     a, c, up, lo = _designs(y, x, k)
     m = k - 1 + p
-    aa = (a[:, :, None] * a[:, None, :]).reshape(n, m * m)
-    cc = (c[:, :, None] * c[:, None, :]).reshape(n, m * m)
-    ac = (a[:, :, None] * c[:, None, :]).reshape(n, m * m)
-    ac = ac + (c[:, :, None] * a[:, None, :]).reshape(n, m * m)
+    # Many fits at once (a bootstrap): the Hessians of all rows of weights as one product
+    # with the fixed (n, m^2) outer products. One fit, or outer products too large to hold:
+    # per fit, as weighted cross-products (O(n m) memory).
+    stacked = len(w) > 1 and n * m * m <= 2e7
+    if stacked:
+        aa = (a[:, :, None] * a[:, None, :]).reshape(n, m * m)
+        cc = (c[:, :, None] * c[:, None, :]).reshape(n, m * m)
+        ac = (a[:, :, None] * c[:, None, :]).reshape(n, m * m)
+        ac = ac + (c[:, :, None] * a[:, None, :]).reshape(n, m * m)
+
+    def hessians(al, ga, d2u, d2l):
+        if stacked:
+            return ((w * (d2u - al**2)) @ aa - (w * (d2l + ga**2)) @ cc
+                    + (w * (al * ga)) @ ac).reshape(-1, m, m)
+        out = np.empty((len(w), m, m))
+        for b in range(len(w)):
+            cross = (a * (w[b] * al[b] * ga[b])[:, None]).T @ c
+            out[b] = ((a * (w[b] * (d2u[b] - al[b] ** 2))[:, None]).T @ a
+                      - (c * (w[b] * (d2l[b] + ga[b] ** 2))[:, None]).T @ c
+                      + cross + cross.T)
+        return out
     # Start: thresholds from the weighted marginal cumulative proportions, slopes 0.
     counts = np.stack([w[:, y == j].sum(axis=1) for j in range(k)], axis=1) + 0.5
     cum = np.cumsum(counts, axis=1)[:, :-1] / counts.sum(axis=1, keepdims=True)
@@ -107,8 +124,7 @@ def fit_cumulative_link(y, x, weights=None, *, link="logit", n_categories=None,
     converged = np.zeros(len(w), dtype=bool)
     for _ in range(max_iter):
         grad = (w * al) @ a - (w * ga) @ c
-        hess = ((w * (d2u - al**2)) @ aa - (w * (d2l + ga**2)) @ cc
-                + (w * (al * ga)) @ ac).reshape(-1, m, m)
+        hess = hessians(al, ga, d2u, d2l)
         try:
             step = np.linalg.solve(-hess, grad[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
