@@ -67,6 +67,7 @@ def parse_categories(text):
 def run(args) -> int:
     from reliability._errors import ReliabilityError
     from reliability._io import read_csv
+    from reliability._progress import progress_scope
     from reliability._validation import check_option
     from reliability.models import binomial_mixed, linear_mixed, ordinal_mixed
     from reliability.models._api import _CATEGORIES as CATEGORIES, _NAGQ as NAGQ
@@ -83,14 +84,16 @@ def run(args) -> int:
     if categories is not None:
         check_option("categories", categories, CATEGORIES)
     data = read_csv(args.path, encoding=args.encoding)
-    if args.kind == "linear":
-        res = linear_mixed(args.formula, data, reml=True if args.reml is None else args.reml,
-                           confidence=args.confidence, categories=categories)
-    else:
-        fn = ordinal_mixed if args.kind == "ordinal" else binomial_mixed
-        res = fn(args.formula, data, link="logit" if args.link is None else args.link,
-                 nagq=1 if args.nagq is None else args.nagq, confidence=args.confidence,
-                 categories=categories)
+    with progress_scope(not args.json):     # large fits show a status bar, never with --json
+        if args.kind == "linear":
+            res = linear_mixed(args.formula, data,
+                               reml=True if args.reml is None else args.reml,
+                               confidence=args.confidence, categories=categories)
+        else:
+            fn = ordinal_mixed if args.kind == "ordinal" else binomial_mixed
+            res = fn(args.formula, data, link="logit" if args.link is None else args.link,
+                     nagq=1 if args.nagq is None else args.nagq, confidence=args.confidence,
+                     categories=categories)
     if args.json:
         emit_json(res.to_dict())
     else:

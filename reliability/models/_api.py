@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ConvergenceWarning, DataWarning, ReliabilityError, show, suggest
+from reliability._progress import fit_status
 from reliability._reml import limit_blas_threads
 from reliability._validation import AnyOf, Boolean, Choice, Constraint, Integer, validate_params
 from reliability.models._ordinal import CumulativeLinkGLMM
@@ -155,21 +156,33 @@ def _reduced_label(design, k):
 
 
 def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
-    from reliability.models._laplace import MultiLaplaceGLMM
-
     if design.slopes is not None:       # random slopes: one factor, q effects per group
         from reliability.models._slopes_api import fit_glmm_slopes
         return fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categories)
     m = len(design.groups)
-    sizes = [len(lv) for lv in design.levels]
     if nagq > 1 and m > 1:
         raise ReliabilityError(
             f"adaptive quadrature (nagq={nagq}) needs a single random term; {formula!r} has "
             f"{m} ({', '.join(design.groups)}). Use nagq=1 (Laplace), as lme4 and ordinal do "
             "for crossed or nested terms")
+    # one step per fit: the model without a random effect, the reduced models (several
+    # terms), the full model
+    n_steps = 2 + (m if (nagq == 1 and m > 1) else 0)
+    with fit_status(n_steps, desc=f"{kind}_mixed: no random effect", rows=len(y)) as status:
+        return _fit_clm_steps(y, design, K, link, nagq, formula, confidence, kind, categories,
+                              status)
+
+
+def _fit_clm_steps(y, design, K, link, nagq, formula, confidence, kind, categories, status):
+    from reliability.models._laplace import MultiLaplaceGLMM
+
+    m = len(design.groups)
+    sizes = [len(lv) for lv in design.levels]
     null = CumulativeLinkGLMM(y, design.X, None, 0, K, link=link)
     par0, _ = null.fit()
     ll_null = null.loglik(par0)
+    status.step(f"{kind}_mixed: full model" if (nagq > 1 or m == 1) else
+                f"{kind}_mixed: without {design.groups[0]}")
     p = design.X.shape[1]
     notes = []
     _single_row_groups(design, kind, notes)
@@ -179,6 +192,7 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
         model = CumulativeLinkGLMM(y, design.X, design.codes[0], G, K, link=link, nagq=nagq)
         start = np.concatenate([par0, [math.log(0.3)]])
         par, grad = model.fit(start)
+        status.step()
         ll, modes, cond_sd = model.loglik(par, modes=True)
         nat = model.natural(par)
         H = model.hessian_natural(nat)
@@ -205,6 +219,9 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
             sub_par = sub.fit(np.concatenate([par0, np.full(m - 1, 0.3)]), information=False)
             reduced.append((sub.loglik(sub_par), _reduced_label(design, k)))
             starts.append((others, sub_par))
+            status.step(f"{kind}_mixed: without {design.groups[k + 1]}" if k + 1 < m else
+                        f"{kind}_mixed: full model")
+            status.note(loglik=f"{reduced[-1][0]:.6g}")
         if m == 1:
             start = np.concatenate([par0, [0.3]])
         else:
@@ -216,6 +233,7 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
             start = np.concatenate([starts[best][1][:K - 1 + p], np.maximum(sd0, 0.05)])
         model = MultiLaplaceGLMM(y, design.X, list(design.codes), sizes, K, link=link)
         par = model.fit(start)
+        status.step()
         theta, _, sds = model.unpack(par)
         free = model.free
         H = model.information
@@ -468,43 +486,35 @@ def binomial_mixed(formula, data, *, link="logit", nagq=1, confidence=0.95, cate
     return _fit_clm(y, design, 2, link, nagq, formula, confidence, "binomial", cats)
 
 
-def _linear_fit(y, X, codes, sizes, reml):
-    """One engine call: closed form per group for one factor, block algebra for several.
+def _linear_fit(y, X, codes, reml, *, start=None, full=True, status=None):
+    """One call of the Gaussian engine (:func:`reliability._reml.fit_gaussian`).
 
     Returns (loglik, beta, vcov, sigma, sds, log_sd_se, modes, cond_sds, max_grad, curv_ok,
-    boundary flags).
+    boundary flags, gamma); ``full=False`` (the reduced fits of the LR tests) skips the
+    conditional modes and the curvature.
     """
-    from reliability.models._linear import LinearCrossed, LinearRI
+    from reliability._reml import fit_gaussian
 
-    if len(codes) == 1:
-        fit = LinearRI(y, X, codes[0], sizes[0], reml=reml).fit()
-        # SE of log(SD_u) from the curvature of the profiled criterion in log gamma
-        # (log SD_u = (log gamma + log sigma^2)/2; sigma^2 profiled, so this ignores its SE).
-        lsd_se = 0.5 * math.sqrt(2.0 / fit["curv"]) if fit["curv"] > 0 else float("nan")
-        return dict(loglik=fit["loglik"], beta=fit["beta"], vcov=fit["vcov"], sigma=fit["sigma"],
-                    sds=np.array([fit["re_sd"]]), log_sd_se=np.array([lsd_se]),
-                    modes=[fit["modes"]], condsd=[fit["condsd"]], grad=abs(fit["grad"]),
-                    curv_ok=fit["curv"] > 0, boundary=np.array([fit["boundary"]]))
-    eng = LinearCrossed(y, X, list(codes), sizes, reml=reml)
-    fit = eng.fit()
-    free = fit["free"]
+    callback = None
+    if status is not None:
+        def callback(it, dev):
+            status.note(iteration=it, deviance=f"{dev:.6g}")
+    fit = fit_gaussian(y, X, list(codes), reml=reml, start=start, conditional=full,
+                       curvature=full, callback=callback)
+    free = fit.free
     lsd_se = np.full(len(codes), np.nan)
     curv_ok = True
-    if free.any():
+    if full and free.any():
         # SE of log(SD_k) ~ SE of log(lambda_k) from the curvature of the profiled criterion
-        # (sigma profiled out; the same approximation as for one factor).
-        ev = np.linalg.eigvalsh(fit["hess"])
+        # in log lambda (sigma profiled out, so this ignores its SE): 2 inv(Hessian) of -2 ll.
+        ev = np.linalg.eigvalsh(fit.hessian)
         curv_ok = bool(ev.min() > 0)
         if curv_ok:
-            lsd_se[free] = np.sqrt(np.diag(2.0 * np.linalg.inv(fit["hess"])))
-    B = eng.B
-    offs = [B.full_off[k] for k in range(len(codes))]
-    modes = [fit["modes"][offs[k]:offs[k] + sizes[k]] for k in range(len(codes))]
-    condsd = [fit["condsd"][offs[k]:offs[k] + sizes[k]] for k in range(len(codes))]
-    grad = float(np.max(np.abs(fit["grad"]))) if len(fit["grad"]) else 0.0
-    return dict(loglik=fit["loglik"], beta=fit["beta"], vcov=fit["vcov"], sigma=fit["sigma"],
-                sds=fit["re_sd"], log_sd_se=lsd_se, modes=modes, condsd=condsd, grad=grad,
-                curv_ok=curv_ok, boundary=~free)
+            lsd_se[free] = np.sqrt(np.diag(2.0 * np.linalg.inv(fit.hessian)))
+    return dict(loglik=fit.loglik, beta=fit.beta, vcov=fit.vcov, sigma=fit.sigma,
+                sds=fit.sds, log_sd_se=lsd_se, modes=fit.modes, condsd=fit.cond_sd,
+                grad=fit.max_gradient, curv_ok=curv_ok, boundary=fit.boundary,
+                gamma=fit.gamma)
 
 
 @validate_params(_LINEAR_OPTIONS)
@@ -513,11 +523,11 @@ def _linear_fit(y, X, codes, sizes, reml):
 def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     """Linear mixed model with one or more random intercepts, REML (default) or ML.
 
-    One factor: profiled criterion over the variance ratio with per-group closed forms.
-    Several (crossed or nested, e.g. ``(1|inspector_id) + (1|school_id)``): lme4's profiled
-    criterion over the relative SDs with the sparse block algebra of
-    :mod:`reliability.models._blocks`. SEs of beta from ``sigma^2 (X'V^-1 X)^-1`` as lme4's
-    ``vcov``; z tests (normal reference). Checked against R lme4::lmer (REML and ML) on
+    One or several random intercepts (crossed or nested, e.g. ``(1|inspector_id) +
+    (1|school_id)``): the Gaussian engine of :mod:`reliability._reml` (the one ICC and G
+    studies use), lme4's profiled criterion over the variance ratios with the factor with
+    most levels absorbed and an analytic gradient. SEs of beta from
+    ``sigma^2 (X'V^-1 X)^-1`` as lme4's ``vcov``; z tests (normal reference). Checked against R lme4::lmer (REML and ML) on
     tests/data/inspections_synthetic, and (several factors) against statsmodels MixedLM with
     variance components.
 
@@ -543,8 +553,6 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
         from reliability.models._slopes_api import linear_slopes
         return linear_slopes(formula, data, reml=reml, confidence=confidence,
                              categories=categories)
-    from reliability.models._linear import lm_loglik
-
     design = build_design(formula, data, response_kind="ordinal")
     col = design.frame[design.response]
     if categories is not None or not pd.api.types.is_numeric_dtype(col):
@@ -558,7 +566,6 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
         X = np.column_stack([np.ones(len(y)), X])
         names = ["(Intercept)"] + names
     m = len(design.groups)
-    sizes = [len(lv) for lv in design.levels]
     if len(y) <= X.shape[1] + 1:
         raise ReliabilityError(
             f"{len(y)} complete rows are too few for {X.shape[1]} fixed effect(s) and the "
@@ -568,22 +575,24 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
                                "no variance to partition")
     notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
     _single_row_groups(design, "linear", notes)
-    fit = _linear_fit(y, X, design.codes, sizes, reml)
-    converged = bool(fit["grad"] < 1e-3 and fit["curv_ok"])
-    for k in np.flatnonzero(fit["boundary"]):
-        notes.append(_boundary_note(design.groups[k]) if m > 1 else
-                     "random-effect SD at the boundary (0)")
-    if not converged and not fit["boundary"].any():
-        _warn("linear mixed model did not converge", ConvergenceWarning)
-    reduced = []
-    for k in range(m):
-        if m == 1:
-            reduced.append((lm_loglik(y, X, reml=reml), "no random effect"))
-            continue
-        others = [j for j in range(m) if j != k]
-        sub = _linear_fit(y, X, [design.codes[j] for j in others], [sizes[j] for j in others],
-                          reml)
-        reduced.append((sub["loglik"], _reduced_label(design, k)))
+    with fit_status(1 + m, desc="linear_mixed: full model", rows=len(y)) as status:
+        fit = _linear_fit(y, X, design.codes, reml, status=status)
+        converged = bool(fit["grad"] < 1e-3 and fit["curv_ok"])
+        for k in np.flatnonzero(fit["boundary"]):
+            notes.append(_boundary_note(design.groups[k]) if m > 1 else
+                         "random-effect SD at the boundary (0)")
+        if not converged and not fit["boundary"].any():
+            _warn("linear mixed model did not converge", ConvergenceWarning)
+        # The reduced models of the LR tests (each term left out in turn), started from the
+        # full fit's variance ratios.
+        reduced = []
+        for k in range(m):
+            status.step(f"linear_mixed: without {design.groups[k]}")
+            others = [j for j in range(m) if j != k]
+            sub = _linear_fit(y, X, [design.codes[j] for j in others], reml,
+                              start=fit["gamma"][others], full=False)
+            reduced.append((sub["loglik"], _reduced_label(design, k)))
+        status.step()
     terms = _terms(design, fit["sds"], fit["log_sd_se"], fit["modes"], fit["condsd"], reduced)
     se = np.sqrt(np.diag(fit["vcov"]))
     return MixedResult(

@@ -10,7 +10,8 @@ adaptive Gauss-Hermite quadrature (Liu & Pierce 1994; Pinheiro & Bates 1995) wit
 Outer parameters (theta_1, log threshold gaps, beta on scaled columns, log sigma) are optimised
 by BFGS on central-difference gradients of the exact (to rounding) approximate likelihood, then
 polished by Newton steps on a finite-difference Hessian, which also gives the observed
-information. Checked against R ordinal::clmm and lme4::glmer (tests/data/inspections_synthetic).
+information. Without a random effect (``codes=None``) ``fit`` is the batched Newton of
+:mod:`reliability.models._clm`, the one fitter of the fixed-effects model. Checked against R ordinal::clmm and lme4::glmer (tests/data/inspections_synthetic).
 """
 
 from __future__ import annotations
@@ -186,6 +187,8 @@ class CumulativeLinkGLMM:
         return Hm
 
     def fit(self, start=None):
+        if not self.random:
+            return self._fit_fixed()
         par = self.start() if start is None else np.asarray(start, float)
         res = optimize.minimize(self._nll, par, jac=self._grad, method="BFGS",
                                 options={"gtol": 1e-4, "maxiter": 500})
@@ -210,6 +213,23 @@ class CumulativeLinkGLMM:
         self.opt_result = res
         self.par = par
         return par, g
+
+    def _fit_fixed(self):
+        """No random effect: the batched Newton fitter of :mod:`reliability.models._clm`
+        (the one implementation of the fixed-effects cumulative link model), on the scaled
+        columns, returned in this class's parametrisation."""
+        from reliability.models._clm import fit_cumulative_link
+
+        params, _, conv = fit_cumulative_link(self.y, self.Xs, link=self.link.name,
+                                              n_categories=self.K)
+        K = self.K
+        theta = params[0, :K - 1]
+        par = np.concatenate([theta[:1], np.log(np.maximum(np.diff(theta), 1e-12)),
+                              params[0, K - 1:]])
+        self.opt_result = None
+        self.fixed_converged = bool(conv[0])
+        self.par = par
+        return par, self._grad(par)
 
 
 def _fd_hess(grad, par, h=1e-4):

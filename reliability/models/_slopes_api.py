@@ -148,7 +148,7 @@ def fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categor
 def linear_slopes(formula, data, *, reml, confidence, categories):
     """Linear mixed model with random slopes for one grouping factor (REML or ML)."""
     from reliability.models._api import _ordered_response, _single_row_groups
-    from reliability.models._linear import lm_loglik
+    from reliability._reml import fit_gaussian
 
     design = build_design(formula, data, response_kind="ordinal")
     sl = design.slopes
@@ -179,7 +179,8 @@ def linear_slopes(formula, data, *, reml, confidence, categories):
         ll_red = LinearSlopes(y, X, np.ones((len(y), 1)), codes, G, CovStructure(1, [[0]]),
                               reml=reml).fit()["loglik"]
     else:
-        ll_red = lm_loglik(y, X, reml=reml)
+        # no random effect: the Gaussian engine with no factors (the linear model's (RE)ML)
+        ll_red = fit_gaussian(y, X, [], reml=reml, conditional=False, curvature=False).loglik
     if fit["singular"]:
         notes.append(_singular_note(sl.group))
     converged = bool(fit["grad"] < 1e-3 and (fit["nat_ok"] or fit["singular"]))

@@ -3,23 +3,22 @@
 Model (same parametrisation as R ordinal::clm and statsmodels OrderedModel):
 ``logit P(grade <= k | x) = theta_k - x'beta``, k = 1..K-1.
 
-The fitter is a small Newton-Raphson with step halving, *batched over weight vectors*: a
-row of weights is one bootstrap resample (multinomial counts over schools), so every
-resample is refitted simultaneously with matrix products (no loop over resamples). The
-per-observation design vectors of the two cumulative probabilities are fixed, so the
-Hessian of every resample is ``M @ (a a^T)`` for fixed (n, p^2) matrices.
+The fitter is the batched Newton-Raphson of :mod:`reliability.models._clm` (the one
+implementation of the fixed-effects cumulative link model, which the mixed models also use
+for their fit without a random effect): a row of weights is one bootstrap resample
+(multinomial counts over schools), so every resample is refitted simultaneously with matrix
+products (no loop over resamples).
 
 * McFadden (1974): ``1 - logL(model) / logL(thresholds only)``.
 * McKelvey & Zavoina (1975): ``var(x'beta) / (var(x'beta) + pi^2/3)``.
 
 Checked against: statsmodels OrderedModel (logit) log-likelihood and coefficients
-(tests/validity/test_pseudo_r2.py).
+(tests/validity/test_validity_models.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate, EstimateTable
@@ -28,41 +27,11 @@ from reliability.inference import bootstrap_units, check_confidence
 _LOGIT_VAR = np.pi**2 / 3
 
 
-def _designs(y: np.ndarray, x: np.ndarray, k: int):
-    """Design vectors a_i (upper cut) and c_i (lower cut) over params (theta_1..K-1, beta)."""
-    n, p = x.shape
-    m = k - 1 + p
-    a = np.zeros((n, m))
-    c = np.zeros((n, m))
-    up = y < k - 1                      # has an upper threshold theta_{y+1}
-    lo = y > 0                          # has a lower threshold theta_y
-    a[np.flatnonzero(up), y[up]] = 1.0
-    c[np.flatnonzero(lo), y[lo] - 1] = 1.0
-    a[up, k - 1:] = -x[up]
-    c[lo, k - 1:] = -x[lo]
-    return a, c, up, lo
-
-
-def _loglik_parts(params, a, c, up, lo):
-    """Per (resample, observation): log P, alpha = f(u)/P, gamma = f(l)/P, f'(u)/P, f'(l)/P."""
-    u = params @ a.T                    # (B, n)
-    l_ = params @ c.T
-    fu = np.where(up, expit(u), 1.0)
-    fl = np.where(lo, expit(l_), 0.0)
-    prob = fu - fl
-    du = np.where(up, fu * (1 - fu), 0.0)
-    dl = np.where(lo, fl * (1 - fl), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logp = np.where(prob > 0, np.log(np.where(prob > 0, prob, 1.0)), -np.inf)
-        alpha = du / prob
-        gamma = dl / prob
-        d2u = du * (1 - 2 * fu) / prob
-        d2l = dl * (1 - 2 * fl) / prob
-    return logp, alpha, gamma, d2u, d2l
-
-
 def fit_cumulative_logit(y, x, weights=None, *, max_iter: int = 100, tol: float = 1e-9):
     """Weighted maximum-likelihood cumulative logit, one fit per row of ``weights``.
+
+    The logit case of :func:`reliability.models._clm.fit_cumulative_link`, the one fitter of
+    the fixed-effects cumulative link model (also the models' fit without a random effect).
 
     Parameters
     ----------
@@ -80,57 +49,9 @@ def fit_cumulative_logit(y, x, weights=None, *, max_iter: int = 100, tol: float 
     loglik : ndarray (B,)
     converged : ndarray of bool (B,)
     """
-    y = np.asarray(y, dtype=np.int64)
-    x = np.asarray(x, dtype=float).reshape(len(y), -1)
-    k = int(y.max()) + 1
-    n, p = x.shape
-    w = np.ones((1, n)) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
-    a, c, up, lo = _designs(y, x, k)
-    m = k - 1 + p
-    aa = (a[:, :, None] * a[:, None, :]).reshape(n, m * m)
-    cc = (c[:, :, None] * c[:, None, :]).reshape(n, m * m)
-    ac = (a[:, :, None] * c[:, None, :]).reshape(n, m * m)
-    ac = ac + (c[:, :, None] * a[:, None, :]).reshape(n, m * m)
-    # Start: thresholds from the weighted marginal cumulative proportions, slopes 0.
-    counts = np.stack([w[:, y == j].sum(axis=1) for j in range(k)], axis=1) + 0.5
-    cum = np.cumsum(counts, axis=1)[:, :-1] / counts.sum(axis=1, keepdims=True)
-    params = np.concatenate([np.log(cum / (1 - cum)), np.zeros((len(w), p))], axis=1)
-    logp, al, ga, d2u, d2l = _loglik_parts(params, a, c, up, lo)
-    ll = (w * logp).sum(axis=1)
-    converged = np.zeros(len(w), dtype=bool)
-    for _ in range(max_iter):
-        grad = (w * al) @ a - (w * ga) @ c
-        hess = ((w * (d2u - al**2)) @ aa - (w * (d2l + ga**2)) @ cc
-                + (w * (al * ga)) @ ac).reshape(-1, m, m)
-        try:
-            step = np.linalg.solve(-hess, grad[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            step = np.stack([np.linalg.lstsq(-h, g, rcond=None)[0] for h, g in zip(hess, grad)])
-        active = ~converged
-        t = np.ones(len(w))
-        new = params.copy()
-        new_ll = ll.copy()
-        todo = active.copy()
-        for _half in range(30):
-            if not todo.any():
-                break
-            cand = params[todo] + t[todo, None] * step[todo]
-            lp = _loglik_parts(cand, a, c, up, lo)[0]
-            cll = (w[todo] * lp).sum(axis=1)
-            better = np.isfinite(cll) & (cll >= ll[todo] - 1e-12)
-            idx = np.flatnonzero(todo)
-            new[idx[better]] = cand[better]
-            new_ll[idx[better]] = cll[better]
-            todo[idx[better]] = False
-            t[todo] *= 0.5
-        gain = new_ll - ll
-        params, ll = new, new_ll
-        converged |= active & ((np.abs(gain) < tol * (1 + np.abs(ll)))
-                               | (np.abs(step).max(axis=1) < 1e-10))
-        if converged.all():
-            break
-        logp, al, ga, d2u, d2l = _loglik_parts(params, a, c, up, lo)
-    return params, ll, converged
+    from reliability.models._clm import fit_cumulative_link
+
+    return fit_cumulative_link(y, x, weights, link="logit", max_iter=max_iter, tol=tol)
 
 
 def _null_loglik(y, k, w):

@@ -28,7 +28,7 @@ from conftest import DATA, load_reference
 from reliability._errors import ReliabilityError
 from reliability.models import binomial_mixed, linear_mixed, ordinal_mixed
 from reliability.models._laplace import MultiLaplaceGLMM
-from reliability.models._linear import LinearCrossed, LinearRI
+from reliability._reml import fit_gaussian
 from reliability.models.formula import build_design
 
 PEN = load_reference("lme4_penicillin")
@@ -214,18 +214,52 @@ def test_one_factor_engines_agree(cdata):
     assert new.loglik(par_new) == pytest.approx(old.loglik(par), abs=1e-8)
 
 
+def _one_factor_closed_form(y, X, codes, reml):
+    """One random intercept written out per group: ``V_g = sigma^2 (I + gamma 11')`` has the
+    inverse ``(I - c_g 11') / sigma^2`` with ``c_g = gamma / (1 + n_g gamma)``; beta and
+    sigma^2 profiled out, the criterion minimised over log gamma by a bounded scalar search
+    (the one-factor engine this project used before issue 15)."""
+    n, p = X.shape
+    G = int(codes.max()) + 1
+    ng = np.bincount(codes, minlength=G).astype(float)
+    Sx = np.stack([np.bincount(codes, X[:, j], G) for j in range(p)], axis=1)
+    Sy = np.bincount(codes, y, G)
+    XtX, Xty, yty = X.T @ X, X.T @ y, float(y @ y)
+
+    def profile(lgam):
+        gam = math.exp(lgam)
+        c = gam / (1 + ng * gam)
+        A = XtX - (Sx * c[:, None]).T @ Sx
+        beta = np.linalg.solve(A, Xty - (Sx * c[:, None]).T @ Sy)
+        sr = Sy - Sx @ beta
+        q = yty - 2 * beta @ Xty + beta @ XtX @ beta - float((c * sr * sr).sum())
+        df = n - p if reml else n
+        s2 = q / df
+        crit = df * (math.log(2 * math.pi) + math.log(s2)) + float(np.log1p(ng * gam).sum()) + df
+        if reml:
+            crit += np.linalg.slogdet(A)[1]
+        return crit, beta, s2, A, c, sr
+
+    res = optimize.minimize_scalar(lambda t: profile(t)[0], bounds=(-25, 10), method="bounded",
+                                   options={"xatol": 1e-10})
+    crit, beta, s2, A, c, sr = profile(float(res.x))
+    return dict(loglik=-0.5 * crit, beta=beta, vcov=s2 * np.linalg.inv(A),
+                re_sd=math.sqrt(math.exp(res.x) * s2), modes=c * sr, condsd=np.sqrt(s2 * c))
+
+
 @pytest.mark.parametrize("reml", [True, False])
-def test_linear_crossed_one_factor_equals_closed_form(cdata, reml):
+def test_linear_engine_one_factor_equals_closed_form(cdata, reml):
     des = build_design("score ~ x + z + (1|insp)", cdata)
     X = np.column_stack([np.ones(len(cdata)), des.X])
     y = cdata["score"].to_numpy()
-    a = LinearRI(y, X, des.codes[0], int(des.codes[0].max() + 1), reml=reml).fit()
-    b = LinearCrossed(y, X, [des.codes[0]], [int(des.codes[0].max() + 1)], reml=reml).fit()
-    assert b["loglik"] == pytest.approx(a["loglik"], abs=1e-8)
-    np.testing.assert_allclose(b["beta"], a["beta"], atol=1e-7)
-    assert b["re_sd"][0] == pytest.approx(a["re_sd"], rel=1e-6)
-    np.testing.assert_allclose(b["modes"], a["modes"], atol=1e-6)
-    np.testing.assert_allclose(b["condsd"], a["condsd"], atol=1e-6)
+    a = _one_factor_closed_form(y, X, des.codes[0], reml)
+    b = fit_gaussian(y, X, [des.codes[0]], reml=reml)
+    assert b.loglik == pytest.approx(a["loglik"], abs=1e-8)
+    np.testing.assert_allclose(b.beta, a["beta"], atol=1e-7)
+    np.testing.assert_allclose(b.vcov, a["vcov"], atol=1e-9)
+    assert b.sds[0] == pytest.approx(a["re_sd"], rel=1e-6)
+    np.testing.assert_allclose(b.modes[0], a["modes"], atol=1e-6)
+    np.testing.assert_allclose(b.cond_sd[0], a["condsd"], atol=1e-6)
 
 
 def test_linear_crossed_matches_statsmodels_variance_components(cdata):
