@@ -15,7 +15,7 @@ fraction.
 
 Checked against R (chi-squares and prediction SEs computed from lme4's vcov, predictions
 from ``predict(fit, re.form = NA, type = "response")``; tests/data/slopes_lme4.json) and a
-plain loop simulation in tests/models/test_inference.py.
+plain loop simulation in tests/models/test_fit_inference.py.
 """
 
 from __future__ import annotations
