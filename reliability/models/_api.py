@@ -517,6 +517,32 @@ def _linear_fit(y, X, codes, reml, *, start=None, full=True, status=None):
                 gamma=fit.gamma)
 
 
+def linear_response(design, categories):
+    """Response scores, fixed design with its intercept column, and names of a linear model.
+
+    Labels are scored 1..K best first (Ofsted's 1 = Outstanding ... 4 = Inadequate); too few
+    rows or a constant response is refused.
+    """
+    col = design.frame[design.response]
+    if categories is not None or not pd.api.types.is_numeric_dtype(col):
+        y = _ordered_response(design, categories)[0].astype(float) + 1.0
+    else:
+        y = np.asarray(design.y, dtype=float)
+    X = design.X
+    names = list(design.names)
+    if design.has_intercept:
+        X = np.column_stack([np.ones(len(y)), X])
+        names = ["(Intercept)"] + names
+    if len(y) <= X.shape[1] + 1:
+        raise ReliabilityError(
+            f"{len(y)} complete rows are too few for {X.shape[1]} fixed effect(s) and the "
+            "variances: a linear mixed model needs more rows than fixed effects + 1")
+    if np.ptp(y) == 0:
+        raise ReliabilityError(f"response {design.response!r} is constant ({y[0]:g}): there is "
+                               "no variance to partition")
+    return y, X, names
+
+
 @validate_params(_LINEAR_OPTIONS)
 @limit_blas_threads
 @_keep_inputs("linear")
@@ -554,25 +580,8 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
         return linear_slopes(formula, data, reml=reml, confidence=confidence,
                              categories=categories)
     design = build_design(formula, data, response_kind="ordinal")
-    col = design.frame[design.response]
-    if categories is not None or not pd.api.types.is_numeric_dtype(col):
-        # labels scored 1..K best first (Ofsted's 1 = Outstanding ... 4 = Inadequate)
-        y = _ordered_response(design, categories)[0].astype(float) + 1.0
-    else:
-        y = np.asarray(design.y, dtype=float)
-    X = design.X
-    names = list(design.names)
-    if design.has_intercept:
-        X = np.column_stack([np.ones(len(y)), X])
-        names = ["(Intercept)"] + names
+    y, X, names = linear_response(design, categories)
     m = len(design.groups)
-    if len(y) <= X.shape[1] + 1:
-        raise ReliabilityError(
-            f"{len(y)} complete rows are too few for {X.shape[1]} fixed effect(s) and the "
-            "variances: a linear mixed model needs more rows than fixed effects + 1")
-    if np.ptp(y) == 0:
-        raise ReliabilityError(f"response {design.response!r} is constant ({y[0]:g}): there is "
-                               "no variance to partition")
     notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
     _single_row_groups(design, "linear", notes)
     with fit_status(1 + m, desc="linear_mixed: full model", rows=len(y)) as status:

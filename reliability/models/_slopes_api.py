@@ -147,28 +147,12 @@ def fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categor
 
 def linear_slopes(formula, data, *, reml, confidence, categories):
     """Linear mixed model with random slopes for one grouping factor (REML or ML)."""
-    from reliability.models._api import _ordered_response, _single_row_groups
+    from reliability.models._api import _single_row_groups, linear_response
     from reliability._reml import fit_gaussian
 
     design = build_design(formula, data, response_kind="ordinal")
     sl = design.slopes
-    col = design.frame[design.response]
-    if categories is not None or not pd.api.types.is_numeric_dtype(col):
-        y = _ordered_response(design, categories)[0].astype(float) + 1.0
-    else:
-        y = np.asarray(design.y, dtype=float)
-    X = design.X
-    names = list(design.names)
-    if design.has_intercept:
-        X = np.column_stack([np.ones(len(y)), X])
-        names = ["(Intercept)"] + names
-    if len(y) <= X.shape[1] + 1:
-        raise ReliabilityError(
-            f"{len(y)} complete rows are too few for {X.shape[1]} fixed effect(s) and the "
-            "variances: a linear mixed model needs more rows than fixed effects + 1")
-    if np.ptp(y) == 0:
-        raise ReliabilityError(f"response {design.response!r} is constant ({y[0]:g}): there is "
-                               "no variance to partition")
+    y, X, names = linear_response(design, categories)
     notes = []
     _single_row_groups(design, "linear", notes)
     codes, G = design.codes[0], len(design.levels[0])
