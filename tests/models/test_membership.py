@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, special, stats
+from scipy import optimize, sparse, special, stats
 
 from reliability._errors import ReliabilityError
 from reliability.models import binomial_mixed, linear_mixed, ordinal_mixed
@@ -165,13 +165,9 @@ def test_linear_loglik_dense_mvn(reml):
     np.testing.assert_allclose(res.coef, beta, atol=1e-8)
 
 
-def test_binomial_laplace_plain():
-    d, Z = _tiny(5, n=60)
-    res = binomial_mixed(f"b ~ x + {WMM}", d)
-    X = np.column_stack([np.ones(len(d)), d["x"]])
-    y = d["b"].to_numpy()
-    sd = res.random[0].sd
-    eta0 = X @ res.coef
+def _plain_laplace(y, X, Z, beta, sd):
+    """log of the Laplace approximation of the marginal likelihood, written plainly."""
+    eta0 = X @ beta
 
     def negl(v):
         eta = eta0 + sd * Z @ v
@@ -185,9 +181,26 @@ def test_binomial_laplace_plain():
                             options={"gtol": 1e-10})
     p = special.expit(eta0 + sd * Z @ opt.x)
     H = sd ** 2 * Z.T @ (Z * (p * (1 - p))[:, None]) + np.eye(Z.shape[1])
-    ll = -opt.fun - 0.5 * np.linalg.slogdet(H)[1]
+    return -opt.fun - 0.5 * np.linalg.slogdet(H)[1], opt.x
+
+
+def test_binomial_laplace_plain():
+    from reliability.models._membership import LaplaceMembership
+
+    d, Z = _tiny(6, n=60)      # a seed whose SD estimate is well inside (0, inf)
+    res = binomial_mixed(f"b ~ x + {WMM}", d)
+    sd = res.random[0].sd
+    assert res.converged and sd > 0.5
+    X = np.column_stack([np.ones(len(d)), d["x"]])
+    y = d["b"].to_numpy()
+    ll, v = _plain_laplace(y, X, Z, res.coef, sd)
     assert res.loglik == pytest.approx(ll, abs=1e-6)
-    np.testing.assert_allclose(res.random[0].modes, sd * opt.x, atol=1e-5)
+    np.testing.assert_allclose(res.random[0].modes, sd * v, atol=1e-5)
+    # and away from the estimate (the engine's likelihood at given parameters)
+    m = LaplaceMembership(y, X[:, 1:], sparse.csr_matrix(Z), 2)
+    beta, sd2 = np.array([-0.3, 1.1]), 0.7
+    par = np.array([-beta[0], beta[1] * m.scale[0], sd2])
+    assert m.loglik(par) == pytest.approx(_plain_laplace(y, X, Z, beta, sd2)[0], abs=1e-6)
 
 
 def test_outputs(capsys, tmp_path):
