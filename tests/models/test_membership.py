@@ -210,6 +210,8 @@ def test_outputs(capsys, tmp_path):
     assert res.random[0].group == group
     assert group in res.summary()
     json.dumps(res.to_dict())
+    with pytest.raises(ReliabilityError, match="not available for the multiple-membership"):
+        res.profile_ci()
     assert len(res.random_effects()) == 8
     res.to_frame()
     from reliability.plots.caterpillar import caterpillar
