@@ -138,8 +138,17 @@ def _member_codes(block):
         if np.all(flat == np.round(flat)):
             flat = flat.astype(np.int64)
     else:
-        vals = block.astype(object).to_numpy()
-        flat = np.array([str(v).strip() for v in vals[present]], dtype=object)
+        # text ids (a column of numbers beside text ones is read as text, integral numbers
+        # without a trailing ".0", so that 12 and "12" are one inspector)
+        parts = []
+        for c in block.columns:
+            col = block[c]
+            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                num = col.to_numpy(dtype=float)
+                if np.all(num[np.isfinite(num)] == np.round(num[np.isfinite(num)])):
+                    col = col.astype("Int64")
+            parts.append(col.astype(object).where(col.notna(), None).astype(str).str.strip())
+        flat = np.column_stack([p.to_numpy(dtype=object) for p in parts])[present]
     codes_flat, levels = pd.factorize(pd.Series(flat), sort=True)
     codes = np.full(present.shape, -1, dtype=np.intp)
     codes[present] = codes_flat

@@ -255,3 +255,14 @@ def test_bad_input():
     bad.loc[4, ["lead", "m2", "m3"]] = np.nan
     with pytest.raises(ReliabilityError, match="row 5 has no member"):
         linear_mixed(f"y ~ x + {MM}", bad)
+
+
+def test_text_and_numeric_ids_are_one_set_of_levels():
+    """lead as text ("3"), members as numbers with gaps (3.0, NaN): the same inspectors."""
+    d, _ = _tiny(3)
+    a = linear_mixed(f"y ~ x + {WMM}", d)
+    t = d.copy()
+    t["lead"] = t["lead"].astype(str)
+    b = linear_mixed(f"y ~ x + {WMM}", t)
+    assert b.random[0].n_groups == a.random[0].n_groups == 8
+    assert b.loglik == pytest.approx(a.loglik, abs=1e-10)
