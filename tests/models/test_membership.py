@@ -163,6 +163,14 @@ def test_linear_loglik_dense_mvn(reml):
     # and the fit is the maximum of the dense criterion: beta is its GLS estimate
     beta = np.linalg.solve(X.T @ np.linalg.solve(V, X), X.T @ np.linalg.solve(V, d["y"]))
     np.testing.assert_allclose(res.coef, beta, atol=1e-8)
+    # conditional modes = BLUPs sd^2 Z'V^-1 (y - X beta); conditional variances
+    # sd^2 I - sd^4 Z'V^-1 Z (beta held fixed, as lme4's condVar)
+    sd2 = res.random[0].sd ** 2
+    r = d["y"].to_numpy() - X @ res.coef
+    np.testing.assert_allclose(res.random[0].modes, sd2 * Z.T @ np.linalg.solve(V, r),
+                               atol=1e-8)
+    C = sd2 * np.eye(Z.shape[1]) - sd2 ** 2 * Z.T @ np.linalg.solve(V, Z)
+    np.testing.assert_allclose(res.random[0].cond_sd, np.sqrt(np.diag(C)), atol=1e-8)
 
 
 def _plain_laplace(y, X, Z, beta, sd):
@@ -251,6 +259,12 @@ def test_bad_input():
         linear_mixed("y ~ x + (1 | mm(lead, m2.__class__))", d)
     with pytest.raises(ReliabilityError, match="weight column"):
         linear_mixed("y ~ x + (1 | mm(lead, m2, weights = cbind(wl)))", d)
+    for f in ("y ~ x + (1 | mm(lead, __import__('os').system('true')))",
+              "y ~ x + (1 | mm(lead, m2, weights = cbind(open('f'), wl)))",
+              "y ~ x + (1 | mm(lead, m2, weights = wl))",
+              "y ~ x + (1 | mm(lead, *m2))"):
+        with pytest.raises(ReliabilityError):
+            linear_mixed(f, d)
     bad = d.copy()
     bad.loc[4, ["lead", "m2", "m3"]] = np.nan
     with pytest.raises(ReliabilityError, match="row 5 has no member"):
