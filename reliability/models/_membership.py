@@ -76,6 +76,10 @@ def split_membership(formula):
         return None
     found = _RE_MM.findall(formula)
     if not found:
+        if re.search(r"\|\s*mm\s*\(", formula):
+            raise ReliabilityError(
+                f"cannot read the multiple-membership term of {formula!r}: write (1 | mm(a, b, "
+                "c)) or (1 | mm(a, b, c, weights = cbind(wa, wb, wc))) with column names")
         return None
     if len(found) > 1:
         raise ReliabilityError(f"{formula!r} has {len(found)} mm() terms: one multiple-"

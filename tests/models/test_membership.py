@@ -262,8 +262,8 @@ def test_bad_input():
     for f in ("y ~ x + (1 | mm(lead, __import__('os').system('true')))",
               "y ~ x + (1 | mm(lead, m2, weights = cbind(open('f'), wl)))",
               "y ~ x + (1 | mm(lead, m2, weights = wl))",
-              "y ~ x + (1 | mm(lead, *m2))"):
-        with pytest.raises(ReliabilityError):
+              "y ~ x + (1 | mm(lead, *m2))", "y ~ x + (1 || mm(lead, m2))"):
+        with pytest.raises(ReliabilityError, match="mm\\("):
             linear_mixed(f, d)
     bad = d.copy()
     bad.loc[4, ["lead", "m2", "m3"]] = np.nan
