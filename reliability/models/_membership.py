@@ -225,7 +225,21 @@ def membership_design(lhs, args, data, design, formula):
 class LinearMembership:
     """Profiled REML/ML criterion of ``y ~ N(X beta, sigma^2 (I + gamma Z Z'))``.
 
-    y : (n,) ; X : (n, p) with the intercept column ; Z : (n, G) sparse weights.
+    Parameters
+    ----------
+    y : array (n,)
+    X : array (n, p)
+        Fixed design including the intercept column, full column rank.
+    Z : sparse matrix (n, G)
+        Membership weights (rows sum to 1).
+    reml : bool
+        REML (Bates et al. 2015, eq. 41) or ML (eq. 34).
+
+    Notes
+    -----
+    ``beta`` and ``sigma^2`` are profiled out; the criterion is a function of ``gamma`` only,
+    evaluated through ``M = I + gamma Z'Z`` (G x G): ``log|I + gamma ZZ'| = log|M|`` and
+    ``X'(I + gamma ZZ')^-1 X = X'X - gamma X'Z M^-1 Z'X``.
     """
 
     def __init__(self, y, X, Z, *, reml=True):
@@ -311,9 +325,24 @@ class LinearMembership:
 class LaplaceMembership:
     """Laplace likelihood of ``P(Y_i <= j | v) = F(theta_j - x_i'beta - s (Z v)_i)``.
 
-    y : int codes 0..K-1 ; X : (n, p) fixed design without intercept ; Z : (n, G) sparse
-    weights. Optimiser parameters: (theta_1, log threshold gaps, beta on RMS-scaled X
-    columns, signed s = +-sigma_u).
+    Parameters
+    ----------
+    y : int array (n,)
+        Category codes 0..K-1 (K = 2: binomial, y = 1 the second category).
+    X : array (n, p)
+        Fixed design without the intercept column (the thresholds play its part).
+    Z : sparse matrix (n, G)
+        Membership weights (rows sum to 1).
+    K : int
+        Number of categories.
+    link : {"logit", "probit"}
+
+    Notes
+    -----
+    Optimiser parameters: (theta_1, log threshold gaps, beta on RMS-scaled X columns, signed
+    ``s = +-sigma_u``). Laplace approximation of Bates et al. (2015), section 5, with the
+    G-vector of conditional modes from Newton steps on ``H = s^2 Z'WZ + I`` (dense Cholesky).
+    The outer fit uses finite-difference gradients (BFGS, then Newton polishing).
     """
 
     def __init__(self, y, X, Z, K, *, link="logit"):
