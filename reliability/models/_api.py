@@ -156,6 +156,10 @@ def _reduced_label(design, k):
 
 
 def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
+    if design.membership is not None:   # (1 | mm(a, b, c)): multiple membership
+        from reliability.models._membership import fit_glmm_membership
+        return fit_glmm_membership(y, design, K, link, nagq, formula, confidence, kind,
+                                   categories)
     if design.slopes is not None:       # random slopes: one factor, q effects per group
         from reliability.models._slopes_api import fit_glmm_slopes
         return fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categories)
@@ -582,6 +586,10 @@ def linear_mixed(formula, data, *, reml=True, confidence=0.95, categories=None):
     design = build_design(formula, data, response_kind="ordinal")
     y, X, names = linear_response(design, categories)
     m = len(design.groups)
+    if design.membership is not None:   # (1 | mm(a, b, c)): multiple membership
+        from reliability.models._membership import linear_membership
+        return linear_membership(y, X, names, design, reml=reml, confidence=confidence,
+                                 formula=formula)
     notes = ["log_sd_se from the profiled criterion (variance ratio), approximate"]
     _single_row_groups(design, "linear", notes)
     with fit_status(1 + m, desc="linear_mixed: full model", rows=len(y)) as status:

@@ -343,6 +343,9 @@ def profile_ci(fit, group, confidence):
         raise ReliabilityError("profile_ci needs a fit returned by ordinal_mixed, "
                                "binomial_mixed or linear_mixed")
     t = fit.term(group)
+    if t.group.startswith("mm("):
+        raise ReliabilityError(f"profile_ci is not available for the multiple-membership term "
+                               f"{t.group}: use the Wald interval (sd_ci)")
     if len(fit.random) != 1 or t.covariance is not None:
         raise ReliabilityError("profile_ci profiles the SD of a single random intercept; this "
                                f"fit has {' + '.join(t.terms) if t.terms else len(fit.random)}"

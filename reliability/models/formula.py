@@ -222,6 +222,7 @@ class Design:
     rows: np.ndarray = None    # 1-based row number in the input of each row used (errors)
     predictors: tuple = ()     # data columns the fixed part uses
     slopes: object = None      # SlopeDesign when a random term has slopes (one factor)
+    membership: object = None  # MembershipDesign of a (1 | mm(a, b, c)) term
 
 
 @dataclass(frozen=True)
@@ -368,6 +369,17 @@ def build_design(formula: str, data, *, require_group: bool = True,
         data = read_csv(data)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
+    from reliability.models._membership import membership_design, split_membership
+    mm = split_membership(formula)
+    if mm is not None:      # (1 | mm(a, b, c)): reliability.models._membership
+        rest, mm_lhs, mm_args = mm
+        if parse_terms(rest)[2]:
+            raise ReliabilityError(f"{formula!r}: a multiple-membership term cannot be combined "
+                                   "with other random terms (one random term only)")
+        import dataclasses
+        design = build_design(rest, data, require_group=False, response_kind=response_kind)
+        return dataclasses.replace(design, membership=membership_design(
+            mm_lhs, mm_args, data, design, formula))
     response, fixed, terms = parse_terms(formula)
     groups = list(dict.fromkeys(t.group for t in terms))
     slope_terms = [t for t in terms if not t.intercept_only]
