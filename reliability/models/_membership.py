@@ -47,12 +47,11 @@ import pandas as pd
 from scipy import linalg, optimize, sparse
 
 from reliability._errors import ConvergenceWarning, ReliabilityError, require_columns, show
-from reliability.models._quadrature import column_scale, get_link, scaled_design
+from reliability.models._quadrature import get_link, scaled_design
 from reliability.models._slopes import _fd_hessian, _minimise, _obs
 
 _LOG2PI = math.log(2 * math.pi)
 _NEWTON_TOL = 1e-10
-_GRAD_TOL = 1e-3
 
 #: ``(lhs | mm(...))`` with at most one level of nested parentheses inside ``mm( )``
 _RE_MM = re.compile(r"\(\s*([^|()]*?)\s*\|\s*mm\s*\(((?:[^()]|\([^()]*\))*)\)\s*\)")
@@ -457,7 +456,6 @@ def _term(md, sd, log_sd_se, modes, cond_sd, ll_red):
 def fit_glmm_membership(y, design, K, link, nagq, formula, confidence, kind, categories):
     """Ordinal / binomial fit with one multiple-membership random intercept (Laplace)."""
     from reliability.models._ordinal import CumulativeLinkGLMM
-    from reliability.models.formula import warn_at_caller as _warn
     from reliability.models.results import MixedResult
 
     md = design.membership
@@ -481,47 +479,20 @@ def fit_glmm_membership(y, design, K, link, nagq, formula, confidence, kind, cat
     if boundary:
         notes.append(f"random-effect SD of {md.group!r} estimated as 0 (on the boundary); "
                      "its SE is NaN and the fixed-effect SEs hold it fixed")
+    from reliability.models._slopes_api import finish_glmm
+
     H = model.information(par, boundary)
-    try:
-        pd_ok = bool(np.all(np.isfinite(H)) and np.linalg.eigvalsh(H).min() > 0)
-    except np.linalg.LinAlgError:
-        pd_ok = False
-    vcov = np.linalg.inv(H) if pd_ok else np.full_like(H, np.nan)
-    se_all = np.sqrt(np.diag(vcov))
-    nat = model.natural(par)
-    lsd_se = math.nan if boundary else float(se_all[-1])
-    maxg = float(np.max(np.abs(grad)))
-    converged = bool(maxg < _GRAD_TOL and pd_ok and inner_ok)
-    shift = np.abs(nat[K1:K1 + p] * column_scale(X))
-    separated = [design.names[j] for j in np.flatnonzero(shift > (10.0 if link == "logit"
-                                                                    else 6.0))]
-    if separated:
-        converged = False
-        notes.append("possible complete or quasi-complete separation in "
-                     + ", ".join(map(repr, separated)) + ": the likelihood has no finite "
-                     "maximum in that direction, so its estimate and SE are meaningless")
-        _warn(notes[-1], ConvergenceWarning)
-    if not converged:
-        _warn(f"{kind} multiple-membership model did not converge: max|grad| = {maxg:.3g}, "
-              f"Hessian positive definite = {pd_ok}; estimates are not reliable",
-              ConvergenceWarning)
-        notes.append("NOT CONVERGED")
-    theta, th_se = nat[:K1], se_all[:K1]
-    beta, b_se = nat[K1:K1 + p], se_all[K1:K1 + p]
-    names = list(design.names)
-    th_names = [f"{categories[j]}|{categories[j + 1]}" for j in range(K1)]
-    if kind == "binomial":
-        names = ["(Intercept)"] + names
-        beta = np.concatenate([[-theta[0]], beta])
-        b_se = np.concatenate([[th_se[0]], b_se])
-        theta, th_se, th_names = np.array([]), np.array([]), []
+    fin = finish_glmm(H, model.natural(par), grad, inner_ok, X, design, link, kind, K1, p,
+                      categories, notes, "multiple-membership model")
+    lsd_se = math.nan if boundary else float(fin["se_all"][-1])
     term = _term(md, sd, lsd_se, modes, cond_sd, ll_null)
     return MixedResult(
-        kind=kind, formula=formula, link=link, method="laplace", names=tuple(names),
-        coef=beta, se=b_se, threshold_names=tuple(th_names), thresholds=theta,
-        threshold_se=th_se, random=(term,), loglik=float(ll), nobs=len(y),
-        n_dropped=design.n_dropped, converged=converged, max_gradient=maxg, hessian_pd=pd_ok,
-        vcov=vcov, confidence=confidence, categories=tuple(categories), n_params=K1 + p + 1,
+        kind=kind, formula=formula, link=link, method="laplace", names=fin["names"],
+        coef=fin["beta"], se=fin["b_se"], threshold_names=fin["th_names"],
+        thresholds=fin["theta"], threshold_se=fin["th_se"], random=(term,), loglik=float(ll),
+        nobs=len(y), n_dropped=design.n_dropped, converged=fin["converged"],
+        max_gradient=fin["maxg"], hessian_pd=fin["pd_ok"], vcov=fin["vcov"],
+        confidence=confidence, categories=tuple(categories), n_params=K1 + p + 1,
         notes=tuple(notes), _spec=design.spec)
 
 

@@ -8,7 +8,6 @@ Called by :func:`reliability.models.ordinal_mixed`, :func:`binomial_mixed` and
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from reliability._errors import ConvergenceWarning, ReliabilityError
 from reliability.models._quadrature import column_scale
@@ -95,20 +94,40 @@ def fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categor
     lam = par[K1 + p:]
     singular = st.singular(lam)
     H = model.information(par, singular)
+    if singular:
+        notes.append(_singular_note(sl.group))
+    fin = finish_glmm(H, model.natural(par), grad, inner_ok, X, design, link, kind, K1, p,
+                      categories, notes, "mixed model with random slopes")
+    nat_se = np.full(st.n_theta, np.nan) if singular else fin["se_all"][K1 + p:]
+    cov = model.cov(lam)
+    term = _term(design, cov, modes, ccov, nat_se, st, ll_red, label,
+                 st.n_theta - (1 if has_int else 0))
+    return MixedResult(
+        kind=kind, formula=formula, link=link, method="laplace", names=fin["names"],
+        coef=fin["beta"], se=fin["b_se"], threshold_names=fin["th_names"],
+        thresholds=fin["theta"], threshold_se=fin["th_se"], random=(term,), loglik=float(ll),
+        nobs=n, n_dropped=design.n_dropped, converged=fin["converged"],
+        max_gradient=fin["maxg"], hessian_pd=fin["pd_ok"], vcov=fin["vcov"],
+        confidence=confidence, categories=tuple(categories),
+        n_params=K1 + p + st.n_theta, notes=tuple(notes), _spec=design.spec,
+        _re_specs=sl.specs)
+
+
+
+def finish_glmm(H, nat, grad, inner_ok, X, design, link, kind, K1, p, categories, notes, what):
+    """Covariance, convergence and separation checks, and the reported parametrisation of a
+    Laplace GLMM fit (binomial: the intercept is minus the threshold), shared by the
+    random-slope and multiple-membership engines. ``notes`` is appended to."""
     try:
         pd_ok = bool(np.all(np.isfinite(H)) and np.linalg.eigvalsh(H).min() > 0)
     except np.linalg.LinAlgError:
         pd_ok = False
     vcov = np.linalg.inv(H) if pd_ok else np.full_like(H, np.nan)
     se_all = np.sqrt(np.diag(vcov))
-    nat = model.natural(par)
-    if singular:
-        notes.append(_singular_note(sl.group))
-        nat_se = np.full(st.n_theta, np.nan)
-    else:
-        nat_se = se_all[K1 + p:]
     maxg = float(np.max(np.abs(grad)))
     converged = bool(maxg < _GRAD_TOL and pd_ok and inner_ok)
+    # (quasi-)complete separation: a shift of > 10 logits (6 probits) per RMS unit of a
+    # predictor is a plateau of the likelihood, not an estimate (as in _api._fit_clm)
     shift = np.abs(nat[K1:K1 + p] * column_scale(X))
     separated = [design.names[j] for j in np.flatnonzero(shift > (10.0 if link == "logit"
                                                                     else 6.0))]
@@ -119,9 +138,8 @@ def fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categor
                      "maximum in that direction, so its estimate and SE are meaningless")
         _warn(notes[-1], ConvergenceWarning)
     if not converged:
-        _warn(f"{kind} mixed model with random slopes did not converge: max|grad| = "
-              f"{maxg:.3g}, Hessian positive definite = {pd_ok}; estimates are not reliable",
-              ConvergenceWarning)
+        _warn(f"{kind} {what} did not converge: max|grad| = {maxg:.3g}, Hessian positive "
+              f"definite = {pd_ok}; estimates are not reliable", ConvergenceWarning)
         notes.append("NOT CONVERGED")
     theta, th_se = nat[:K1], se_all[:K1]
     beta, b_se = nat[K1:K1 + p], se_all[K1:K1 + p]
@@ -132,18 +150,9 @@ def fit_glmm_slopes(y, design, K, link, nagq, formula, confidence, kind, categor
         beta = np.concatenate([[-theta[0]], beta])
         b_se = np.concatenate([[th_se[0]], b_se])
         theta, th_se, th_names = np.array([]), np.array([]), []
-    cov = model.cov(lam)
-    term = _term(design, cov, modes, ccov, nat_se, st, ll_red, label,
-                 st.n_theta - (1 if has_int else 0))
-    return MixedResult(
-        kind=kind, formula=formula, link=link, method="laplace", names=tuple(names),
-        coef=beta, se=b_se, threshold_names=tuple(th_names), thresholds=theta,
-        threshold_se=th_se, random=(term,), loglik=float(ll), nobs=n,
-        n_dropped=design.n_dropped, converged=converged, max_gradient=maxg, hessian_pd=pd_ok,
-        vcov=vcov, confidence=confidence, categories=tuple(categories),
-        n_params=K1 + p + st.n_theta, notes=tuple(notes), _spec=design.spec,
-        _re_specs=sl.specs)
-
+    return dict(vcov=vcov, se_all=se_all, pd_ok=pd_ok, maxg=maxg, converged=converged,
+                names=tuple(names), beta=beta, b_se=b_se, theta=theta, th_se=th_se,
+                th_names=tuple(th_names))
 
 def linear_slopes(formula, data, *, reml, confidence, categories):
     """Linear mixed model with random slopes for one grouping factor (REML or ML)."""
