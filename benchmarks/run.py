@@ -77,13 +77,15 @@ def plan(groups, mode):
     return jobs, notes
 
 
-def run_one(group, impl, size, *, repeats, timeout, seed=20240601):
+def run_one(group, impl, size, *, repeats, timeout, seed=20240601, blas_threads=None):
     spec = {"group": group, "impl": impl, "size": size, "seed": seed, "repeats": repeats}
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    # One thread per BLAS so timings are comparable and we do not steal shared cores.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(var, "1")
+    # By default the BLAS libraries keep their own settings (what a user gets); --blas-threads
+    # pins them, for runs on a machine shared with other work.
+    if blas_threads is not None:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(blas_threads)
     import shutil
     import signal
     import tempfile
@@ -309,7 +311,12 @@ def markdown(payload) -> str:
              "(the 2 cores were shared with other engineers' work, so absolute times are noisy; "
              "ratios within one size are more stable)",
              f"- Repeats: median of {payload['repeats']} after one warm-up, each implementation "
-             f"in a fresh process; peers capped at {payload['timeout']:g} s; BLAS threads = 1.",
+             f"in a fresh process; peers capped at {payload['timeout']:g} s (ours at "
+             f"{payload.get('ours_timeout', payload['timeout']):g} s); an implementation that timed "
+             "out at one size is not re-run at larger sizes (recorded as the same lower bound); "
+             "BLAS threads: " + (f"{payload['blas_threads']} (pinned by --blas-threads)"
+                                 if payload.get("blas_threads") else "the BLAS libraries' defaults")
+             + ".",
              "- Reproduce: `python -m benchmarks"
              + (" --quick`" if payload["mode"] == "quick" else "`"),
              ""]
@@ -390,6 +397,11 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=None, help="timed repeats (default 5; quick 3)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per measurement process (default 120; quick 30)")
+    p.add_argument("--ours-timeout", type=float, default=900.0,
+                   help="seconds per measurement process of our own implementations (default 900)")
+    p.add_argument("--blas-threads", type=int, default=None,
+                   help="pin OMP/OpenBLAS/MKL threads in the measurement processes (default: "
+                        "leave the BLAS libraries' own settings)")
     p.add_argument("--output", default=str(HERE), help="directory for results.json / RESULTS.md")
     p.add_argument("--max-size", type=int, default=None,
                    help="skip sizes above this (e.g. the 100,000-inspection model fits)")
@@ -413,8 +425,19 @@ def main(argv=None) -> int:
                          f"{args.only} not run in this pass (--max-size {args.max_size:,})")
     load_before = _load()
     results = []
+    timed_out = {}                      # (group, impl) -> the size at which it timed out
     for i, (g, impl, size) in enumerate(jobs, 1):
-        r = run_one(g, impl, size, repeats=repeats, timeout=timeout)
+        cap = args.ours_timeout if _is_ours(impl) else timeout
+        if (g, impl) in timed_out:
+            # a larger problem takes at least as long: keep the lower bound, save the wait
+            first = timed_out[g, impl]
+            r = {"group": g, "impl": impl, "size": size, "status": "timeout",
+                 "reason": f"timeout > {first['cap']:g} s (at {first['size']:,}; not re-run)"}
+        else:
+            r = run_one(g, impl, size, repeats=repeats, timeout=cap,
+                        blas_threads=args.blas_threads)
+            if r["status"] == "timeout":
+                timed_out[g, impl] = {"size": size, "cap": cap}
         results.append(r)
         print(f"[{i}/{len(jobs)}] {g:13s} {size:>9,}  {impl:45s} {_fmt_t(r)}", flush=True)
     out = Path(args.output)
@@ -437,7 +460,9 @@ def main(argv=None) -> int:
             notes.append(f"merged run: groups {args.only} re-measured at "
                          f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}")
     payload = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-               "mode": mode, "repeats": repeats, "timeout": timeout, "groups": groups,
+               "mode": mode, "repeats": repeats, "timeout": timeout,
+               "ours_timeout": args.ours_timeout, "blas_threads": args.blas_threads,
+               "groups": groups,
                "machine": machine(), "load_before": load_before, "load_after": _load(),
                "notes": notes, "results": results}
     payload["goals"] = goals(results, mode)
