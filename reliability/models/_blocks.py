@@ -23,6 +23,8 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from reliability._reml import large_system_threads
+
 DENSE_MAX = 5000   # rest systems up to this size are factorised densely
 
 
@@ -155,7 +157,8 @@ class _Factor:
         self.dense = B.qr <= DENSE_MAX
         if self.dense:
             S = S.toarray()
-            self.cho = sla.cho_factor(S, lower=True, check_finite=False)
+            with large_system_threads(B.qr):
+                self.cho = sla.cho_factor(S, lower=True, check_finite=False)
             self.logdet += 2.0 * float(np.log(np.diag(self.cho[0])).sum())
         else:
             self.lu = splu(sp.csc_matrix(S), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
@@ -188,7 +191,8 @@ class _Factor:
         the identity); the sparse-LU path (large rest systems) solves against the identity.
         """
         if self.dense:
-            inv, info = sla.lapack.dpotri(self.cho[0], lower=1)
+            with large_system_threads(self.B.qr):
+                inv, info = sla.lapack.dpotri(self.cho[0], lower=1)
             if info != 0:
                 raise np.linalg.LinAlgError(f"potri failed (info = {info})")
             return _LowerSymmetric(inv)

@@ -38,6 +38,9 @@ from scipy import optimize
 from reliability.models._blocks import RandomBlocks
 
 _NEWTON_TOL = 1e-11
+#: Chord iterations (Newton steps on the previous evaluation's factorisation) stop here, below
+#: the Newton tolerance, so that one factorisation at the mode then confirms convergence.
+_CHORD_TOL = 1e-12
 
 
 class MultiLaplaceGLMM:
@@ -57,6 +60,10 @@ class MultiLaplaceGLMM:
         self.m = self.B.m
         self.v = np.zeros(self.B.q)
         self.inner_converged = True
+        # (theta, beta, sigma, mode, d mode / d(theta, beta, sigma), factor) of the last
+        # gradient evaluation: the next mode is predicted from it and polished by chord steps
+        self._last = None
+        self._cache = None
         # one-hot of the thresholds each observation touches (upper theta_y, lower theta_{y-1})
         K1 = K - 1
         self.up = np.zeros((self.n, K1))
@@ -109,9 +116,20 @@ class MultiLaplaceGLMM:
     # -- conditional modes -----------------------------------------------------------------
     def _mode(self, theta, beta, sig):
         B = self.B
+        self._cache = None              # self.v and the selected inverse change below
         eta0 = self.Xs @ beta if self.p else np.zeros(self.n)
         lamf = B.lam_full(sig)
         v = self.v.copy()
+        last = self._last
+        if last is not None:
+            # first-order prediction of the mode (implicit function theorem, dv from the last
+            # gradient evaluation), then chord steps on that evaluation's factorisation: for
+            # the small parameter steps of BFGS and of the finite-difference Hessian the mode
+            # converges without refactorising, and one factorisation at it confirms the
+            # Newton criterion below (each factorisation is a dense Cholesky over the smaller
+            # factor's levels, the cost of a crossed fit).
+            dphi = np.concatenate([theta - last[0], beta - last[1], sig - last[2]])
+            v = last[3] + last[4] @ dphi
         v[lamf == 0] = 0.0
 
         def state(v):
@@ -120,6 +138,22 @@ class MultiLaplaceGLMM:
 
         cur, h = state(v)
         conv = False
+        if last is not None:
+            previous = np.inf
+            for _ in range(50):
+                g = lamf * B.group_sums(cur["d1"]) - v
+                step = last[5].solve(g)
+                size = float(np.max(np.abs(step)))
+                if size < _CHORD_TOL or size > 0.5 * previous:
+                    break                   # converged, or contracting slowly: Newton below
+                previous = size
+                t = 1.0
+                while True:
+                    new, hn = state(v + t * step)
+                    if hn >= h - 1e-12 * abs(h) or t < 1e-6:
+                        break
+                    t *= 0.5
+                v, cur, h = v + t * step, new, hn
         for _ in range(100):
             F = B.factorize(cur["w"], sig)
             g = lamf * B.group_sums(cur["d1"]) - v
@@ -139,12 +173,18 @@ class MultiLaplaceGLMM:
         return v, cur, h, F, eta0, lamf
 
     def loglik(self, par):
+        cached = self._cached(par)
+        if cached is not None:
+            return cached[0]
         theta, beta, sig = self.unpack(par)
         v, cur, h, F, *_ = self._mode(theta, beta, sig)
         return h - 0.5 * F.logdet
 
     def loglik_grad(self, par):
         """(loglik, gradient in (theta, beta on scaled columns, sigma))."""
+        cached = self._cached(par)
+        if cached is not None:
+            return cached
         theta, beta, sig = self.unpack(par)
         B, K1, p, m = self.B, self.K - 1, self.p, self.m
         v, _, h, F, eta0, lamf = self._mode(theta, beta, sig)
@@ -165,6 +205,7 @@ class MultiLaplaceGLMM:
             sl = slice(B.full_off[k], B.full_off[k] + B.sizes[k])
             rhs[sl, K1 + p + k] += zd1[sl]
         dv = F.solve(rhs)
+        self._last = (theta, beta, sig, v, dv, F)
         deta = B.expand(lamf[:, None] * dv)
         deta[:, K1:K1 + p] += self.Xs
         deta[:, K1 + p:] += vk
@@ -178,7 +219,16 @@ class MultiLaplaceGLMM:
                 trace[K1 + p + k] += 2.0 * (B.sizes[k] - trk) / sig[k]
         grad = np.concatenate([g_th, g_b, g_s]) - 0.5 * trace
         self._last_selected = diag
+        # the optimiser and the callers re-ask for the point they ended on: one factorisation
+        # saved each time (valid while no other mode was computed, see _mode)
+        self._cache = (np.array(par, float), (h - 0.5 * F.logdet, grad))
         return h - 0.5 * F.logdet, grad
+
+    def _cached(self, par):
+        c = self._cache
+        if c is not None and np.array_equal(c[0], par):
+            return c[1]
+        return None
 
     def grad_opt(self, par):
         """Gradient of -loglik in the optimiser's parameters."""
