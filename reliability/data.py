@@ -287,7 +287,10 @@ class Ratings:
         udt = rating_dtypes(n, k, 1)[0]
         u = np.repeat(np.arange(n, dtype=udt), per_unit)
         flat_observed = observed.ravel()
-        r = np.compress(flat_observed, np.tile(np.arange(k, dtype=np.int32), n))
+        # rater of each cell from a 1-byte tile when it fits (less fresh memory to touch)
+        small_k = np.int8 if k <= 127 else np.int16 if k <= 32767 else np.int32
+        r = np.compress(flat_observed, np.tile(np.arange(k, dtype=small_k), n)).astype(
+            np.int32)
         codes, cats, values = code_ratings(np.compress(flat_observed, matrix.ravel()), level,
                                            categories,
                                            column=None, rows=u, cols=r,
