@@ -883,9 +883,11 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
     if small is not None:                  # whole numbers in a short range: count them
         offset, lo, span = small
         present = np.flatnonzero(np.bincount(offset, minlength=span))
+        uniq = (present + lo).astype(float)
+        if len(present) == span:           # every value in lo..hi seen: the code is the offset
+            return offset, tuple(_tidy_number(x) for x in uniq), uniq
         remap = np.zeros(int(present[-1]) + 1, dtype=np.int32)
         remap[present] = np.arange(len(present), dtype=np.int32)
-        uniq = (present + lo).astype(float)
         return remap[offset], tuple(_tidy_number(x) for x in uniq), uniq
     # Hash-based factorize is O(n); np.unique sorts all n values.
     inverse, uniq = pd.factorize(numeric, sort=True)

@@ -123,3 +123,13 @@ def test_cohen_matches_pair_table_formula():
     po, pe = np.trace(t), t.sum(1) @ t.sum(0)
     res = cohen_kappa(pd.DataFrame(x), level="nominal", categories=[1, 2, 3, 4])
     assert res.estimate == pytest.approx((po - pe) / (1 - pe), abs=1e-12)
+
+
+@pytest.mark.parametrize("values", [[1, 2, 3, 4], [1, 2, 4], [-1, 0, 1], [3, 7]])
+def test_inferred_whole_numbers_equal_text_order(values):
+    rng = np.random.default_rng(7)
+    x = rng.choice(np.asarray(values, dtype=float), size=(300, 3))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    r = as_ratings(pd.DataFrame(x), level="nominal", min_ratings=1)
+    assert r.categories == tuple(sorted(values))
+    np.testing.assert_array_equal(np.asarray(r.values)[r.code], x[~np.isnan(x)])
