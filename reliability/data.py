@@ -874,7 +874,7 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
         i = int(np.flatnonzero(numeric < 0)[0])
         raise ReliabilityError(f"negative rating {show(raw[i])} at {where(i)}: level 'ratio' "
                                "needs non-negative values")
-    if np.abs(numeric).max() >= 2.0 ** 53:
+    if max(abs(float(lo)), abs(float(hi))) >= 2.0 ** 53:     # no |x| temporary
         exact = _exact_ints(raw)
         if exact is not None:
             uniq, inverse = np.unique(exact, return_inverse=True)
