@@ -284,9 +284,15 @@ class Ratings:
         n, k = observed.shape
         # the (unit, rater) of each observed cell in row-major order, as np.nonzero gives
         per_unit, per_rater = _row_col_counts(observed)
-        u = np.repeat(np.arange(n), per_unit)
-        r = np.tile(np.arange(k, dtype=np.int32), n)[observed.ravel()]
-        codes, cats, values = code_ratings(matrix[observed], level, categories,
+        udt = rating_dtypes(n, k, 1)[0]
+        u = np.repeat(np.arange(n, dtype=udt), per_unit)
+        flat_observed = observed.ravel()
+        # rater of each cell from a 1-byte tile when it fits (less fresh memory to touch)
+        small_k = np.int8 if k <= 127 else np.int16 if k <= 32767 else np.int32
+        r = np.compress(flat_observed, np.tile(np.arange(k, dtype=small_k), n)).astype(
+            np.int32)
+        codes, cats, values = code_ratings(np.compress(flat_observed, matrix.ravel()), level,
+                                           categories,
                                            column=None, rows=u, cols=r,
                                            col_names=list(frame.columns),
                                            dtype_hint=_common_categorical(frame))
@@ -868,7 +874,7 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
         i = int(np.flatnonzero(numeric < 0)[0])
         raise ReliabilityError(f"negative rating {show(raw[i])} at {where(i)}: level 'ratio' "
                                "needs non-negative values")
-    if np.abs(numeric).max() >= 2.0 ** 53:
+    if max(abs(float(lo)), abs(float(hi))) >= 2.0 ** 53:     # no |x| temporary
         exact = _exact_ints(raw)
         if exact is not None:
             uniq, inverse = np.unique(exact, return_inverse=True)
@@ -877,9 +883,11 @@ def code_ratings(raw, level, categories, *, column, rows, cols=None, col_names=N
     if small is not None:                  # whole numbers in a short range: count them
         offset, lo, span = small
         present = np.flatnonzero(np.bincount(offset, minlength=span))
+        uniq = (present + lo).astype(float)
+        if len(present) == span:           # every value in lo..hi seen: the code is the offset
+            return offset, tuple(_tidy_number(x) for x in uniq), uniq
         remap = np.zeros(int(present[-1]) + 1, dtype=np.int32)
         remap[present] = np.arange(len(present), dtype=np.int32)
-        uniq = (present + lo).astype(float)
         return remap[offset], tuple(_tidy_number(x) for x in uniq), uniq
     # Hash-based factorize is O(n); np.unique sorts all n values.
     inverse, uniq = pd.factorize(numeric, sort=True)
@@ -898,6 +906,13 @@ def _small_integers(numeric, lo=None, hi=None):
     if not (hi - lo <= max(4 * numeric.size, 1 << 16) and abs(lo) < 2.0 ** 52
             and abs(hi) < 2.0 ** 52):
         return None
+    if -2.0 ** 31 < lo and hi < 2.0 ** 31:
+        # whole numbers in int32 range: cast first, then shift in place (no float temporary)
+        offset = numeric.astype(np.int32)
+        if not np.equal(offset, numeric).all():             # a fraction somewhere
+            return None
+        offset -= np.int32(lo)
+        return offset, int(lo), int(hi - lo) + 1
     shifted = numeric - lo
     offset = shifted.astype(np.int32)
     if not np.equal(offset, shifted).all():                 # a fraction somewhere
@@ -912,6 +927,10 @@ def _code_small_integers(small, values, cats, raw, where):
     for j, v in enumerate(values):
         if float(v).is_integer() and 0 <= int(v) - lo < span:
             table[int(v) - lo] = j
+    if table[0] >= 0 and np.array_equal(table, np.arange(span, dtype=np.int32) + table[0]):
+        # consecutive whole-number categories (a grade scale): the code is a shift
+        codes = offset + table[0] if table[0] else offset
+        return codes, cats, values
     codes = table[offset]
     if (codes < 0).any():
         i = int(np.flatnonzero(codes < 0)[0])

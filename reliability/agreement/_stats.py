@@ -98,18 +98,22 @@ class UnitStats:
             base = q + 1                           # digit 0 = not rated by that rater
             if self.r * np.log2(base) > _KEY_BITS:
                 return None
-            pw = float(base) ** np.arange(self.r)
-            # Integer-valued terms and partial sums below 2**53: the float sum is exact (so
-            # summing block by block gives the same keys). Blocks of ratings bound the
-            # temporary float terms (8 bytes a rating otherwise, for 1e8 ratings 800 MB).
-            key = np.zeros(n)
+            # Each unit's key is sum_j (code + 1) * base**j over its raters j: the digits
+            # are scattered into a dense units x raters block of small integers (1 byte a
+            # cell), then summed column by column in int64 (exact: below 2**52).
+            r = self.r
+            dense = np.zeros(n * r, dtype=np.int8 if base < 128 else np.int32)
+            fdt = np.int32 if n * r < 2 ** 31 else np.int64
             for s in range(0, len(rt.code), _BLOCK):       # a loop over blocks of ratings
-                u = rt.unit[s:s + _BLOCK]
-                term = pw[rt.rater[s:s + _BLOCK]]
-                term *= rt.code[s:s + _BLOCK] + 1
-                lo, hi = int(u.min()), int(u.max()) + 1    # a block's units (wide: a run)
-                key[lo:hi] += np.bincount(u - lo if lo else u, weights=term,
-                                          minlength=hi - lo)
+                flat = np.multiply(rt.unit[s:s + _BLOCK], fdt(r), dtype=fdt)
+                flat += rt.rater[s:s + _BLOCK]
+                digit = rt.code[s:s + _BLOCK] + dense.dtype.type(1)
+                dense[flat] = digit
+            dense = dense.reshape(n, r)
+            key = dense[:, 0].astype(np.int64)
+            for j in range(1, r):                           # a loop over raters
+                key += dense[:, j] * np.int64(base) ** j
+            del dense
         else:
             counts = rt.counts
             base = int(counts.max()) + 1
@@ -120,10 +124,11 @@ class UnitStats:
             # Few possible keys: count them directly (no hashing); groups in key order.
             # The float keys become int64 keys and then groups in their own memory (8
             # bytes a unit rather than 24; for 1e8 ratings that is 450 MB less at the peak).
-            ikey = key.view(np.int64)
-            for s in range(0, n, _BLOCK):                 # a loop over blocks of units
-                ikey[s:s + _BLOCK] = key[s:s + _BLOCK]
-            key = ikey
+            if key.dtype != np.int64:
+                ikey = key.view(np.int64)
+                for s in range(0, n, _BLOCK):             # a loop over blocks of units
+                    ikey[s:s + _BLOCK] = key[s:s + _BLOCK]
+                key = ikey
             seen = np.bincount(key)
             uniq = np.flatnonzero(seen)
             if len(uniq) == n:
