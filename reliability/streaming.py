@@ -193,6 +193,60 @@ def _no_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
 _BLOCK = 1 << 22
 
 
+class _Segments:
+    """An append-only array kept in segments, read back in order.
+
+    Chunk-sized arrays would come from the heap, where freed ones stay resident; segments
+    grow geometrically to ``1 << 23`` elements, and arrays that large are mapped and
+    unmapped by the allocator, so each segment's memory goes back to the system as soon as
+    ``take`` has read past it (and small inputs allocate little).
+    """
+
+    SIZE = 1 << 23
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self.segs: list = []
+        self.starts: list = []          # first element of each segment
+        self.n = 0
+
+    def append(self, a: np.ndarray) -> None:
+        a = np.asarray(a, dtype=self.dtype).ravel()
+        while len(a):
+            end = self.starts[-1] + len(self.segs[-1]) if self.segs else 0
+            if end == self.n:                      # the last segment is full
+                size = min(self.SIZE, max(len(a), self.n, 1 << 12))
+                self.segs.append(np.empty(size, dtype=self.dtype))
+                self.starts.append(self.n)
+                end = self.n + size
+            m = min(len(a), end - self.n)
+            used = self.n - self.starts[-1]
+            self.segs[-1][used:used + m] = a[:m]
+            self.n += m
+            a = a[m:]
+
+    def take(self, pos: int, m: int, *, release: bool = True) -> np.ndarray:
+        """Elements ``pos .. pos + m - 1``; segments wholly before ``pos`` are released
+        (unless ``release`` is False)."""
+        if m == 0:
+            return np.empty(0, dtype=self.dtype)
+        first = int(np.searchsorted(self.starts, pos, side="right")) - 1
+        last = int(np.searchsorted(self.starts, pos + m - 1, side="right")) - 1
+        for i in range(first if release else 0):
+            self.segs[i] = None
+        if first == last:
+            off = pos - self.starts[first]
+            return self.segs[first][off:off + m]
+        out = np.empty(m, dtype=self.dtype)
+        w = 0
+        for i in range(first, last + 1):
+            lo = max(pos, self.starts[i]) - self.starts[i]
+            hi = min(pos + m - self.starts[i], len(self.segs[i]))
+            out[w:w + hi - lo] = self.segs[i][lo:hi]
+            w += hi - lo
+        return out
+
+
 def _row_bound(path, format=None) -> int:
     """An upper bound on the data rows of a file, cheaply: Parquet's row count, or the
     newline bytes of the (decompressed) CSV counted in 8 MiB blocks, plus one. A quoted
@@ -246,15 +300,14 @@ class _LongCoder:
     rewrites the local codes into global ones in place.
     """
 
-    def __init__(self, unit, rater, rating, level, categories, bound: int):
+    def __init__(self, unit, rater, rating, level, categories):
         self.cols = (unit, rater, rating)
         self.level, self.categories = level, categories
         self.cdt = _code_dtype(categories, level)
         self.parts: list = []                     # per chunk: (rows, unit ids, rater ids)
-        # one row per rating: filled in place, later rewritten to global codes in place
-        self.ucodes = _Filled(np.int32, bound)
-        self.rcodes = _Filled(np.int32, bound)
-        self.codes = _Filled(self.cdt, bound)
+        self.ucodes = _Segments(np.int32)
+        self.rcodes = _Segments(np.int32)
+        self.codes = _Segments(self.cdt)
         self.offset = 0
 
     def add(self, frame: pd.DataFrame) -> None:
@@ -328,16 +381,15 @@ class _LongCoder:
         udt, rdt, _ = rating_dtypes(len(unit_labels), len(rater_labels),
                                     len(category_values(self.categories, self.level)[0]))
         n = self.offset
-        lu, lr, code = self.ucodes.view(), self.rcodes.view(), self.codes.view()
-        # local -> global codes in place when the dtypes allow (int32: no second copy)
-        u = lu if udt == lu.dtype else np.empty(n, dtype=udt)
-        r = lr if rdt == lr.dtype else np.empty(n, dtype=rdt)
+        u = np.empty(n, dtype=udt)
+        r = np.empty(n, dtype=rdt)
+        code = np.empty(n, dtype=self.cdt)
         pos = 0
         for m, umap, rmap in zip(lengths, unit_maps, rater_maps):  # a loop over chunks
-            u[pos:pos + m] = umap[lu[pos:pos + m]]
-            r[pos:pos + m] = rmap[lr[pos:pos + m]]
+            u[pos:pos + m] = umap[self.ucodes.take(pos, m)]
+            r[pos:pos + m] = rmap[self.rcodes.take(pos, m)]
+            code[pos:pos + m] = self.codes.take(pos, m)
             pos += m
-        del lu, lr
         self.parts = []
         self.ucodes = self.rcodes = self.codes = None
         del unit_maps, rater_maps
@@ -576,9 +628,10 @@ def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categor
                                         "level ")):
                 raise
             _locate_text(iter_chunks(path, **kw), shape, unit, rating, exc)
-    bound = _row_bound(path, format)                    # one cheap pass: preallocate
+    # wide: one cheap pass (a newline count) to preallocate the final arrays
+    bound = _row_bound(path, format) if shape == "wide" else 0
     if shape == "long":
-        coder = _LongCoder(unit or "unit", rater, rating, level, categories, bound)
+        coder = _LongCoder(unit or "unit", rater, rating, level, categories)
     else:
         coder = _WideCoder(unit, level, categories, bound)
     offset = 0
