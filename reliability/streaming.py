@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, require_columns, show
-from reliability._io import detect_encoding, header_names
+from reliability._io import _open_binary, detect_encoding, header_names
 from reliability.data import (Ratings, build_ratings, category_values, check_level,
                               code_ratings, normalise_ids, open_text, rating_dtypes,
                               refuse_duplicate_pairs, replace_missing)
@@ -155,6 +155,12 @@ def _first_duplicate(ids: np.ndarray) -> int | None:
     if ids.dtype.kind != "i":
         dup = pd.Index(ids, dtype=object).duplicated()
         return int(np.flatnonzero(dup)[0]) if dup.any() else None
+    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return None                                       # ascending ids: no sort
+    s = np.sort(ids)
+    if not (s[1:] == s[:-1]).any():
+        return None
+    del s
     order = np.argsort(ids, kind="stable")
     s = ids[order]
     later = np.flatnonzero(s[1:] == s[:-1])
@@ -239,6 +245,48 @@ class _Segments:
             out[w:w + hi - lo] = self.segs[i][lo:hi]
             w += hi - lo
         return out
+
+
+def _row_bound(path, format=None) -> int:
+    """An upper bound on the data rows of a file, cheaply: Parquet's row count, or the
+    newline bytes of the (decompressed) CSV counted in 8 MiB blocks, plus one. A quoted
+    newline only raises the bound; pages of a preallocated array beyond the rows actually
+    read are never touched, so they cost address space, not resident memory."""
+    p = Path(os.fspath(path))
+    if not p.is_file():
+        return 1                                      # iter_chunks says what is wrong
+    if _format(p, format) == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(p).metadata.num_rows)
+    n = 1
+    with _open_binary(p) as fh:
+        while True:                                   # a loop over 8 MiB blocks
+            block = fh.read(1 << 23)
+            if not block:
+                return n
+            n += block.count(b"\n")
+
+
+class _Filled:
+    """A preallocated array filled in place chunk by chunk (no list of chunk arrays and no
+    concatenation: the data are held once). Grows (one copy) only if the bound was low."""
+
+    def __init__(self, dtype, bound: int):
+        self.a = np.empty(max(int(bound), 1), dtype=dtype)
+        self.n = 0
+
+    def append(self, x: np.ndarray) -> None:
+        m = len(x)
+        if self.n + m > len(self.a):                 # bound too low: grow geometrically
+            b = np.empty(max(2 * len(self.a), self.n + m), dtype=self.a.dtype)
+            b[:self.n] = self.a[:self.n]
+            self.a = b
+        self.a[self.n:self.n + m] = x
+        self.n += m
+
+    def view(self) -> np.ndarray:
+        return self.a[:self.n]
 
 
 class _LongCoder:
@@ -370,30 +418,41 @@ class _LongCoder:
 class _WideCoder:
     """Integer-codes wide chunks: one row per unit (id column), one column per rater.
 
-    Per chunk a dense units x raters block of category codes (int8 for up to 11
-    categories, ``-1`` = missing: 1 byte a cell) and the chunk's ids (int64 when numeric)
-    are kept; ``finish`` turns the blocks into the long arrays one block at a time,
-    freeing each, so the peak is the final arrays (9 bytes a rating) plus one block.
+    Each chunk's ratings (row-major, as in memory) go straight into the final unit, rater
+    and code arrays, preallocated from a bound on the rows (:func:`_row_bound`) and filled
+    in place (9 bytes a rating), with the ratings per unit (int64) and the ids (int64 when
+    numeric): nothing is concatenated at the end.
     """
 
-    def __init__(self, unit, level, categories):
+    def __init__(self, unit, level, categories, bound: int):
         self.unit, self.level, self.categories = unit, level, categories
         self.cdt = _code_dtype(categories, level)
+        self.bound = int(bound)
         self.columns = None
-        self.ids: list = []
-        self.parts: list = []                     # rows of each chunk
-        self.cells = _Segments(self.cdt)          # the chunks' blocks, row-major
+        self.ids = None                           # _Filled int64, or a list when text
         self.offset = 0
+
+    def _start(self, frame: pd.DataFrame) -> None:
+        if frame.shape[1] < 2:
+            raise ReliabilityError(
+                f"wide data need an id column and at least one rater column; got "
+                f"{frame.shape[1]} column(s)")
+        self.unit = self.unit if self.unit is not None else frame.columns[0]
+        require_columns(frame, [self.unit])
+        self.columns = [c for c in frame.columns if c != self.unit]
+        k = len(self.columns)
+        q = len(category_values(self.categories, self.level)[0])
+        udt = rating_dtypes(self.bound, k, q)[0]
+        self.u = _Filled(udt, self.bound * k)
+        self.r = _Filled(np.int32, self.bound * k)
+        self.code = _Filled(self.cdt, self.bound * k)
+        self.per_unit = _Filled(np.int64, self.bound)
+        self.per_rater = np.zeros(k, dtype=np.int64)
+        self.ids = _Filled(np.int64, self.bound)
 
     def add(self, frame: pd.DataFrame) -> None:
         if self.columns is None:
-            if frame.shape[1] < 2:
-                raise ReliabilityError(
-                    f"wide data need an id column and at least one rater column; got "
-                    f"{frame.shape[1]} column(s)")
-            self.unit = self.unit if self.unit is not None else frame.columns[0]
-            require_columns(frame, [self.unit])
-            self.columns = [c for c in frame.columns if c != self.unit]
+            self._start(frame)
         body = frame[self.columns]
         numbers = [_whole_numbers(body.iloc[:, j]) for j in range(body.shape[1])]
         if all(x is not None for x in numbers):           # grades as numbers: C++ parse
@@ -404,28 +463,38 @@ class _WideCoder:
                       else body.to_numpy())
             observed = ~pd.isna(matrix)
         del numbers
-        u, r = np.nonzero(observed)
-        block = np.full(observed.shape, -1, dtype=self.cdt)
+        u, r = np.nonzero(observed)                       # row-major, as in memory
+        code = np.empty(len(u), dtype=self.cdt)
         if len(u):
             where = dict(column=None, rows=self.offset + u, cols=r, col_names=self.columns)
             try:
-                block[u, r], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
-                                                 **where)
+                code[:], _, _ = code_ratings(matrix[u, r], self.level, self.categories,
+                                             **where)
             except ReliabilityError:
                 if matrix.dtype.kind == "f":              # name the cell as written
                     code_ratings(body.to_numpy(dtype=object)[u, r], self.level,
                                  self.categories, **where)
                 raise
-        self.ids.append(_compact_ids(frame[self.unit]))
-        self.cells.append(block)
-        self.parts.append(len(block))
+        ids = _compact_ids(frame[self.unit])
+        if isinstance(self.ids, _Filled) and ids.dtype.kind != "i":
+            self.ids = [self.ids.view().copy()]           # text ids: kept per chunk
+        if isinstance(self.ids, _Filled):
+            self.ids.append(ids)
+        else:
+            self.ids.append(ids)
+        u += self.offset
+        self.u.append(u)
+        self.r.append(r)
+        self.code.append(code)
+        self.per_unit.append(observed.sum(axis=1))
+        self.per_rater += observed.sum(axis=0)
         self.offset += len(frame)
 
     def finish(self, min_ratings: int) -> Ratings:
         if self.offset == 0:
             raise ReliabilityError("no rows: the input has a header but no units")
-        ids = _join_ids(self.ids)
-        self.ids = []
+        ids = self.ids.view() if isinstance(self.ids, _Filled) else _join_ids(self.ids)
+        self.ids = None
         row = _first_duplicate(ids)
         if row is not None:
             raise ReliabilityError(
@@ -433,39 +502,19 @@ class _WideCoder:
         ids = pd.Index(ids, name=self.unit, dtype=None if ids.dtype.kind == "i" else object)
         raters = pd.Index(normalise_ids(pd.Index(self.columns)), name="rater")
         k = len(self.columns)
-        per_unit = np.empty(self.offset, dtype=np.int64)
-        per_rater = np.zeros(k, dtype=np.int64)
-        pos = 0
-        for rows in self.parts:                           # a loop over chunks
-            block = self.cells.take(pos * k, rows * k, release=False).reshape(rows, k)
-            per_unit[pos:pos + rows] = (block >= 0).sum(axis=1)
-            pos += rows
-        n = int(per_unit.sum())
+        per_unit = self.per_unit.view()
+        n = self.code.n
         if n == 0:
             raise ReliabilityError("no ratings: every value is missing")
-        udt, rdt, _ = rating_dtypes(len(ids), k, len(category_values(self.categories,
-                                                                     self.level)[0]))
-        u = np.empty(n, dtype=udt)
-        r = np.empty(n, dtype=rdt)
-        code = np.empty(n, dtype=self.cdt)
-        pos = row0 = 0
-        for rows in self.parts:                           # a loop over chunks
-            block = self.cells.take(row0 * k, rows * k).reshape(rows, k)
-            mask = block >= 0
-            bu, br = np.nonzero(mask)                     # row-major, as in memory
-            m = len(bu)
-            u[pos:pos + m] = bu
-            u[pos:pos + m] += row0
-            r[pos:pos + m] = br
-            code[pos:pos + m] = block[mask]
-            per_rater += mask.sum(axis=0)
-            pos += m
-            row0 += len(block)
-            del block, mask, bu, br
-        self.parts, self.cells = [], None
+        u, r, code = self.u.view(), self.r.view(), self.code.view()
+        self.u = self.r = self.code = self.per_unit = None
+        udt = rating_dtypes(len(ids), k, len(category_values(self.categories,
+                                                             self.level)[0]))[0]
+        if u.dtype != udt:
+            u = u.astype(udt)
         cats, values = _cats_values(self.categories, self.level)
         return build_ratings(u, r, code, cats, values, self.level, ids, raters, "wide",
-                             min_ratings, per_unit=per_unit, per_rater=per_rater)
+                             min_ratings, per_unit=per_unit, per_rater=self.per_rater)
 
 
 def _cats_values(categories, level):
@@ -579,10 +628,12 @@ def read_ratings(path, *, shape: str = "wide", chunksize: int = 200_000, categor
                                         "level ")):
                 raise
             _locate_text(iter_chunks(path, **kw), shape, unit, rating, exc)
+    # wide: one cheap pass (a newline count) to preallocate the final arrays
+    bound = _row_bound(path, format) if shape == "wide" else 0
     if shape == "long":
         coder = _LongCoder(unit or "unit", rater, rating, level, categories)
     else:
-        coder = _WideCoder(unit, level, categories)
+        coder = _WideCoder(unit, level, categories, bound)
     offset = 0
     for frame in iter_chunks(path, **kw):               # a loop over chunks
         _refuse_repeated_header(frame, offset)

@@ -247,3 +247,33 @@ def test_duplicate_rating_pair_across_chunks_names_the_row(tmp_path):
         read_ratings(path, shape="long", chunksize=9)
     with pytest.raises(ReliabilityError, match=msg):
         as_ratings(str(path), shape="long")
+
+
+@pytest.mark.parametrize("which", ["wide", "long", "long_sorted"])
+def test_arrays_grow_when_the_row_bound_is_low(files, which, monkeypatch):
+    """The arrays are preallocated from a newline count; a bound that is too low (as for a
+    file whose count is off) grows them and gives the same Ratings."""
+    import reliability.streaming as streaming
+
+    shape = "wide" if which == "wide" else "long"
+    memory = _quiet(as_ratings, str(files[which]), shape=shape)
+    monkeypatch.setattr(streaming, "_row_bound", lambda path, fmt=None: 3)
+    for chunksize in (2, 50):
+        _same(_quiet(read_ratings, files[which], shape=shape, chunksize=chunksize), memory)
+
+
+def test_wide_ids_integer_then_text_and_duplicates(tmp_path):
+    """Integer ids in the first chunks and text ids later are read as in memory; a repeated
+    id out of order is refused naming its row."""
+    w = pd.DataFrame({"urn": ["5", "3", "9", "X1", "7"], "a": [1, 2, 3, 4, 1],
+                      "b": [1, 2, 4, 4, 2]})
+    w.to_csv(tmp_path / "w.csv", index=False)
+    memory = _quiet(as_ratings, str(tmp_path / "w.csv"))
+    for chunksize in (1, 2, 3, 10):
+        _same(_quiet(read_ratings, tmp_path / "w.csv", chunksize=chunksize), memory)
+    w.loc[4, "urn"] = "3"
+    w.loc[3, "urn"] = "8"
+    w.to_csv(tmp_path / "d.csv", index=False)
+    for chunksize in (1, 10):
+        with pytest.raises(ReliabilityError, match=r"duplicate unit 3 .*row 5"):
+            _quiet(read_ratings, tmp_path / "d.csv", chunksize=chunksize)
