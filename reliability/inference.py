@@ -247,10 +247,51 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
         if groups.shape != (n_units,) or groups.min() < 0:
             raise ReliabilityError("groups must give a group index >= 0 for every unit")
         n_groups = _n_groups(groups, n_groups)
-    if estimate is None:
+    single = lambda w: np.asarray(statistic(w), dtype=float)[:, None]  # noqa: E731
+    return _bootstrap_columns(single, 1, n_units, n_resamples, seed, confidence, method,
+                              None if estimate is None else [estimate], chunk, n_jobs,
+                              groups, n_groups)[0]
+
+
+def bootstrap_units_multi(statistic: Callable[[np.ndarray], np.ndarray], n_statistics: int,
+                          n_units: int, *, n_resamples: int = 2000, seed=None,
+                          confidence: float = 0.95, method: str = "percentile",
+                          chunk: int | None = None, n_jobs: int | None = None,
+                          groups: np.ndarray | None = None,
+                          n_groups: int | None = None) -> list:
+    """:func:`bootstrap_units` for ``n_statistics`` statistics computed together on the
+    same resamples: ``statistic(weights)`` returns shape ``(B, n_statistics)``. Result ``j``
+    equals ``bootstrap_units(lambda w: statistic(w)[:, j], ...)`` with the same seed, for the
+    cost of drawing the weights once."""
+    confidence = check_confidence(confidence)
+    if method not in ("percentile", "bca"):
+        raise ReliabilityError(f"bootstrap method must be 'percentile' or 'bca'; got {method!r}")
+    n_resamples = int(n_resamples)
+    if n_resamples < 2:
+        raise ReliabilityError(f"n_resamples must be at least 2; got {n_resamples}")
+    n_units = int(n_units)
+    if n_units < 2:
+        raise ReliabilityError(f"the bootstrap needs at least 2 units; got {n_units}")
+    if groups is not None:
+        groups = np.asarray(groups, dtype=np.int64)
+        if groups.shape != (n_units,) or groups.min() < 0:
+            raise ReliabilityError("groups must give a group index >= 0 for every unit")
+        n_groups = _n_groups(groups, n_groups)
+
+    def stat2d(w):
+        return np.asarray(statistic(w), dtype=float).reshape(-1, n_statistics)
+    return _bootstrap_columns(stat2d, int(n_statistics), n_units, n_resamples, seed,
+                              confidence, method, None, chunk, n_jobs, groups, n_groups)
+
+
+def _bootstrap_columns(statistic, m, n_units, n_resamples, seed, confidence, method,
+                       estimates, chunk, n_jobs, groups, n_groups):
+    """The resampling and summaries of :func:`bootstrap_units` for ``m`` statistics
+    (``statistic(weights)`` of shape ``(B, m)``), drawn once."""
+    if estimates is None:
         ones = (np.ones((1, n_units)) if groups is None
                 else np.bincount(groups, minlength=n_groups).astype(float)[None])
-        estimate = float(np.asarray(statistic(ones))[0])
+        estimates = [float(e) for e in np.asarray(statistic(ones))[0]]
     blocks = _resample_blocks(n_units, n_resamples, chunk)
     seeds = np.random.SeedSequence(_entropy(seed)).spawn(len(blocks) + 1)
     weights_of = _weight_source(seed, n_units, blocks, seeds, groups, n_groups)
@@ -271,25 +312,30 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
 
         parts = Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(run_block)(i) for i in range(len(blocks)))
-    rng = np.random.default_rng(seeds[-1])
-    dist = np.concatenate(parts)
-    valid = dist[np.isfinite(dist)]
-    alpha = 1 - confidence
-    label = "percentile"
-    if len(valid) < 2 or not np.isfinite(estimate):
-        ci = (float("nan"), float("nan"))
-        se = float("nan")
-    else:
-        se = float(np.std(valid, ddof=1))
-        lo_q, hi_q = alpha / 2, 1 - alpha / 2
-        if method == "bca":
-            lo_q, hi_q, label = _bca_levels(statistic, n_units, estimate, valid, alpha, rng,
-                                            groups, n_groups)
-        ci = (float(np.quantile(valid, lo_q)), float(np.quantile(valid, hi_q)))
-    return BootstrapResult(float(estimate), se, ci, confidence,
-                           f"bootstrap over units ({label}, B={n_resamples})", n_resamples,
-                           int(len(valid)), seed if isinstance(seed, (int, type(None))) else None,
-                           dist)
+    dists = np.concatenate(parts).reshape(-1, m)
+    out = []
+    for j in range(m):
+        estimate = float(estimates[j])
+        rng = np.random.default_rng(seeds[-1])
+        dist = np.ascontiguousarray(dists[:, j])
+        valid = dist[np.isfinite(dist)]
+        alpha = 1 - confidence
+        label = "percentile"
+        if len(valid) < 2 or not np.isfinite(estimate):
+            ci = (float("nan"), float("nan"))
+            se = float("nan")
+        else:
+            se = float(np.std(valid, ddof=1))
+            lo_q, hi_q = alpha / 2, 1 - alpha / 2
+            if method == "bca":
+                lo_q, hi_q, label = _bca_levels(lambda w, j=j: statistic(w)[:, j], n_units,
+                                                estimate, valid, alpha, rng, groups, n_groups)
+            ci = (float(np.quantile(valid, lo_q)), float(np.quantile(valid, hi_q)))
+        out.append(BootstrapResult(estimate, se, ci, confidence,
+                                   f"bootstrap over units ({label}, B={n_resamples})",
+                                   n_resamples, int(len(valid)),
+                                   seed if isinstance(seed, (int, type(None))) else None, dist))
+    return out
 
 
 def _entropy(seed):

@@ -526,20 +526,20 @@ def _sf(F, df1, df2):
 
 
 def _bootstrap_anova(terms, n, k, B, seed, confidence, how):
-    from reliability.inference import bootstrap_units, shared_seed
+    from reliability.inference import bootstrap_units_multi, shared_seed
 
-    # One seed for the six calls, so every form uses the same resamples.
-    seed = shared_seed(seed)   # one seed for the six forms: the same resamples
+    # One seed and one set of resampling weights for the six forms (the same resamples
+    # the six separate bootstrap_units calls drew before).
+    seed = shared_seed(seed)
 
-    def make(name):
-        def statistic(w):
-            ms = _anova.mean_squares(w, terms, n, k)
-            return _anova.icc_from_ms(ms, n, k)[name]
-        return statistic
+    def statistic(w):
+        ms = _anova.mean_squares(w, terms, n, k)
+        est = _anova.icc_from_ms(ms, n, k)
+        return np.column_stack([est[name] for name in _anova.FORMS])
 
-    return {name: bootstrap_units(make(name), n, n_resamples=B, seed=seed,
-                                  confidence=confidence, method=how)
-            for name in _anova.FORMS}
+    res = bootstrap_units_multi(statistic, len(_anova.FORMS), n, n_resamples=B, seed=seed,
+                                confidence=confidence, method=how)
+    return dict(zip(_anova.FORMS, res))
 
 
 # ---------------------------------------------------------------------- REML
