@@ -519,10 +519,9 @@ def _boot_dict(b, n_resamples, seed) -> dict:
 
 
 def _sf(F, df1, df2):
-    from scipy import stats
     if not np.isfinite(F):
         return 0.0 if F == np.inf else NAN
-    return stats.f.sf(F, df1, df2)
+    return _anova.f_sf(F, df1, df2)
 
 
 def _bootstrap_anova(terms, n, k, B, seed, confidence, how):
@@ -732,8 +731,8 @@ def oneway_icc(values, groups, *, confidence: float = 0.95):
     if msw > 0 and np.isfinite(est):
         F = msb / msw
         q = 0.5 + confidence / 2
-        fl = F / stats.f.ppf(q, G - 1, N - G)
-        fu = F * stats.f.ppf(q, N - G, G - 1)
+        fl = F / _anova.f_ppf(q, G - 1, N - G)
+        fu = F * _anova.f_ppf(q, N - G, G - 1)
         ci = (float(max((fl - 1) / (fl + n0 - 1), -1.0)), float(min((fu - 1) / (fu + n0 - 1),
                                                                      1.0)))
     return Estimate("ICC1", est, ci=ci, ci_level=confidence, method=method,
