@@ -412,13 +412,14 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
     # ICCs, F tests and intervals are scale-free, but sums of squares of |x| > ~1e154
     # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
     # (exact) and scale the reported mean squares and components back.
-    spread = float(np.max(np.abs(scores - scores.mean()))) if scores.size else 0.0
+    terms = _anova.per_unit_terms(scores)            # terms[0]: the centred scores
+    spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
     power = 0
     if spread > 0 and not (1e-100 < spread < 1e100):
         power = int(np.round(np.log2(spread)))
         scores = np.ldexp(scores - scores.mean(), -power)
+        terms = _anova.per_unit_terms(scores)
     back = 2.0 ** (2 * power) if abs(2 * power) < 1000 else (np.inf if power > 0 else 0.0)
-    terms = _anova.per_unit_terms(scores)
     ones = np.ones((1, n))
     ms = _anova.mean_squares(ones, terms, n, k)
     est = _anova.icc_from_ms(ms, n, k)
