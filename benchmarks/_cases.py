@@ -312,9 +312,11 @@ def sklearn_loop_bootstrap(d):
 #: agreement() on ordinal grades uses quadratic weights).
 SINGLES = {
     "agreement_k2": ("ours cohen_kappa [Ratings]", "ours conger_kappa [Ratings]",
-                     "ours gwet_ac2 [Ratings]", "ours krippendorff_alpha ordinal [Ratings]"),
+                     "ours gwet_ac2 [Ratings]", "ours krippendorff_alpha ordinal [Ratings]",
+                     "ours kendall_w [Ratings]", "ours cronbach_alpha [Ratings]"),
     "agreement_k4": ("ours fleiss_kappa [Ratings]", "ours conger_kappa [Ratings]",
-                     "ours gwet_ac2 [Ratings]", "ours krippendorff_alpha ordinal [Ratings]"),
+                     "ours gwet_ac2 [Ratings]", "ours krippendorff_alpha ordinal [Ratings]",
+                     "ours kendall_w [Ratings]", "ours cronbach_alpha [Ratings]"),
 }
 
 IMPLS = {
@@ -325,6 +327,8 @@ IMPLS = {
         "ours conger_kappa [Ratings]": _single("conger_kappa", weights="quadratic"),
         "ours gwet_ac2 [Ratings]": _single("gwet_ac2", weights="quadratic"),
         "ours krippendorff_alpha ordinal [Ratings]": _single("krippendorff_alpha"),
+        "ours kendall_w [Ratings]": _single("kendall_w"),
+        "ours cronbach_alpha [Ratings]": _single("cronbach_alpha"),
         "ours agreement() [Ratings]": ours_agreement_ratings,
         "ours agreement() [DataFrame]": ours_agreement_frame,
         "sklearn cohen_kappa_score": sklearn_cohen,
@@ -340,6 +344,8 @@ IMPLS = {
         "ours conger_kappa [Ratings]": _single("conger_kappa", weights="quadratic"),
         "ours gwet_ac2 [Ratings]": _single("gwet_ac2", weights="quadratic"),
         "ours krippendorff_alpha ordinal [Ratings]": _single("krippendorff_alpha"),
+        "ours kendall_w [Ratings]": _single("kendall_w"),
+        "ours cronbach_alpha [Ratings]": _single("cronbach_alpha"),
         "ours agreement() [Ratings]": ours_agreement_ratings,
         "ours agreement() [DataFrame]": ours_agreement_frame,
         "statsmodels fleiss_kappa": statsmodels_fleiss,
@@ -374,6 +380,8 @@ RECEIVES = {
     "ours gwet_ac2 [Ratings]": "prebuilt ordinal Ratings, quadratic weights" + _COLD,
     "ours krippendorff_alpha ordinal [Ratings]": "prebuilt ordinal Ratings, ordinal metric "
                                                  "(as in agreement())" + _COLD,
+    "ours kendall_w [Ratings]": "prebuilt ordinal Ratings (in agreement()'s table)" + _COLD,
+    "ours cronbach_alpha [Ratings]": "prebuilt ordinal Ratings (in agreement()'s table)" + _COLD,
     "ours fleiss_kappa [DataFrame]": "wide DataFrame, NaN missing (coding timed)",
     "ours agreement(bootstrap=2000, BCa) [Ratings]": "prebuilt Ratings, 2,000 resamples, BCa "
                                                      "(jackknife included)" + _COLD,

@@ -233,20 +233,8 @@ def bootstrap_units(statistic: Callable[[np.ndarray], np.ndarray], n_units: int,
     -------
     BootstrapResult
     """
-    confidence = check_confidence(confidence)
-    if method not in ("percentile", "bca"):
-        raise ReliabilityError(f"bootstrap method must be 'percentile' or 'bca'; got {method!r}")
-    n_resamples = int(n_resamples)
-    if n_resamples < 2:
-        raise ReliabilityError(f"n_resamples must be at least 2; got {n_resamples}")
-    n_units = int(n_units)
-    if n_units < 2:
-        raise ReliabilityError(f"the bootstrap needs at least 2 units; got {n_units}")
-    if groups is not None:
-        groups = np.asarray(groups, dtype=np.int64)
-        if groups.shape != (n_units,) or groups.min() < 0:
-            raise ReliabilityError("groups must give a group index >= 0 for every unit")
-        n_groups = _n_groups(groups, n_groups)
+    confidence, n_resamples, n_units, groups, n_groups = _check_bootstrap(
+        confidence, method, n_resamples, n_units, groups, n_groups)
     single = lambda w: np.asarray(statistic(w), dtype=float)[:, None]  # noqa: E731
     return _bootstrap_columns(single, 1, n_units, n_resamples, seed, confidence, method,
                               None if estimate is None else [estimate], chunk, n_jobs,
@@ -263,6 +251,18 @@ def bootstrap_units_multi(statistic: Callable[[np.ndarray], np.ndarray], n_stati
     same resamples: ``statistic(weights)`` returns shape ``(B, n_statistics)``. Result ``j``
     equals ``bootstrap_units(lambda w: statistic(w)[:, j], ...)`` with the same seed, for the
     cost of drawing the weights once."""
+    confidence, n_resamples, n_units, groups, n_groups = _check_bootstrap(
+        confidence, method, n_resamples, n_units, groups, n_groups)
+
+    def stat2d(w):
+        return np.asarray(statistic(w), dtype=float).reshape(-1, n_statistics)
+    return _bootstrap_columns(stat2d, int(n_statistics), n_units, n_resamples, seed,
+                              confidence, method, None, chunk, n_jobs, groups, n_groups)
+
+
+
+def _check_bootstrap(confidence, method, n_resamples, n_units, groups, n_groups):
+    """The options of the unit bootstrap, checked once (shared by the single and multi forms)."""
     confidence = check_confidence(confidence)
     if method not in ("percentile", "bca"):
         raise ReliabilityError(f"bootstrap method must be 'percentile' or 'bca'; got {method!r}")
@@ -277,12 +277,7 @@ def bootstrap_units_multi(statistic: Callable[[np.ndarray], np.ndarray], n_stati
         if groups.shape != (n_units,) or groups.min() < 0:
             raise ReliabilityError("groups must give a group index >= 0 for every unit")
         n_groups = _n_groups(groups, n_groups)
-
-    def stat2d(w):
-        return np.asarray(statistic(w), dtype=float).reshape(-1, n_statistics)
-    return _bootstrap_columns(stat2d, int(n_statistics), n_units, n_resamples, seed,
-                              confidence, method, None, chunk, n_jobs, groups, n_groups)
-
+    return confidence, n_resamples, n_units, groups, n_groups
 
 def _bootstrap_columns(statistic, m, n_units, n_resamples, seed, confidence, method,
                        estimates, chunk, n_jobs, groups, n_groups):

@@ -147,3 +147,29 @@ def test_shared_resamples_reuse_the_same_weights():
     d = bootstrap_units(record, 50, n_resamples=100, seed=5)    # outside: drawn again
     np.testing.assert_array_equal(a.distribution, d.distribution)
     assert seen[-1] is not seen[0]
+
+
+def test_bootstrap_units_multi_columns_equal_single_bootstraps():
+    """Each column of the shared-draw bootstrap is the single bootstrap with the same seed
+    (percentile and BCa), so icc(bootstrap=) reports what six separate bootstraps would."""
+    import numpy as np
+
+    from reliability.inference import bootstrap_units, bootstrap_units_multi
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 2)) + np.array([0.0, 1.0])
+
+    def stats(w):
+        w = np.atleast_2d(w)
+        tot = w.sum(axis=1)
+        mean = w @ x / tot[:, None]
+        return np.column_stack([mean[:, 0], mean[:, 1] - mean[:, 0]])
+
+    for method in ("percentile", "bca"):
+        multi = bootstrap_units_multi(stats, 2, len(x), n_resamples=200, seed=11, method=method)
+        for j in range(2):
+            single = bootstrap_units(lambda w, j=j: stats(w)[:, j], len(x), n_resamples=200,
+                                     seed=11, method=method)
+            assert multi[j].estimate == single.estimate
+            assert multi[j].se == single.se and multi[j].ci == single.ci
+        assert multi[0].ci != multi[1].ci

@@ -150,22 +150,30 @@ def kendall_w(ratings, *, confidence: float = 0.95,
               "chi-square m(n-1)W on n-1 df")
     rt = _ratings(ratings, {k: v for k, v in locals().items() if k in _INPUT}, level=None)
     rt._require_raters("kendall_w")
-    scores = rt.scores
-    complete = np.isfinite(scores).all(axis=1)
-    X = scores[complete]
-    n, m = X.shape
+    codes = rt.codes
+    values = np.asarray(rt.values, dtype=float)
+    usable = np.isfinite(values)
+    if usable.all():
+        complete = (codes >= 0).all(axis=1)
+    else:                                   # a category without a numeric value drops its units
+        complete = (codes >= 0).all(axis=1) & usable[np.maximum(codes, 0)].all(axis=1)
+    C = codes[complete] if not complete.all() else codes
+    n, m = C.shape
     if m < 2 or n < 2:
         return _nan("kendall_w", "needs at least 2 raters and 2 units rated by all",
                     confidence, method)
-    ranks = stats.rankdata(X, axis=0)
-    Rj = ranks.sum(axis=1)
+    # Scores take one value per category, so each rater's mid-ranks follow from the counts
+    # of the categories in value order (no sort of the units): the rank of value position r
+    # is (number below r) + (count of r + 1) / 2, as scipy.stats.rankdata gives.
+    uniq, position = np.unique(values, return_inverse=True)   # equal values share a rank
+    Q = len(uniq)
+    flat = np.arange(m, dtype=np.int64)[None, :] * Q + position[C]
+    counts = np.bincount(flat.ravel(), minlength=m * Q).reshape(m, Q).astype(float)
+    midrank = np.cumsum(counts, axis=1) - counts + (counts + 1.0) / 2.0
+    Rj = midrank.ravel()[flat].sum(axis=1)
     S = float(np.sum((Rj - Rj.mean()) ** 2))
-    # ties: sum over raters of sum over tie groups of (t^3 - t)
-    srt = np.sort(X, axis=0)
-    T = 0.0
-    for j in range(m):           # m raters (a handful); the tie counts are one np.unique each
-        _, t = np.unique(srt[:, j], return_counts=True)
-        T += float(np.sum(t ** 3 - t))
+    # ties: sum over raters of sum over tie groups (categories used) of (t^3 - t)
+    T = float(np.sum(counts ** 3 - counts))
     denom = m * m * (n ** 3 - n) - m * T
     if denom <= 0:
         return _nan("kendall_w", "every rater gave every unit the same rank", confidence, method)
@@ -215,7 +223,10 @@ def cronbach_alpha(ratings, *, confidence: float = 0.95, missing: str = "listwis
                     confidence, method)
     import pandas as pd
 
-    C = pd.DataFrame(X).cov().to_numpy()           # pairwise-complete covariances
+    if np.isfinite(X).all():
+        C = np.cov(X, rowvar=False)                # complete data: one BLAS product
+    else:
+        C = pd.DataFrame(X).cov().to_numpy()       # pairwise-complete covariances
     total = C.sum()
     if not np.isfinite(total) or total <= 0:
         return _nan("cronbach_alpha", "the total score has no variance", confidence, method)

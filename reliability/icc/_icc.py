@@ -412,13 +412,14 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
     # ICCs, F tests and intervals are scale-free, but sums of squares of |x| > ~1e154
     # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
     # (exact) and scale the reported mean squares and components back.
-    spread = float(np.max(np.abs(scores - scores.mean()))) if scores.size else 0.0
+    terms = _anova.per_unit_terms(scores)            # terms[0]: the centred scores
+    spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
     power = 0
     if spread > 0 and not (1e-100 < spread < 1e100):
         power = int(np.round(np.log2(spread)))
         scores = np.ldexp(scores - scores.mean(), -power)
+        terms = _anova.per_unit_terms(scores)
     back = 2.0 ** (2 * power) if abs(2 * power) < 1000 else (np.inf if power > 0 else 0.0)
-    terms = _anova.per_unit_terms(scores)
     ones = np.ones((1, n))
     ms = _anova.mean_squares(ones, terms, n, k)
     est = _anova.icc_from_ms(ms, n, k)
@@ -519,10 +520,9 @@ def _boot_dict(b, n_resamples, seed) -> dict:
 
 
 def _sf(F, df1, df2):
-    from scipy import stats
     if not np.isfinite(F):
         return 0.0 if F == np.inf else NAN
-    return stats.f.sf(F, df1, df2)
+    return _anova.f_sf(F, df1, df2)
 
 
 def _bootstrap_anova(terms, n, k, B, seed, confidence, how):
@@ -732,8 +732,8 @@ def oneway_icc(values, groups, *, confidence: float = 0.95):
     if msw > 0 and np.isfinite(est):
         F = msb / msw
         q = 0.5 + confidence / 2
-        fl = F / stats.f.ppf(q, G - 1, N - G)
-        fu = F * stats.f.ppf(q, N - G, G - 1)
+        fl = F / _anova.f_ppf(q, G - 1, N - G)
+        fu = F * _anova.f_ppf(q, N - G, G - 1)
         ci = (float(max((fl - 1) / (fl + n0 - 1), -1.0)), float(min((fu - 1) / (fu + n0 - 1),
                                                                      1.0)))
     return Estimate("ICC1", est, ci=ci, ci_level=confidence, method=method,

@@ -199,3 +199,32 @@ def test_classic_coefficients_take_the_common_input_options(tmp_path):
     p2.write_text(wide[["unit", "a", "b"]].to_csv(index=False), encoding="utf-16")
     assert rl.bangdiwala_b(p2, encoding="utf-16").estimate == pytest.approx(
         rl.bangdiwala_b(two).estimate, abs=1e-12)
+
+
+def test_kendall_w_counting_ranks_match_rankdata_with_missing_and_ties():
+    """The count-based mid-ranks equal scipy.stats.rankdata's (listwise, ties corrected)."""
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    from reliability import kendall_w
+
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        n, m = int(rng.integers(3, 40)), int(rng.integers(2, 6))
+        X = rng.integers(1, 6, size=(n, m)).astype(float)
+        X[rng.random((n, m)) < 0.1] = np.nan
+        Xc = X[np.isfinite(X).all(axis=1)]
+        if len(Xc) < 2:
+            continue
+        Rj = stats.rankdata(Xc, axis=0).sum(axis=1)
+        S = float(((Rj - Rj.mean()) ** 2).sum())
+        T = sum(float((t ** 3 - t).sum()) for t in
+                (np.unique(Xc[:, j], return_counts=True)[1] for j in range(m)))
+        nn = len(Xc)
+        denom = m * m * (nn ** 3 - nn) - m * T
+        got = kendall_w(pd.DataFrame(X)).estimate
+        if denom <= 0:
+            assert np.isnan(got)
+        else:
+            assert abs(got - 12 * S / denom) < 1e-12

@@ -176,3 +176,25 @@ def test_input_forms_agree():
     long = frame.melt(id_vars="unit", var_name="judge", value_name="score")
     got = icc(long, shape="long", unit="unit", rater="judge", rating="score")
     assert got["ICC2"].estimate == pytest.approx(expected, abs=1e-12)
+
+
+def test_f_quantiles_fast_path_equals_scipy_stats_bit_for_bit():
+    """The ICC intervals' direct cephes calls give exactly scipy.stats.f's values, and the
+    edge cases (q at 0 or 1, non-finite or zero df, x <= 0) still go through scipy.stats."""
+    import numpy as np
+    from scipy import stats
+
+    from reliability.icc._anova import f_ppf, f_sf
+
+    rng = np.random.default_rng(5)
+    for _ in range(2000):
+        d1, d2 = rng.uniform(0.2, 1e5), rng.uniform(0.2, 1e6)
+        q, x = rng.uniform(1e-6, 1 - 1e-6), rng.exponential(2.0)
+        assert f_ppf(q, d1, d2) == stats.f.ppf(q, d1, d2)
+        assert f_sf(x, d1, d2) == stats.f.sf(x, d1, d2)
+    for q, d1, d2 in ((0.0, 3, 5), (1.0, 3, 5), (0.5, np.inf, 5), (0.5, 0.0, 5),
+                      (0.5, np.nan, 5)):
+        np.testing.assert_equal(f_ppf(q, d1, d2), stats.f.ppf(q, d1, d2))
+    for x, d1, d2 in ((0.0, 3, 5), (-1.0, 3, 5), (np.inf, 3, 5), (2.0, np.inf, 5),
+                      (2.0, -1.0, 5)):
+        np.testing.assert_equal(f_sf(x, d1, d2), stats.f.sf(x, d1, d2))

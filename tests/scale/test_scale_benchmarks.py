@@ -40,11 +40,18 @@ def test_quick_run_end_to_end(tmp_path):
 
 
 def test_timeout_is_recorded(tmp_path):
-    proc = _run(["--quick", "--only", "icc", "--timeout", "0.01"], tmp_path, timeout=120)
+    proc = _run(["--quick", "--only", "icc", "--timeout", "0.01", "--ours-timeout", "0.02"],
+                tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     payload = json.loads((tmp_path / "results.json").read_text())
     assert payload["results"] and all(r["status"] == "timeout" for r in payload["results"])
-    assert payload["results"][0]["reason"] == "timeout > 0.01 s"
+    first = {r["impl"]: r for r in payload["results"]}
+    assert first["ours icc [ndarray]"]["reason"] == "timeout > 0.02 s"       # our own cap
+    assert first["pingouin intraclass_corr"]["reason"] == "timeout > 0.01 s"  # the peers' cap
+    # timed out at the smallest size: not re-run at the larger ones, the same lower bound kept
+    later = [r for r in payload["results"] if r["size"] > min(x["size"] for x in
+                                                             payload["results"])]
+    assert later and all("not re-run" in r["reason"] for r in later)
     assert "timeout > 0.01 s" in (tmp_path / "RESULTS.md").read_text()
 
 
