@@ -121,7 +121,10 @@ def main(argv=None) -> int:
     argv = [a for a in argv if a != "--write"]
     path = Path(argv[0]) if argv else ROOT / "benchmarks" / "results.json"
     payload = json.loads(path.read_text(encoding="utf-8"))
-    text = (f"{START}\nFrom `python -m benchmarks` of {payload['date'][:10]} (one full run, "
+    merged = [n.split("re-measured")[0].split("groups")[-1].strip() for n in payload["notes"]
+              if "merged run" in n or "re-measured" in n]
+    again = f"; groups {', '.join(merged)} re-measured after it" if merged else ""
+    text = (f"{START}\nFrom `python -m benchmarks` of {payload['date'][:10]} (one full run{again}; "
             f"{payload['machine']['cpus']} cores; `python -m benchmarks.readme_table`):\n\n"
             f"{table(payload)}\n{END}")
     if not write:
