@@ -136,6 +136,15 @@ class MultiLaplaceGLMM:
             o = self._obs(theta, eta0 + B.expand(lamf * v), 1)
             return o, float(o["lp"].sum() - 0.5 * v @ v)
 
+        def halving_step(v, step, h):
+            """The step, halved until the objective does not decrease (Newton and chord)."""
+            t = 1.0
+            while True:
+                new, hn = state(v + t * step)
+                if hn >= h - 1e-12 * abs(h) or t < 1e-6:
+                    return v + t * step, new, hn
+                t *= 0.5
+
         cur, h = state(v)
         conv = False
         if last is not None:
@@ -147,13 +156,7 @@ class MultiLaplaceGLMM:
                 if size < _CHORD_TOL or size > 0.5 * previous:
                     break                   # converged, or contracting slowly: Newton below
                 previous = size
-                t = 1.0
-                while True:
-                    new, hn = state(v + t * step)
-                    if hn >= h - 1e-12 * abs(h) or t < 1e-6:
-                        break
-                    t *= 0.5
-                v, cur, h = v + t * step, new, hn
+                v, cur, h = halving_step(v, step, h)
         for _ in range(100):
             F = B.factorize(cur["w"], sig)
             g = lamf * B.group_sums(cur["d1"]) - v
@@ -161,13 +164,7 @@ class MultiLaplaceGLMM:
             if np.max(np.abs(step)) < _NEWTON_TOL:
                 conv = True
                 break
-            t = 1.0
-            while True:
-                new, hn = state(v + t * step)
-                if hn >= h - 1e-12 * abs(h) or t < 1e-6:
-                    break
-                t *= 0.5
-            v, cur, h = v + t * step, new, hn
+            v, cur, h = halving_step(v, step, h)
         self.v = v
         self.inner_converged = conv
         return v, cur, h, F, eta0, lamf
