@@ -48,11 +48,40 @@ def test_timeout_is_recorded(tmp_path):
     first = {r["impl"]: r for r in payload["results"]}
     assert first["ours icc [ndarray]"]["reason"] == "timeout > 0.02 s"       # our own cap
     assert first["pingouin intraclass_corr"]["reason"] == "timeout > 0.01 s"  # the peers' cap
-    # timed out at the smallest size: not re-run at the larger ones, the same lower bound kept
-    later = [r for r in payload["results"] if r["size"] > min(x["size"] for x in
-                                                             payload["results"])]
-    assert later and all("not re-run" in r["reason"] for r in later)
     assert "timeout > 0.01 s" in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_timed_out_implementation_not_rerun_at_larger_sizes(tmp_path, monkeypatch):
+    """After a timeout at one size an implementation keeps that lower bound at larger sizes
+    without being run again; the others still run."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import run
+
+    calls = []
+
+    def fake_run_one(group, impl, size, *, repeats, timeout, blas_threads=None):
+        calls.append((impl, size))
+        if impl == "slow peer":
+            return {"group": group, "impl": impl, "size": size, "status": "timeout",
+                    "reason": f"timeout > {timeout:g} s"}
+        return {"group": group, "impl": impl, "size": size, "status": "ok", "median_s": 0.1,
+                "times_s": [0.1], "peak_bytes": 1}
+
+    jobs = [("icc", impl, size) for size in (1_000, 10_000, 100_000)
+            for impl in ("ours icc [ndarray]", "slow peer")]
+    monkeypatch.setattr(run, "plan", lambda groups, mode: (jobs, []))
+    monkeypatch.setattr(run, "run_one", fake_run_one)
+    monkeypatch.setattr(run, "markdown", lambda payload: "")
+    monkeypatch.setattr(run, "goals", lambda results, mode: [])
+    assert run.main(["--only", "icc", "--timeout", "7", "--output", str(tmp_path)]) == 0
+    assert calls.count(("slow peer", 1_000)) == 1
+    assert ("slow peer", 10_000) not in calls and ("slow peer", 100_000) not in calls
+    assert [c for c in calls if c[0] == "ours icc [ndarray]"] == [
+        ("ours icc [ndarray]", s) for s in (1_000, 10_000, 100_000)]
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    later = [r for r in results if r["impl"] == "slow peer" and r["size"] > 1_000]
+    assert len(later) == 2 and all(r["status"] == "timeout" for r in later)
+    assert all(r["reason"] == "timeout > 7 s (at 1,000; not re-run)" for r in later)
 
 
 def test_unknown_group_rejected(tmp_path):
