@@ -137,7 +137,6 @@ class _Factor:
         ca = B.codes[B.a]
         self.Da = la * la * np.bincount(ca, w, B.Ga) + 1.0
         self.logdet = float(np.log(self.Da).sum())
-        self.S = None
         if not B.rest:
             return
         diag_r = np.concatenate([lam[k] ** 2 * np.bincount(B.codes[k], w, B.sizes[k]) + 1.0
@@ -157,14 +156,21 @@ class _Factor:
         self.dense = B.qr <= DENSE_MAX
         if self.dense:
             S = S.toarray()
+            # S is symmetric, so its C-ordered array read column-major (S.T, no copy) is S:
+            # LAPACK factorises it in place (upper factor of S.T = lower factor of S), where
+            # cho_factor on the C array first copies 8 q^2 bytes (measured 0.30 s against
+            # 0.20 s at q = 4,000).
             with large_system_threads(B.qr):
-                self.cho = sla.cho_factor(S, lower=True, check_finite=False)
-            self.logdet += 2.0 * float(np.log(np.diag(self.cho[0])).sum())
+                factor, info = sla.lapack.dpotrf(S.T, lower=0, overwrite_a=1, clean=0)
+            if info != 0:
+                raise np.linalg.LinAlgError(f"the rest system is not positive definite "
+                                            f"(potrf info = {info})")
+            self.cho = (factor, False)
+            self.logdet += 2.0 * float(np.log(np.diag(factor)).sum())
         else:
             self.lu = splu(sp.csc_matrix(S), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                            options={"SymmetricMode": True})
             self.logdet += float(np.log(np.abs(self.lu.U.diagonal())).sum())
-        self.S = S
 
     def _solve_rest(self, r):
         if self.dense:
@@ -192,10 +198,10 @@ class _Factor:
         """
         if self.dense:
             with large_system_threads(self.B.qr):
-                inv, info = sla.lapack.dpotri(self.cho[0], lower=1)
+                inv, info = sla.lapack.dpotri(self.cho[0], lower=0)
             if info != 0:
                 raise np.linalg.LinAlgError(f"potri failed (info = {info})")
-            return _LowerSymmetric(inv)
+            return _LowerSymmetric(inv.T)       # upper triangle, column-major = lower, C
         return _LowerSymmetric(np.tril(self.lu.solve(np.eye(self.B.qr))))
 
     def selected_inverse(self):

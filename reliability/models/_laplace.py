@@ -251,7 +251,23 @@ class MultiLaplaceGLMM:
         return np.concatenate([g[:K1], g[K1:K1 + p] * self.scale, sig[free] * g[K1 + p:][free]])
 
     # -- fitting ----------------------------------------------------------------------------
-    def fit(self, start, *, information=True):
+    def start_curvature(self, par):
+        """Forward-difference Hessian of -loglik in the optimiser's parameters at ``par``.
+
+        Only a starting inverse Hessian for another model's BFGS (a reduced model's curvature
+        is a close guess for the full model's, at a fraction of the cost): its accuracy does
+        not reach any result, which the full model's own optimum and information determine.
+        """
+        g0 = self.grad_opt(par)[1]
+        k = len(par)
+        H = np.empty((k, k))
+        for j in range(k):
+            e = np.zeros(k)
+            e[j] = 1e-4 * max(abs(par[j]), 1.0)
+            H[:, j] = (self.grad_opt(par + e)[1] - g0) / e[j]
+        return 0.5 * (H + H.T)
+
+    def fit(self, start, *, information=True, curvature=None):
         """Maximise the Laplace likelihood; returns the parameters with sigma >= 0.
 
         BFGS on exact gradients over *signed* sigma: the likelihood is even in each sigma, so
@@ -263,12 +279,17 @@ class MultiLaplaceGLMM:
         Jacobian serves both (and it is the expensive part of a large crossed fit).
         ``information=False`` (fits needed only for their log-likelihood, as the reduced
         models of the LR tests) stops after BFGS: at max|gradient| < 1e-4 the log-likelihood
-        is within ~1e-9 of its maximum.
+        is within ~1e-9 of its maximum. ``curvature`` (a guess of the Hessian of -loglik
+        at ``start``, in the optimiser's parameters) starts BFGS's inverse Hessian, which
+        otherwise starts as the identity: with it BFGS takes the unit step from the first
+        iteration (a crossed fit of 20,000 inspections: 19 evaluations fell to 9).
         """
         par = np.asarray(start, float).copy()
         K1, p = self.K - 1, self.p
-        res = optimize.minimize(self.grad_opt, par, jac=True, method="BFGS",
-                                options={"maxiter": 1000, "gtol": 1e-4})
+        options = {"maxiter": 1000, "gtol": 1e-4}
+        if curvature is not None:
+            options["hess_inv0"] = _positive_inverse(curvature)
+        res = optimize.minimize(self.grad_opt, par, jac=True, method="BFGS", options=options)
         par = res.x.copy()
         par[K1 + p:] = np.abs(par[K1 + p:])
         par[K1 + p:][par[K1 + p:] < 1e-5] = 0.0
@@ -314,6 +335,16 @@ class MultiLaplaceGLMM:
         sig = np.zeros(self.m)
         sig[free] = np.exp(nat[K1 + p:])
         return self.pack(nat[:K1], nat[K1:K1 + p] * self.scale, sig)
+
+
+def _positive_inverse(H):
+    """Inverse of the symmetric ``H`` with its eigenvalues raised to at least 1e-3 of the
+    largest (and to 1e-8): a guessed curvature that is flat or indefinite in some direction
+    (a variance at 0) still gives BFGS a positive definite start."""
+    eig, vec = np.linalg.eigh(0.5 * (H + H.T))
+    floor = max(1e-3 * float(np.max(np.abs(eig))), 1e-8)
+    inv = (vec / np.maximum(eig, floor)) @ vec.T
+    return 0.5 * (inv + inv.T)                   # scipy checks exact symmetry
 
 
 def _jacobian(fun, x, h=1e-5, steps=None):

@@ -446,3 +446,47 @@ def test_sparse_lu_path_equals_dense_cholesky(cdata, monkeypatch):
     f_lu, g_lu = run()
     assert f_lu == pytest.approx(f_dense, abs=1e-8)
     np.testing.assert_allclose(g_lu, g_dense, atol=1e-7)
+
+
+@pytest.mark.parametrize("K", [4, 2])
+def test_reduced_fit_curvature_start_reaches_the_same_optimum_in_fewer_evaluations(cdata, K):
+    """The full fit's BFGS started on the reduced fits' curvature (what the API does for two
+    terms) ends at the optimum the identity start finds, with fewer evaluations."""
+    from reliability.models._api import _crossed_start
+
+    des = build_design("grade ~ x + z + (1|insp) + (1|school)", cdata)
+    y = (cdata["grade"].to_numpy() - 1) if K == 4 else cdata["bad"].to_numpy()
+    sizes = [int(c.max() + 1) for c in des.codes]
+    n_fixed = K - 1 + des.X.shape[1]
+    starts = []
+    for k in range(2):
+        sub = MultiLaplaceGLMM(y, des.X, [des.codes[1 - k]], [sizes[1 - k]], K, link="logit")
+        sub_par = sub.fit(np.concatenate([[-0.5], np.zeros(K - 2), [0.0, 0.0], [0.3]]),
+                          information=False)
+        starts.append(([1 - k], sub_par, sub.start_curvature(sub_par)))
+    start, curvature = _crossed_start(starts, 0, n_fixed, 2)
+    assert curvature.shape == (n_fixed + 2, n_fixed + 2)
+    fits = {}
+    for name, curv in (("identity", None), ("curvature", curvature)):
+        model = MultiLaplaceGLMM(y, des.X, list(des.codes), sizes, K, link="logit")
+        par = model.fit(start, curvature=curv)
+        fits[name] = (model.loglik(par), par, model.opt_result.nfev, model.information)
+    ll_i, par_i, nfev_i, info_i = fits["identity"]
+    ll_c, par_c, nfev_c, info_c = fits["curvature"]
+    # both end with Newton steps to a decrement below 1e-12: the same optimum to ~1e-7
+    assert ll_c == pytest.approx(ll_i, abs=1e-8)
+    np.testing.assert_allclose(par_c, par_i, atol=1e-5)
+    # the information is taken where BFGS stops (max|gradient| < 1e-4), so the two differ by
+    # that path: about 1e-7 of the matrix's largest entry
+    np.testing.assert_allclose(info_c, info_i, rtol=1e-4, atol=1e-6 * np.abs(info_i).max())
+    assert nfev_c < nfev_i
+
+
+def test_positive_inverse_of_an_indefinite_curvature():
+    from reliability.models._laplace import _positive_inverse
+    H = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.0], [0.0, 0.0, -2.0]])
+    inv = _positive_inverse(H)
+    assert np.array_equal(inv, inv.T)
+    assert np.linalg.eigvalsh(inv).min() > 0
+    # the positive part is inverted exactly
+    np.testing.assert_allclose(inv[:2, :2], np.linalg.inv(H[:2, :2]), rtol=1e-12)
