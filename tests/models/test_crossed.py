@@ -490,3 +490,32 @@ def test_positive_inverse_of_an_indefinite_curvature():
     assert np.linalg.eigvalsh(inv).min() > 0
     # the positive part is inverted exactly
     np.testing.assert_allclose(inv[:2, :2], np.linalg.inv(H[:2, :2]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("K", [4, 2])
+def test_forward_difference_information_equals_central_differences(cdata, K):
+    """The information behind the SEs (forward differences of the exact gradient) against
+    central differences at h = 1e-5 (truncation error ~1e-10): SEs equal to 1e-5 relative,
+    the stated accuracy of the forward step (1e-6, truncation error ~1e-6)."""
+    from reliability.models._laplace import natural_hessian
+
+    des = build_design("grade ~ x + z + (1|insp) + (1|school)", cdata)
+    y = (cdata["grade"].to_numpy() - 1) if K == 4 else cdata["bad"].to_numpy()
+    sizes = [int(c.max() + 1) for c in des.codes]
+    model = MultiLaplaceGLMM(y, des.X, list(des.codes), sizes, K, link="logit")
+    par = model.fit(np.concatenate([[-0.5], np.zeros(K - 2), [0.0, 0.0], [0.5, 0.5]]))
+    free = model.free
+    info, nat, g0 = natural_hessian(model, par, free)
+    # the gradient where BFGS stopped, again from another start of the modes: equal to the
+    # inner tolerance
+    np.testing.assert_allclose(g0, model.natural_grad(nat, free), rtol=0, atol=1e-10)
+    K1, p = K - 1, des.X.shape[1]
+    steps = 1e-5 * np.maximum(np.abs(nat), 1.0)
+    steps[K1:K1 + p] = 1e-5 / model.scale
+    J = np.column_stack([(model.natural_grad(nat + e, free) - model.natural_grad(nat - e, free))
+                         / (2 * e[j]) for j, e in enumerate(np.diag(steps))])
+    central = -0.5 * (J + J.T)
+    se_forward = np.sqrt(np.diag(np.linalg.inv(info)))
+    se_central = np.sqrt(np.diag(np.linalg.inv(central)))
+    np.testing.assert_allclose(se_forward, se_central, rtol=1e-5)
+    assert not np.allclose(se_forward, se_central, rtol=1e-12, atol=0)  # a different formula
