@@ -141,10 +141,19 @@ def _join_ids(parts: list) -> np.ndarray:
     """Concatenate chunks of ids: int64 if every chunk was integer, else all as text.
 
     A chunk of canonical integers is written back as text exactly (``str(int(t)) == t``),
-    so the result is what :func:`normalise_ids` gives for the whole column.
+    so the result is what :func:`normalise_ids` gives for the whole column. Integer parts
+    are released from ``parts`` as they are copied (callers discard the list).
     """
     if all(p.dtype.kind == "i" for p in parts):
-        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        # copied part by part into the result, each part released once copied: the ids are
+        # held once, where a concatenate holds them twice (8 bytes a unit at the peak)
+        out = np.empty(sum(len(p) for p in parts), dtype=np.int64)
+        pos = 0
+        for i in range(len(parts)):                      # a loop over chunks
+            out[pos:pos + len(parts[i])] = parts[i]
+            pos += len(parts[i])
+            parts[i] = None
+        return out
     return np.concatenate([p.astype(str).astype(object) if p.dtype.kind == "i" else p
                            for p in parts])
 
@@ -175,6 +184,23 @@ def _no_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
     """
     k = max(len(rater_labels), 1)
     dt = np.int32 if len(unit_labels) * k < 2 ** 31 else np.int64
+    if _grouped_by_unit(unit):
+        # ratings grouped by unit in unit order (exports are): a duplicate pair lies within
+        # one unit's run, so blocks cut at unit boundaries are checked on their own, with
+        # no key array for the whole file (4 bytes a rating at the peak)
+        n, s = len(unit), 0
+        while s < n:                                      # a loop over blocks of ratings
+            e = n if s + _BLOCK >= n else int(np.searchsorted(unit, unit[s + _BLOCK], "left"))
+            if e <= s:                                    # one unit longer than a block
+                e = int(np.searchsorted(unit, unit[s], "right"))
+            key = unit[s:e].astype(dt)
+            key *= k
+            key += rater[s:e]
+            key.sort()
+            if (key[1:] == key[:-1]).any():
+                refuse_duplicate_pairs(unit, rater, unit_labels, rater_labels)
+            s = e
+        return
     key = np.empty(len(unit), dtype=dt)
     for s in range(0, len(unit), _BLOCK):             # a loop over blocks of ratings
         np.multiply(unit[s:s + _BLOCK], k, out=key[s:s + _BLOCK], dtype=dt)
@@ -192,6 +218,15 @@ def _no_duplicate_pairs(unit, rater, unit_labels, rater_labels) -> None:
 
 
 _BLOCK = 1 << 22
+
+
+def _grouped_by_unit(unit: np.ndarray) -> bool:
+    """Whether the unit codes never decrease (checked block by block: no n-sized temporary)."""
+    for s in range(0, len(unit) - 1, _BLOCK):         # a loop over blocks of ratings
+        e = min(s + _BLOCK, len(unit) - 1)
+        if (unit[s + 1:e + 1] < unit[s:e]).any():
+            return False
+    return True
 
 
 class _Segments:
@@ -349,18 +384,26 @@ class _LongCoder:
     def _labels(uniques: list):
         """Sorted labels of all chunks and, per chunk, its local -> global code map
         (``uniques`` is emptied)."""
-        joined = _join_ids(uniques)
         bounds = np.cumsum([0] + [len(u) for u in uniques])
-        uniques.clear()           # the chunks' ids, once joined (8 bytes a unit at the peak)
+        joined = _join_ids(uniques)             # releases integer chunks as it copies them
+        uniques.clear()
         if joined.dtype.kind == "i" and bool(np.all(joined[1:] >= joined[:-1])):
             # ids in ascending order (a file grouped by unit in id order; a unit split
             # between chunks appears twice in a row): no sort needed
             first = np.empty(len(joined), dtype=bool)
             first[:1] = True
             np.not_equal(joined[1:], joined[:-1], out=first[1:])
-            labels = joined[first]
             inverse = np.cumsum(first, dtype=np.int32 if len(first) < 2 ** 31 else np.int64)
             inverse -= 1
+            # the labels compacted within the joined ids (forward copies, block by block):
+            # no second array of ids
+            w = 0
+            for s in range(0, len(joined), _BLOCK):      # a loop over blocks of ids
+                block = joined[s:s + _BLOCK][first[s:s + _BLOCK]]
+                joined[w:w + len(block)] = block
+                w += len(block)
+            del first
+            labels = joined[:w]
         elif joined.dtype.kind == "i":
             labels, inverse = np.unique(joined, return_inverse=True)
         else:
@@ -421,8 +464,8 @@ class _WideCoder:
 
     Each chunk's ratings (row-major, as in memory) go straight into the final unit, rater
     and code arrays, preallocated from a bound on the rows (:func:`_row_bound`) and filled
-    in place (9 bytes a rating), with the ratings per unit (int64) and the ids (int64 when
-    numeric): nothing is concatenated at the end.
+    in place (9 bytes a rating), with the ratings per unit (int8 for fewer than 128 raters)
+    and the ids (int64 when numeric): nothing is concatenated at the end.
     """
 
     def __init__(self, unit, level, categories, bound: int):
@@ -447,7 +490,9 @@ class _WideCoder:
         self.u = _Filled(udt, self.bound * k)
         self.r = _Filled(np.int32, self.bound * k)
         self.code = _Filled(self.cdt, self.bound * k)
-        self.per_unit = _Filled(np.int64, self.bound)
+        # at most k ratings a unit: the smallest integer type holding k (1 byte a unit for
+        # fewer than 128 raters, where int64 cost 8: about 2 bytes a rating at the peak)
+        self.per_unit = _Filled(np.min_scalar_type(-k - 1), self.bound)
         self.per_rater = np.zeros(k, dtype=np.int64)
         self.ids = _Filled(np.int64, self.bound)
 

@@ -110,9 +110,15 @@ class UnitStats:
                 digit = rt.code[s:s + _BLOCK] + dense.dtype.type(1)
                 dense[flat] = digit
             dense = dense.reshape(n, r)
-            key = dense[:, 0].astype(np.int64)
-            for j in range(1, r):                           # a loop over raters
-                key += dense[:, j] * np.int64(base) ** j
+            # by blocks of units: only the key (8 bytes a unit) and the digits are held,
+            # not a column-sized int64 temporary per rater as well
+            weights = np.int64(base) ** np.arange(r, dtype=np.int64)
+            key = np.empty(n, dtype=np.int64)
+            for s in range(0, n, _BLOCK):                   # a loop over blocks of units
+                block = key[s:s + _BLOCK]
+                block[:] = dense[s:s + _BLOCK, 0]
+                for j in range(1, r):                       # a loop over raters
+                    block += dense[s:s + _BLOCK, j] * weights[j]
             del dense
         else:
             counts = rt.counts

@@ -287,7 +287,7 @@ class MultiLaplaceGLMM:
         par = np.asarray(start, float).copy()
         K1, p = self.K - 1, self.p
         options = {"maxiter": 1000, "gtol": 1e-4}
-        if curvature is not None:
+        if curvature is not None and np.all(np.isfinite(curvature)):
             options["hess_inv0"] = _positive_inverse(curvature)
         res = optimize.minimize(self.grad_opt, par, jac=True, method="BFGS", options=options)
         par = res.x.copy()

@@ -242,3 +242,17 @@ def test_cached_stats_do_not_keep_ratings_alive():
     del rt
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("k", [2, 4, 10])
+def test_pattern_keys_by_blocks_equal_one_block(k, monkeypatch):
+    """Keys are built by blocks of ratings and of units: blocks of 7 give the same patterns."""
+    x = simulated(300, k, q=3, missing=0.3, seed=k)
+    rt = as_ratings(x, min_ratings=1)
+    one = _stats.UnitStats(rt)
+    monkeypatch.setattr(_stats, "_BLOCK", 7)
+    blocks = _stats.UnitStats(rt)
+    assert one.group is not None
+    np.testing.assert_array_equal(blocks.group, one.group)
+    np.testing.assert_array_equal(blocks.counts, one.counts)
+    np.testing.assert_array_equal(blocks.freq, one.freq)

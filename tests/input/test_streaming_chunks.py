@@ -158,7 +158,8 @@ def _traced_peak(fn):
 #: Bytes per added rating that a read may allocate at its peak (tracemalloc counts what is
 #: allocated, not what is resident): the Ratings arrays (9), the ids (8 per unit, 2-3 per
 #: rating), a count per unit and, for long data, the chunk-local codes (9) while the final
-#: arrays are filled plus the sorted keys of the duplicate check (4); segments grow
+#: arrays are filled plus, for a file not grouped by unit, the sorted keys of the duplicate
+#: check (4); segments grow
 #: geometrically, so the difference of two sizes carries some slack.
 BYTES_PER_RATING = 32
 
@@ -247,6 +248,31 @@ def test_duplicate_rating_pair_across_chunks_names_the_row(tmp_path):
         read_ratings(path, shape="long", chunksize=9)
     with pytest.raises(ReliabilityError, match=msg):
         as_ratings(str(path), shape="long")
+
+
+@pytest.mark.parametrize("block", [2, 3, 5, 1 << 22])
+@pytest.mark.parametrize("duplicate", [True, False])
+def test_duplicate_pair_in_a_file_grouped_by_unit(tmp_path, monkeypatch, block, duplicate):
+    """A file grouped by unit in id order is checked in blocks cut at unit boundaries (no
+    key array for the whole file): a pair rated twice within one unit's run is found however
+    the blocks fall, with the in-memory message."""
+    import reliability.streaming as streaming
+
+    monkeypatch.setattr(streaming, "_BLOCK", block)
+    rows = ["unit,rater,rating"]
+    for u in range(30):
+        raters = "abc" if u != 7 else ("abcb" if duplicate else "abc")
+        rows += [f"{u},{r},{(u + j) % 4 + 1}" for j, r in enumerate(raters)]
+    path = tmp_path / "grouped.csv"
+    path.write_text("\n".join(rows) + "\n")
+    if duplicate:
+        msg = r"duplicate rating: unit 7 by rater 'b' appears more than once \(row 25\)"
+        with pytest.raises(ReliabilityError, match=msg):
+            read_ratings(path, shape="long", chunksize=4)
+        with pytest.raises(ReliabilityError, match=msg):
+            as_ratings(str(path), shape="long")
+    else:
+        _same(read_ratings(path, shape="long", chunksize=4), as_ratings(str(path), shape="long"))
 
 
 @pytest.mark.parametrize("which", ["wide", "long", "long_sorted"])
