@@ -248,7 +248,11 @@ def _fit_clm_steps(y, design, K, link, nagq, formula, confidence, kind, categori
             others = [j for j in range(m) if j != k]
             sub = MultiLaplaceGLMM(y, design.X, [design.codes[j] for j in others],
                                    [sizes[j] for j in others], K, link=link)
-            sub_par = sub.fit(np.concatenate([par0, np.full(m - 1, 0.3)]), information=False)
+            # the previous reduced fit's curvature (same parameters, the other term's SD) is
+            # a better start for BFGS's inverse Hessian than the identity
+            previous = starts[-1][2] if starts else None
+            sub_par = sub.fit(np.concatenate([par0, np.full(m - 1, 0.3)]), information=False,
+                              curvature=previous)
             reduced.append((sub.loglik(sub_par), _reduced_label(design, k)))
             # a reduced fit with one random term is cheap to differentiate (its H is
             # diagonal): its curvature starts the full fit's BFGS (see _crossed_start)
