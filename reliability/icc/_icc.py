@@ -413,27 +413,32 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
     # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
     # (exact) and scale the reported mean squares and components back.
     terms = _anova.per_unit_terms(scores)            # terms[0]: the centred scores
-    spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
+    ms = _anova.observed_mean_squares(terms, n, k)
     power = 0
-    if spread > 0 and not (1e-100 < spread < 1e100):
-        power = int(np.round(np.log2(spread)))
-        scores = np.ldexp(scores - scores.mean(), -power)
-        terms = _anova.per_unit_terms(scores)
+    # The spread max|x - mean| needs a pass of its own, but the sum of squares SQ bounds it:
+    # spread^2 <= SQ <= n k spread^2 (up to rounding: hence the margins of 100 on 1e200), so
+    # only data near the limits are looked at again.
+    if not (n * k * 1e-198 < ms["SQ"] < 1e198):
+        spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
+        if spread > 0 and not (1e-100 < spread < 1e100):
+            power = int(np.round(np.log2(spread)))
+            scores = np.ldexp(scores - scores.mean(), -power)
+            terms = _anova.per_unit_terms(scores)
+            ms = _anova.observed_mean_squares(terms, n, k)
     back = 2.0 ** (2 * power) if abs(2 * power) < 1000 else (np.inf if power > 0 else 0.0)
-    ones = np.ones((1, n))
-    ms = _anova.mean_squares(ones, terms, n, k)
-    est = _anova.icc_from_ms(ms, n, k)
-    tests = _anova.f_tests(ms, n, k)
-    tests0 = _anova.rho0_tests(ms, n, k, rho0)
-    cis, extra_all = _anova.f_intervals(ms, est, n, k, confidence)
-    msr, msc, mse, msw = (float(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
+    msr, msc, mse, msw = ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"]
+    est = _anova.icc_from_observed(ms, n, k)
+    tests = _anova.f_tests_scalar(msr, mse, msw, n, k)
+    tests0 = _anova.rho0_tests_scalar(msr, msc, mse, msw, n, k, rho0)
+    cis, extra_all = _anova.f_intervals_scalar(msr, msc, mse, msw, est["ICC2"], est["ICC2k"],
+                                               n, k, confidence)
     notes = list(notes)
     boot = {}
     if bootstrap:
         boot = _bootstrap_anova(terms, n, k, bootstrap, seed, confidence, bootstrap_method)
     forms = {}
     for name in _anova.FORMS:
-        value = float(est[name][0])
+        value = float(est[name])
         F, df1, df2, p = tests[name]
         ci = cis[name]
         reason = ""
@@ -472,7 +477,7 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
         mw, sf, desc = FORM_INFO[name]
         forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci), confidence,
                               F, df1, df2, p, se, method_text, reason, extra,
-                              _f_interval(ms, est, n, k, name, power),
+                              _f_interval(ms, est, n, k, name),
                               _rho0_test(name, tests0[name], rho0))
     for name in _anova.FORMS:
         if forms[name].estimate < 0:
@@ -505,10 +510,12 @@ def _rho0_test(name, values, rho0, reason=""):
                                             "rho0": float(rho0)})
 
 
-def _f_interval(ms, est, n, k, name, power):
-    """The exact interval of ``name`` at any level (what ICCForm.confidence_interval calls)."""
+def _f_interval(ms, est, n, k, name):
+    """The exact interval of ``name`` at any level (what ICCForm.confidence_interval calls);
+    ``ms``, ``est``: :func:`_anova.observed_mean_squares`, :func:`_anova.icc_from_observed`."""
     def interval(level):
-        cis, _ = _anova.f_intervals(ms, est, n, k, level)
+        cis, _ = _anova.f_intervals_scalar(ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"],
+                                           est["ICC2"], est["ICC2k"], n, k, level)
         lo, hi = cis[name]
         return lo, hi
     return interval
