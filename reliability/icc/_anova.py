@@ -52,6 +52,25 @@ def f_sf(x, df1, df2):
     return stats.f.sf(x, df1, df2)
 
 
+def f_ppf_many(q, df1, df2):
+    """``[f_ppf(q, a, b) for a, b in zip(df1, df2)]`` as one array, by one ``fdtri`` call
+    (a ufunc computes each element alone, so each is the value :func:`f_ppf` gives)."""
+    out = special.fdtri(df1, df2, q)
+    for i, (a, b) in enumerate(zip(df1, df2)):
+        if not (0.0 < q < 1.0 and 0.0 < a < np.inf and 0.0 < b < np.inf):
+            out[i] = stats.f.ppf(q, a, b)
+    return out
+
+
+def f_sf_many(x, df1, df2):
+    """``[f_sf(a, b, c) for a, b, c in zip(x, df1, df2)]`` by one ``fdtrc`` call."""
+    out = special.fdtrc(df1, df2, x)
+    for i, (a, b, c) in enumerate(zip(x, df1, df2)):
+        if not (0.0 < a < np.inf and 0.0 < b < np.inf and 0.0 < c < np.inf):
+            out[i] = stats.f.sf(a, b, c)
+    return out
+
+
 def mean_squares(weights, per_unit, n, k):
     """Mean squares for all resamples.
 
@@ -259,22 +278,10 @@ def rho0_tests_scalar(msr, msc, mse, msw, n, k, rho0):
     """:func:`rho0_tests` from the four mean squares (floats)."""
     msr, msc, mse, msw = np.float64(msr), np.float64(msc), np.float64(mse), np.float64(msw)
     df1 = float(n - 1)
-    out = {}
-
-    def test(num, den, d2):
-        if den > 0:
-            F = num / den
-            return float(F), df1, float(d2), float(f_sf(F, df1, d2))
-        if num > 0:
-            return np.inf, df1, float(d2), 0.0
-        return np.nan, df1, float(d2), np.nan
-
     single = (1 + (k - 1) * rho0) / (1 - rho0)
     average = 1 / (1 - rho0)
-    out["ICC1"] = test(msr, msw * single, n * (k - 1))
-    out["ICC1k"] = test(msr, msw * average, n * (k - 1))
-    out["ICC3"] = test(msr, mse * single, (n - 1) * (k - 1))
-    out["ICC3k"] = test(msr, mse * average, (n - 1) * (k - 1))
+    rows = [("ICC1", msw * single, n * (k - 1)), ("ICC1k", msw * average, n * (k - 1)),
+            ("ICC3", mse * single, (n - 1) * (k - 1)), ("ICC3k", mse * average, (n - 1) * (k - 1))]
     for name, m in (("ICC2", k), ("ICC2k", 1)):
         a = m * rho0 / (n * (1 - rho0))
         b = 1 + m * rho0 * (n - 1) / (n * (1 - rho0))
@@ -283,8 +290,16 @@ def rho0_tests_scalar(msr, msc, mse, msw, n, k, rho0):
             v = den ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
         if not np.isfinite(v):
             v = (n - 1) * (k - 1) if rho0 == 0 else np.nan
-        out[name] = test(msr, den, v)
-    return out
+        rows.append((name, den, v))
+    # F = MSR / den on (n - 1, d2); inf (p 0) when den is 0 and MSR > 0, NaN when both are
+    tested = [(name, msr / den, float(d2)) for name, den, d2 in rows if den > 0]
+    p = f_sf_many([F for _, F, _ in tested], [df1] * len(tested), [d2 for *_, d2 in tested])
+    out = {name: (float(F), df1, d2, float(pv)) for (name, F, d2), pv in zip(tested, p)}
+    for name, den, d2 in rows:
+        if name not in out:
+            out[name] = ((np.inf, df1, float(d2), 0.0) if msr > 0 else
+                         (np.nan, df1, float(d2), np.nan))
+    return {name: out[name] for name in ("ICC1", "ICC1k", "ICC3", "ICC3k", "ICC2", "ICC2k")}
 
 
 def satterthwaite_df(icc2, msc, mse, n, k):
@@ -315,25 +330,28 @@ def f_intervals_scalar(msr, msc, mse, msw, icc2, icc2k, n, k, confidence):
     q = 1 - (1 - confidence) / 2
     out = {}
     with np.errstate(divide="ignore", invalid="ignore"):
+        f1, f3 = msr / msw, msr / mse
+        df2_1, df2_3 = n * (k - 1), (n - 1) * (k - 1)
+        # Satterthwaite df of ICC(A,1) at the ICC2 estimate; irr::icc's convention for
+        # ICC(A,k) evaluates it at the ICC2k estimate
+        icc2, icc2k = np.float64(icc2), np.float64(icc2k)
+        v = satterthwaite_df(icc2, msc, mse, n, k)
+        vk = satterthwaite_df(icc2k, msc, mse, n, k)
+        # the eight F quantiles at once
+        (ppf1_l, ppf1_u, ppf3_l, ppf3_u, fs_u, fs_l, fs_uk, fs_lk) = f_ppf_many(
+            q, (n - 1, df2_1, n - 1, df2_3, n - 1, v, n - 1, vk),
+            (df2_1, n - 1, df2_3, n - 1, v, n - 1, vk, n - 1))
         # one-way
-        f1 = msr / msw
-        df2 = n * (k - 1)
-        fl = f1 / f_ppf(q, n - 1, df2)
-        fu = f1 * f_ppf(q, df2, n - 1)
+        fl = f1 / ppf1_l
+        fu = f1 * ppf1_u
         out["ICC1"] = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
         out["ICC1k"] = (1 - 1 / fl, 1 - 1 / fu)
         # consistency
-        f3 = msr / mse
-        df2 = (n - 1) * (k - 1)
-        fl = f3 / f_ppf(q, n - 1, df2)
-        fu = f3 * f_ppf(q, df2, n - 1)
+        fl = f3 / ppf3_l
+        fu = f3 * ppf3_u
         out["ICC3"] = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
         out["ICC3k"] = (1 - 1 / fl, 1 - 1 / fu)
         # absolute agreement
-        icc2 = np.float64(icc2)
-        v = satterthwaite_df(icc2, msc, mse, n, k)
-        fs_u = f_ppf(q, n - 1, v)
-        fs_l = f_ppf(q, v, n - 1)
         lo = n * (msr - fs_u * mse) / (fs_u * (k * msc + (k * n - k - n) * mse) + n * msr)
         hi = n * (fs_l * msr - mse) / (k * msc + (k * n - k - n) * mse + n * fs_l * msr)
         out["ICC2"] = (lo, hi)
@@ -342,12 +360,7 @@ def f_intervals_scalar(msr, msc, mse, msw, icc2, icc2k, n, k, confidence):
         pole = -1.0 / (k - 1)
         out["ICC2k"] = tuple(b * k / (1 + b * (k - 1)) if not b <= pole else -np.inf
                              for b in (lo, hi))
-        # irr::icc convention for ICC(A,k): Satterthwaite v from the ICC(A,1) formula
-        # evaluated at the ICC(A,k) estimate, then McGraw & Wong's ICC(A,k) bounds.
-        icc2k = np.float64(icc2k)
-        vk = satterthwaite_df(icc2k, msc, mse, n, k)
-        fs_uk = f_ppf(q, n - 1, vk)
-        fs_lk = f_ppf(q, vk, n - 1)
+        # irr::icc convention for ICC(A,k): McGraw & Wong's ICC(A,k) bounds with vk.
         lo_k = n * (msr - fs_uk * mse) / (fs_uk * (msc - mse) + n * msr)
         hi_k = n * (fs_lk * msr - mse) / (msc - mse + n * fs_lk * msr)
     extra = {"df2_satterthwaite": {"ICC2": float(v), "ICC2k": float(vk)},
