@@ -128,16 +128,30 @@ def per_unit_terms(scores):
     X = np.asarray(scores, dtype=float)
     X = X - X.mean()  # centring keeps the sums of squares accurate for large n
     k = X.shape[1]
+    if X.flags.f_contiguous:
+        # columns contiguous (a DataFrame's values): column by column, left to right, the
+        # order numpy's reduction and einsum's "ij,ij->i" take on this layout
+        rowsum = np.add(X[:, 0], X[:, 1]) if k > 1 else X[:, 0].copy()
+        with np.errstate(over="ignore", under="ignore"):   # einsum did not warn either
+            rowsq = np.multiply(X[:, 0], X[:, 0])
+            tmp = np.empty_like(rowsq)
+            for j in range(1, k):
+                if j > 1:
+                    rowsum += X[:, j]
+                np.multiply(X[:, j], X[:, j], out=tmp)
+                rowsq += tmp
+        return X, rowsum, rowsq
     if 1 < k < 8:
         # Row sums and row sums of squares column by column (a handful of raters): numpy's
         # reduction over a short last axis (and einsum's) costs several times more. The row
         # sum adds left to right, as numpy does below 8 terms; the sum of squares adds the
         # even and the odd columns separately and then the two, the order of einsum's
-        # two-lane kernel for "ij,ij->i" (which it replaced, so the numbers are unchanged).
+        # two-lane kernel for "ij,ij->i" on this layout (which it replaced, so the numbers
+        # are unchanged).
         rowsum = np.add(X[:, 0], X[:, 1])
         for j in range(2, k):
             rowsum += X[:, j]
-        with np.errstate(over="ignore", under="ignore"):   # einsum did not warn either
+        with np.errstate(over="ignore", under="ignore"):
             rowsq = np.multiply(X[:, 0], X[:, 0])
             odd = np.multiply(X[:, 1], X[:, 1])
             if k > 2:

@@ -37,6 +37,18 @@ def test_row_terms_are_the_row_sums_and_sums_of_squares(k):
     np.testing.assert_allclose(rowsq, (X * X).sum(axis=1), rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("k", [2, 3, 4, 7, 8, 11])
+def test_row_terms_of_column_major_data_add_left_to_right(k):
+    """A DataFrame's values are column-major: there einsum (the old kernel) summed the
+    squares left to right, and so must the column-wise replacement (bit for bit)."""
+    rng = np.random.default_rng(10 + k)
+    x = np.asfortranarray(_data(rng, 777, k))
+    X, rowsum, rowsq = _anova.per_unit_terms(x)
+    assert X.flags.f_contiguous
+    np.testing.assert_array_equal(rowsq, np.einsum("ij,ij->i", X, X))
+    np.testing.assert_array_equal(rowsum, X.sum(axis=1))
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_observed_mean_squares_and_estimates_equal_the_weighted_kernel(seed):
     rng = np.random.default_rng(seed)
