@@ -123,10 +123,13 @@ def mean_squares(weights, per_unit, n, k):
     }
 
 
-def per_unit_terms(scores):
-    """Centred data and the per-unit quantities the mean squares need."""
+def per_unit_terms(scores, total=None):
+    """Centred data and the per-unit quantities the mean squares need (``total``:
+    ``scores.sum()`` if the caller has it, saving a pass; the mean is then ``total /
+    size``, which is how numpy's ``mean`` computes it)."""
     X = np.asarray(scores, dtype=float)
-    X = X - X.mean()  # centring keeps the sums of squares accurate for large n
+    mean = X.mean() if total is None else total / X.size
+    X = X - mean  # centring keeps the sums of squares accurate for large n
     k = X.shape[1]
     if X.flags.f_contiguous:
         # columns contiguous (a DataFrame's values): column by column, left to right, the

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, show
-from reliability._results import _fmt, json_safe
+from reliability._results import ConfidenceInterval, TestResult, _fmt, json_safe
 from reliability._validation import (OPTIONS, AnyOf, Choice, Real, resolve_resamples,
                                     validate_params)
 from reliability.data import Ratings, complete_numeric_matrix
@@ -89,9 +89,7 @@ class ICCForm:
     test: Any = None
 
     def __post_init__(self):
-        from reliability._results import ConfidenceInterval
-
-        object.__setattr__(self, "ci", ConfidenceInterval(*(float(c) for c in self.ci)))
+        object.__setattr__(self, "ci", ConfidenceInterval(*[float(c) for c in self.ci]))
 
     @property
     def p_value(self) -> float:
@@ -104,7 +102,6 @@ class ICCForm:
     def confidence_interval(self, level: float = 0.95):
         """The exact F interval at another ``level`` (McGraw & Wong 1996), recomputed from
         the stored mean squares; REML fits have none (refit with ``confidence=``)."""
-        from reliability._results import ConfidenceInterval
         from reliability._validation import check_option
 
         check_option("confidence", level)
@@ -351,7 +348,8 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     """
     bootstrap = resolve_resamples(n_resamples, bootstrap)
     rho0 = float(rho0)
-    dense = complete_numeric_matrix(ratings, shape=shape) if unit is None else None
+    dense, total = (complete_numeric_matrix(ratings, shape=shape, with_sum=True)
+                    if unit is None else (None, None))
     if dense is not None:
         scores, unit_idx, rater_idx, y, notes = dense, None, None, None, ()
         unit_labels = None
@@ -389,7 +387,8 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
             f"{show(unit_labels[first])} has {counts[first]} rating(s) "
             f"({n * k - n_ratings} missing in all); use method='reml' (or 'auto')")
     if method == "anova":
-        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0)
+        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0,
+                          total)
     if scores is not None and unit_idx is None:
         unit_idx = np.repeat(np.arange(n), k)
         rater_idx = np.tile(np.arange(k), n)
@@ -407,12 +406,14 @@ def _as_interval(data, **kw):
 
 
 # ---------------------------------------------------------------------- ANOVA
-def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0=0.0):
+def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0=0.0,
+               total=None):
+    """``total``: ``scores.sum()`` if known (the mean is ``total / scores.size``, as numpy's)."""
     n, k = scores.shape
     # ICCs, F tests and intervals are scale-free, but sums of squares of |x| > ~1e154
     # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
     # (exact) and scale the reported mean squares and components back.
-    terms = _anova.per_unit_terms(scores)            # terms[0]: the centred scores
+    terms = _anova.per_unit_terms(scores, total)     # terms[0]: the centred scores
     ms = _anova.observed_mean_squares(terms, n, k)
     power = 0
     # The spread max|x - mean| needs a pass of its own, but the sum of squares SQ bounds it:
@@ -475,7 +476,7 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
             extra["bootstrap_n_valid"] = b.n_valid
             method_text += f"; bootstrap SE and interval ({b.method}) in extra['bootstrap']"
         mw, sf, desc = FORM_INFO[name]
-        forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci), confidence,
+        forms[name] = ICCForm(name, mw, sf, desc, value, ci, confidence,
                               F, df1, df2, p, se, method_text, reason, extra,
                               _f_interval(ms, est, n, k, name),
                               _rho0_test(name, tests0[name], rho0))
@@ -499,8 +500,6 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
 
 def _rho0_test(name, values, rho0, reason=""):
     """The :class:`TestResult` of H0: ICC = rho0 for one form (``values``: F, df1, df2, p)."""
-    from reliability._results import TestResult
-
     F, df1, df2, p = values
     kind = ("Satterthwaite df (approximate)" if name in ("ICC2", "ICC2k") else "exact")
     return TestResult(f"{name} = {rho0:g}", float(F), (float(df1), float(df2)), float(p),
