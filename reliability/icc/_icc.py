@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import warnings
@@ -501,12 +502,20 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
 def _rho0_test(name, values, rho0, reason=""):
     """The :class:`TestResult` of H0: ICC = rho0 for one form (``values``: F, df1, df2, p)."""
     F, df1, df2, p = values
-    kind = ("Satterthwaite df (approximate)" if name in ("ICC2", "ICC2k") else "exact")
-    return TestResult(f"{name} = {rho0:g}", float(F), (float(df1), float(df2)), float(p),
-                      method=f"F test of H0: {name} = {rho0:g} against > {rho0:g} (McGraw & "
-                             f"Wong 1996, Table 8; {kind})",
+    # (the sign is part of the key: -0.0 == 0.0 but prints as -0)
+    label, method = _rho0_text(name, rho0, math.copysign(1.0, rho0) < 0)
+    return TestResult(label, float(F), (float(df1), float(df2)), float(p), method=method,
                       reason=reason, extra={"df1": float(df1), "df2": float(df2),
                                             "rho0": float(rho0)})
+
+
+@functools.lru_cache(maxsize=128)
+def _rho0_text(name, rho0, negative=False):
+    """Name and method text of the rho0 test of one form (six per icc call: cached)."""
+    kind = ("Satterthwaite df (approximate)" if name in ("ICC2", "ICC2k") else "exact")
+    return (f"{name} = {rho0:g}",
+            f"F test of H0: {name} = {rho0:g} against > {rho0:g} (McGraw & Wong 1996, "
+            f"Table 8; {kind})")
 
 
 def _f_interval(ms, est, n, k, name):
