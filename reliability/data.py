@@ -620,7 +620,7 @@ def _refuse_unlabelled_table(frame: pd.DataFrame, *, first_column_ids: bool) -> 
             "table), or shape='wide' if they really are one row per unit")
 
 
-def complete_numeric_matrix(data, *, shape=None):
+def complete_numeric_matrix(data, *, shape=None, with_sum=False):
     """Complete numeric wide input as a float matrix (units x raters), or None.
 
     The fast path of interval-level analyses (ICC): integer-coding every value costs seconds
@@ -629,15 +629,20 @@ def complete_numeric_matrix(data, *, shape=None):
     :func:`as_ratings`. The checks that ``as_ratings`` makes of such input are made here too
     (a square table whose row labels are its column labels is refused as a likely
     contingency table), so both paths give one answer.
+
+    ``with_sum=True`` returns ``(matrix, matrix.sum())`` (``(None, None)`` instead of None):
+    the sum is the check that every value is finite (a NaN or infinity makes it non-finite;
+    only when it is not finite are the values scanned), and the caller's mean.
     """
+    none = (None, None) if with_sum else None
     if shape not in (None, "wide"):
-        return None
+        return none
     if isinstance(data, pd.DataFrame):
         if shape is None and ("rater" in data.columns or "rating" in data.columns):
-            return None
+            return none
         if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
                    for t in data.dtypes):
-            return None
+            return none
         if shape is None:
             _refuse_unlabelled_table(data, first_column_ids=False)
         arr = data.to_numpy(dtype=float)
@@ -647,8 +652,15 @@ def complete_numeric_matrix(data, *, shape=None):
             # as as_ratings reads it: labels 0..n-1 for rows and for columns
             _refuse_unlabelled_table(pd.DataFrame(arr), first_column_ids=False)
     else:
-        return None
-    if arr.ndim != 2 or arr.size == 0 or not np.isfinite(arr).all():
+        return none
+    if arr.ndim != 2 or arr.size == 0:
+        return none
+    if with_sum:
+        total = arr.sum()
+        if not np.isfinite(total) and not np.isfinite(arr).all():
+            return none
+        return arr, total
+    if not np.isfinite(arr).all():
         return None
     return arr
 

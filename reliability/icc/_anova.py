@@ -22,23 +22,53 @@ from scipy import special, stats
 FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 
 
+#: scalar types whose dimension needs no np.ndim call (the checks of f_ppf / f_sf run for
+#: every ICC form: np.ndim cost ~0.4 us a call, a sixth of an ICC of 20,000 units)
+_SCALAR = frozenset((float, int, np.float64, np.int64, np.float32, np.int32))
+
+
+def _scalars(*args):
+    """True if every argument is a scalar (as ``np.ndim(a) == 0`` for each)."""
+    for a in args:
+        if type(a) not in _SCALAR and np.ndim(a) != 0:
+            return False
+    return True
+
+
 def f_ppf(q, df1, df2):
     """``scipy.stats.f.ppf``: the same cephes ``fdtri`` called directly for ordinary
     arguments (the distribution object's argument handling cost ~0.1 ms a call, most of an
     ICC of 20,000 units), the distribution object for edge cases (q at 0 or 1, non-finite
     or non-positive df). Checked bit for bit against stats.f.ppf in the tests."""
-    if np.ndim(q) == 0 and np.ndim(df1) == 0 and np.ndim(df2) == 0 and 0.0 < q < 1.0 \
-            and 0.0 < df1 < np.inf and 0.0 < df2 < np.inf:
+    if _scalars(q, df1, df2) and 0.0 < q < 1.0 and 0.0 < df1 < np.inf and 0.0 < df2 < np.inf:
         return special.fdtri(df1, df2, q)
     return stats.f.ppf(q, df1, df2)
 
 
 def f_sf(x, df1, df2):
     """``scipy.stats.f.sf`` by cephes ``fdtrc`` for ordinary arguments (see :func:`f_ppf`)."""
-    if np.ndim(x) == 0 and np.ndim(df1) == 0 and np.ndim(df2) == 0 and 0.0 < x < np.inf \
-            and 0.0 < df1 < np.inf and 0.0 < df2 < np.inf:
+    if _scalars(x, df1, df2) and 0.0 < x < np.inf and 0.0 < df1 < np.inf and 0.0 < df2 < np.inf:
         return special.fdtrc(df1, df2, x)
     return stats.f.sf(x, df1, df2)
+
+
+def f_ppf_many(q, df1, df2):
+    """``[f_ppf(q, a, b) for a, b in zip(df1, df2)]`` as one array, by one ``fdtri`` call
+    (a ufunc computes each element alone, so each is the value :func:`f_ppf` gives)."""
+    out = special.fdtri(df1, df2, q)
+    for i, (a, b) in enumerate(zip(df1, df2)):
+        if not (0.0 < q < 1.0 and 0.0 < a < np.inf and 0.0 < b < np.inf):
+            out[i] = stats.f.ppf(q, a, b)
+    return out
+
+
+def f_sf_many(x, df1, df2):
+    """``[f_sf(a, b, c) for a, b, c in zip(x, df1, df2)]`` by one ``fdtrc`` call."""
+    out = special.fdtrc(df1, df2, x)
+    for i, (a, b, c) in enumerate(zip(x, df1, df2)):
+        if not (0.0 < a < np.inf and 0.0 < b < np.inf and 0.0 < c < np.inf):
+            out[i] = stats.f.sf(a, b, c)
+    return out
 
 
 def mean_squares(weights, per_unit, n, k):
@@ -93,19 +123,82 @@ def mean_squares(weights, per_unit, n, k):
     }
 
 
-def per_unit_terms(scores):
-    """Centred data and the per-unit quantities the mean squares need."""
+def per_unit_terms(scores, total=None):
+    """Centred data and the per-unit quantities the mean squares need (``total``:
+    ``scores.sum()`` if the caller has it, saving a pass; the mean is then ``total /
+    size``, which is how numpy's ``mean`` computes it)."""
     X = np.asarray(scores, dtype=float)
-    X = X - X.mean()  # centring keeps the sums of squares accurate for large n
-    if 0 < X.shape[1] < 8:
-        # row sums column by column (a handful of raters): numpy's reduction over a short
-        # last axis costs several times more, and adds left to right too below 8 terms
-        rowsum = X[:, 0].copy()
-        for j in range(1, X.shape[1]):
+    mean = X.mean() if total is None else total / X.size
+    X = X - mean  # centring keeps the sums of squares accurate for large n
+    k = X.shape[1]
+    if X.flags.f_contiguous:
+        # columns contiguous (a DataFrame's values): column by column, left to right, the
+        # order numpy's reduction and einsum's "ij,ij->i" take on this layout
+        rowsum = np.add(X[:, 0], X[:, 1]) if k > 1 else X[:, 0].copy()
+        with np.errstate(over="ignore", under="ignore"):   # einsum did not warn either
+            rowsq = np.multiply(X[:, 0], X[:, 0])
+            tmp = np.empty_like(rowsq)
+            for j in range(1, k):
+                if j > 1:
+                    rowsum += X[:, j]
+                np.multiply(X[:, j], X[:, j], out=tmp)
+                rowsq += tmp
+        return X, rowsum, rowsq
+    if 1 < k < 8:
+        # Row sums and row sums of squares column by column (a handful of raters): numpy's
+        # reduction over a short last axis (and einsum's) costs several times more. The row
+        # sum adds left to right, as numpy does below 8 terms; the sum of squares adds the
+        # even and the odd columns separately and then the two, the order of einsum's
+        # two-lane kernel for "ij,ij->i" on this layout (which it replaced, so the numbers
+        # are unchanged).
+        rowsum = np.add(X[:, 0], X[:, 1])
+        for j in range(2, k):
             rowsum += X[:, j]
-    else:
-        rowsum = X.sum(axis=1)
-    return X, rowsum, np.einsum("ij,ij->i", X, X)
+        with np.errstate(over="ignore", under="ignore"):
+            rowsq = np.multiply(X[:, 0], X[:, 0])
+            odd = np.multiply(X[:, 1], X[:, 1])
+            if k > 2:
+                tmp = np.empty_like(odd)
+                for j in range(2, k):
+                    np.multiply(X[:, j], X[:, j], out=tmp)
+                    (odd if j % 2 else rowsq).__iadd__(tmp)
+            rowsq += odd
+        return X, rowsum, rowsq
+    return X, X.sum(axis=1), np.einsum("ij,ij->i", X, X)
+
+
+def observed_mean_squares(per_unit, n, k):
+    """:func:`mean_squares` of the observed data (weights all 1), as Python floats.
+
+    The same arithmetic in the same order, bit for bit (checked in the tests), without the
+    (1, n) weights and the dozen small-array operations of the general function, which cost
+    more than the sums themselves for an ICC of 20,000 units. Also returns ``SQ``, the sum
+    of squares of the centred data.
+    """
+    X, rowsum, rowsq = per_unit
+    # silent: data near the float limits overflow here, and are then rescaled and redone
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(rowsum.sum())
+        colsum = np.einsum("ij->j", X)                  # = X.sum(axis=0), 5x faster
+        sq = float(rowsq.sum())
+        rows = float(np.multiply(rowsum, rowsum).sum())
+        colsq = float(np.multiply(colsum, colsum).sum())
+    n = float(n)
+    correction = total * total / (n * k)
+    sst = sq - correction
+    ssr = rows / k - correction
+    ssc = colsq / n - correction
+    sse = sst - ssr - ssc
+    # Rounding can leave tiny negative sums of squares for exactly-fitting data (max as
+    # np.maximum: NaN stays NaN).
+    sse, ssc, ssr = max(sse, 0.0), max(ssc, 0.0), max(ssr, 0.0)
+    return {
+        "MSR": ssr / (n - 1),
+        "MSC": ssc / (k - 1),
+        "MSE": sse / ((n - 1) * (k - 1)),
+        "MSW": (ssc + sse) / (n * (k - 1)),
+        "SSR": ssr, "SSC": ssc, "SSE": sse, "n": n, "SQ": sq,
+    }
 
 
 def icc_from_ms(ms, n, k):
@@ -133,6 +226,20 @@ def icc_from_ms(ms, n, k):
         return out
 
 
+def icc_from_observed(ms, n, k):
+    """:func:`icc_from_ms` for :func:`observed_mean_squares` (floats; the same arithmetic)."""
+    msr, msc, mse, msw = ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"]
+    n = ms["n"]
+    tiny = 1e-12 * (msr + msc + mse)
+    dens = (("ICC1", msr + (k - 1) * msw, msr - msw),
+            ("ICC2", msr + (k - 1) * mse + k * (msc - mse) / n, msr - mse),
+            ("ICC3", msr + (k - 1) * mse, msr - mse),
+            ("ICC1k", msr, msr - msw),
+            ("ICC2k", msr + (msc - mse) / n, msr - mse),
+            ("ICC3k", msr, msr - mse))
+    return {name: num / den if den > tiny else np.nan for name, den, num in dens}
+
+
 def f_tests(ms, n, k):
     """F statistic, df1, df2 and p for each form (psych::ICC conventions).
 
@@ -140,7 +247,11 @@ def f_tests(ms, n, k):
     ``(n-1, (n-1)(k-1))`` (the test of H0: ICC = 0, identical for agreement and consistency
     at ICC = 0; McGraw & Wong 1996, Table 7 with rho0 = 0).
     """
-    msr, mse, msw = float(ms["MSR"][0]), float(ms["MSE"][0]), float(ms["MSW"][0])
+    return f_tests_scalar(float(ms["MSR"][0]), float(ms["MSE"][0]), float(ms["MSW"][0]), n, k)
+
+
+def f_tests_scalar(msr, mse, msw, n, k):
+    """:func:`f_tests` from the mean squares as floats."""
     df1 = n - 1
     out = {}
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -177,24 +288,17 @@ def rho0_tests(ms, n, k, rho0):
     dict name -> ``(F, df1, df2, p)`` (floats; F is inf and p 0 when the denominator
     mean square is 0 and MSR > 0; NaN when both are 0).
     """
-    msr, msc, mse, msw = (np.float64(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
+    return rho0_tests_scalar(*(ms[key][0] for key in ("MSR", "MSC", "MSE", "MSW")), n, k, rho0)
+
+
+def rho0_tests_scalar(msr, msc, mse, msw, n, k, rho0):
+    """:func:`rho0_tests` from the four mean squares (floats)."""
+    msr, msc, mse, msw = np.float64(msr), np.float64(msc), np.float64(mse), np.float64(msw)
     df1 = float(n - 1)
-    out = {}
-
-    def test(num, den, d2):
-        if den > 0:
-            F = num / den
-            return float(F), df1, float(d2), float(f_sf(F, df1, d2))
-        if num > 0:
-            return np.inf, df1, float(d2), 0.0
-        return np.nan, df1, float(d2), np.nan
-
     single = (1 + (k - 1) * rho0) / (1 - rho0)
     average = 1 / (1 - rho0)
-    out["ICC1"] = test(msr, msw * single, n * (k - 1))
-    out["ICC1k"] = test(msr, msw * average, n * (k - 1))
-    out["ICC3"] = test(msr, mse * single, (n - 1) * (k - 1))
-    out["ICC3k"] = test(msr, mse * average, (n - 1) * (k - 1))
+    rows = [("ICC1", msw * single, n * (k - 1)), ("ICC1k", msw * average, n * (k - 1)),
+            ("ICC3", mse * single, (n - 1) * (k - 1)), ("ICC3k", mse * average, (n - 1) * (k - 1))]
     for name, m in (("ICC2", k), ("ICC2k", 1)):
         a = m * rho0 / (n * (1 - rho0))
         b = 1 + m * rho0 * (n - 1) / (n * (1 - rho0))
@@ -203,8 +307,16 @@ def rho0_tests(ms, n, k, rho0):
             v = den ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
         if not np.isfinite(v):
             v = (n - 1) * (k - 1) if rho0 == 0 else np.nan
-        out[name] = test(msr, den, v)
-    return out
+        rows.append((name, den, v))
+    # F = MSR / den on (n - 1, d2); inf (p 0) when den is 0 and MSR > 0, NaN when both are
+    tested = [(name, msr / den, float(d2)) for name, den, d2 in rows if den > 0]
+    p = f_sf_many([F for _, F, _ in tested], [df1] * len(tested), [d2 for *_, d2 in tested])
+    out = {name: (float(F), df1, d2, float(pv)) for (name, F, d2), pv in zip(tested, p)}
+    for name, den, d2 in rows:
+        if name not in out:
+            out[name] = ((np.inf, df1, float(d2), 0.0) if msr > 0 else
+                         (np.nan, df1, float(d2), np.nan))
+    return {name: out[name] for name in ("ICC1", "ICC1k", "ICC3", "ICC3k", "ICC2", "ICC2k")}
 
 
 def satterthwaite_df(icc2, msc, mse, n, k):
@@ -225,29 +337,38 @@ def f_intervals(ms, est, n, k, confidence):
     pingouin convention, equivalent to McGraw & Wong's ICC(A,k) formula with ``v`` taken
     from ICC(A,1); irr::icc evaluates ``v`` at ICC(A,k) instead, see ``ci_irr``).
     """
-    msr, msc, mse, msw = (np.float64(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
+    return f_intervals_scalar(*(ms[key][0] for key in ("MSR", "MSC", "MSE", "MSW")),
+                              est["ICC2"][0], est["ICC2k"][0], n, k, confidence)
+
+
+def f_intervals_scalar(msr, msc, mse, msw, icc2, icc2k, n, k, confidence):
+    """:func:`f_intervals` from the four mean squares and the ICC2 / ICC2k estimates."""
+    msr, msc, mse, msw = np.float64(msr), np.float64(msc), np.float64(mse), np.float64(msw)
     q = 1 - (1 - confidence) / 2
     out = {}
     with np.errstate(divide="ignore", invalid="ignore"):
+        f1, f3 = msr / msw, msr / mse
+        df2_1, df2_3 = n * (k - 1), (n - 1) * (k - 1)
+        # Satterthwaite df of ICC(A,1) at the ICC2 estimate; irr::icc's convention for
+        # ICC(A,k) evaluates it at the ICC2k estimate
+        icc2, icc2k = np.float64(icc2), np.float64(icc2k)
+        v = satterthwaite_df(icc2, msc, mse, n, k)
+        vk = satterthwaite_df(icc2k, msc, mse, n, k)
+        # the eight F quantiles at once
+        (ppf1_l, ppf1_u, ppf3_l, ppf3_u, fs_u, fs_l, fs_uk, fs_lk) = f_ppf_many(
+            q, (n - 1, df2_1, n - 1, df2_3, n - 1, v, n - 1, vk),
+            (df2_1, n - 1, df2_3, n - 1, v, n - 1, vk, n - 1))
         # one-way
-        f1 = msr / msw
-        df2 = n * (k - 1)
-        fl = f1 / f_ppf(q, n - 1, df2)
-        fu = f1 * f_ppf(q, df2, n - 1)
+        fl = f1 / ppf1_l
+        fu = f1 * ppf1_u
         out["ICC1"] = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
         out["ICC1k"] = (1 - 1 / fl, 1 - 1 / fu)
         # consistency
-        f3 = msr / mse
-        df2 = (n - 1) * (k - 1)
-        fl = f3 / f_ppf(q, n - 1, df2)
-        fu = f3 * f_ppf(q, df2, n - 1)
+        fl = f3 / ppf3_l
+        fu = f3 * ppf3_u
         out["ICC3"] = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
         out["ICC3k"] = (1 - 1 / fl, 1 - 1 / fu)
         # absolute agreement
-        icc2 = np.float64(est["ICC2"][0])
-        v = satterthwaite_df(icc2, msc, mse, n, k)
-        fs_u = f_ppf(q, n - 1, v)
-        fs_l = f_ppf(q, v, n - 1)
         lo = n * (msr - fs_u * mse) / (fs_u * (k * msc + (k * n - k - n) * mse) + n * msr)
         hi = n * (fs_l * msr - mse) / (k * msc + (k * n - k - n) * mse + n * fs_l * msr)
         out["ICC2"] = (lo, hi)
@@ -256,12 +377,7 @@ def f_intervals(ms, est, n, k, confidence):
         pole = -1.0 / (k - 1)
         out["ICC2k"] = tuple(b * k / (1 + b * (k - 1)) if not b <= pole else -np.inf
                              for b in (lo, hi))
-        # irr::icc convention for ICC(A,k): Satterthwaite v from the ICC(A,1) formula
-        # evaluated at the ICC(A,k) estimate, then McGraw & Wong's ICC(A,k) bounds.
-        icc2k = np.float64(est["ICC2k"][0])
-        vk = satterthwaite_df(icc2k, msc, mse, n, k)
-        fs_uk = f_ppf(q, n - 1, vk)
-        fs_lk = f_ppf(q, vk, n - 1)
+        # irr::icc convention for ICC(A,k): McGraw & Wong's ICC(A,k) bounds with vk.
         lo_k = n * (msr - fs_uk * mse) / (fs_uk * (msc - mse) + n * msr)
         hi_k = n * (fs_lk * msr - mse) / (msc - mse + n * fs_lk * msr)
     extra = {"df2_satterthwaite": {"ICC2": float(v), "ICC2k": float(vk)},

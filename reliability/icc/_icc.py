@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import warnings
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reliability._errors import ReliabilityError, show
-from reliability._results import _fmt, json_safe
+from reliability._results import ConfidenceInterval, TestResult, _fmt, json_safe
 from reliability._validation import (OPTIONS, AnyOf, Choice, Real, resolve_resamples,
                                     validate_params)
 from reliability.data import Ratings, complete_numeric_matrix
@@ -89,9 +90,7 @@ class ICCForm:
     test: Any = None
 
     def __post_init__(self):
-        from reliability._results import ConfidenceInterval
-
-        object.__setattr__(self, "ci", ConfidenceInterval(*(float(c) for c in self.ci)))
+        object.__setattr__(self, "ci", ConfidenceInterval(*[float(c) for c in self.ci]))
 
     @property
     def p_value(self) -> float:
@@ -104,7 +103,6 @@ class ICCForm:
     def confidence_interval(self, level: float = 0.95):
         """The exact F interval at another ``level`` (McGraw & Wong 1996), recomputed from
         the stored mean squares; REML fits have none (refit with ``confidence=``)."""
-        from reliability._results import ConfidenceInterval
         from reliability._validation import check_option
 
         check_option("confidence", level)
@@ -351,7 +349,8 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
     """
     bootstrap = resolve_resamples(n_resamples, bootstrap)
     rho0 = float(rho0)
-    dense = complete_numeric_matrix(ratings, shape=shape) if unit is None else None
+    dense, total = (complete_numeric_matrix(ratings, shape=shape, with_sum=True)
+                    if unit is None else (None, None))
     if dense is not None:
         scores, unit_idx, rater_idx, y, notes = dense, None, None, None, ()
         unit_labels = None
@@ -389,7 +388,8 @@ def icc(ratings, *, confidence=0.95, method="auto", n_resamples=0, seed=None,
             f"{show(unit_labels[first])} has {counts[first]} rating(s) "
             f"({n * k - n_ratings} missing in all); use method='reml' (or 'auto')")
     if method == "anova":
-        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0)
+        return _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0,
+                          total)
     if scores is not None and unit_idx is None:
         unit_idx = np.repeat(np.arange(n), k)
         rater_idx = np.tile(np.arange(k), n)
@@ -407,33 +407,40 @@ def _as_interval(data, **kw):
 
 
 # ---------------------------------------------------------------------- ANOVA
-def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0=0.0):
+def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho0=0.0,
+               total=None):
+    """``total``: ``scores.sum()`` if known (the mean is ``total / scores.size``, as numpy's)."""
     n, k = scores.shape
     # ICCs, F tests and intervals are scale-free, but sums of squares of |x| > ~1e154
     # overflow (and of |x| < ~1e-154 underflow): compute on data divided by a power of two
     # (exact) and scale the reported mean squares and components back.
-    terms = _anova.per_unit_terms(scores)            # terms[0]: the centred scores
-    spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
+    terms = _anova.per_unit_terms(scores, total)     # terms[0]: the centred scores
+    ms = _anova.observed_mean_squares(terms, n, k)
     power = 0
-    if spread > 0 and not (1e-100 < spread < 1e100):
-        power = int(np.round(np.log2(spread)))
-        scores = np.ldexp(scores - scores.mean(), -power)
-        terms = _anova.per_unit_terms(scores)
+    # The spread max|x - mean| needs a pass of its own, but the sum of squares SQ bounds it:
+    # spread^2 <= SQ <= n k spread^2 (up to rounding: hence the margins of 100 on 1e200), so
+    # only data near the limits are looked at again.
+    if not (n * k * 1e-198 < ms["SQ"] < 1e198):
+        spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
+        if spread > 0 and not (1e-100 < spread < 1e100):
+            power = int(np.round(np.log2(spread)))
+            scores = np.ldexp(scores - scores.mean(), -power)
+            terms = _anova.per_unit_terms(scores)
+            ms = _anova.observed_mean_squares(terms, n, k)
     back = 2.0 ** (2 * power) if abs(2 * power) < 1000 else (np.inf if power > 0 else 0.0)
-    ones = np.ones((1, n))
-    ms = _anova.mean_squares(ones, terms, n, k)
-    est = _anova.icc_from_ms(ms, n, k)
-    tests = _anova.f_tests(ms, n, k)
-    tests0 = _anova.rho0_tests(ms, n, k, rho0)
-    cis, extra_all = _anova.f_intervals(ms, est, n, k, confidence)
-    msr, msc, mse, msw = (float(ms[key][0]) for key in ("MSR", "MSC", "MSE", "MSW"))
+    msr, msc, mse, msw = ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"]
+    est = _anova.icc_from_observed(ms, n, k)
+    tests = _anova.f_tests_scalar(msr, mse, msw, n, k)
+    tests0 = _anova.rho0_tests_scalar(msr, msc, mse, msw, n, k, rho0)
+    cis, extra_all = _anova.f_intervals_scalar(msr, msc, mse, msw, est["ICC2"], est["ICC2k"],
+                                               n, k, confidence)
     notes = list(notes)
     boot = {}
     if bootstrap:
         boot = _bootstrap_anova(terms, n, k, bootstrap, seed, confidence, bootstrap_method)
     forms = {}
     for name in _anova.FORMS:
-        value = float(est[name][0])
+        value = float(est[name])
         F, df1, df2, p = tests[name]
         ci = cis[name]
         reason = ""
@@ -470,9 +477,9 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
             extra["bootstrap_n_valid"] = b.n_valid
             method_text += f"; bootstrap SE and interval ({b.method}) in extra['bootstrap']"
         mw, sf, desc = FORM_INFO[name]
-        forms[name] = ICCForm(name, mw, sf, desc, value, tuple(float(c) for c in ci), confidence,
+        forms[name] = ICCForm(name, mw, sf, desc, value, ci, confidence,
                               F, df1, df2, p, se, method_text, reason, extra,
-                              _f_interval(ms, est, n, k, name, power),
+                              _f_interval(ms, est, n, k, name),
                               _rho0_test(name, tests0[name], rho0))
     for name in _anova.FORMS:
         if forms[name].estimate < 0:
@@ -494,21 +501,29 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
 
 def _rho0_test(name, values, rho0, reason=""):
     """The :class:`TestResult` of H0: ICC = rho0 for one form (``values``: F, df1, df2, p)."""
-    from reliability._results import TestResult
-
     F, df1, df2, p = values
-    kind = ("Satterthwaite df (approximate)" if name in ("ICC2", "ICC2k") else "exact")
-    return TestResult(f"{name} = {rho0:g}", float(F), (float(df1), float(df2)), float(p),
-                      method=f"F test of H0: {name} = {rho0:g} against > {rho0:g} (McGraw & "
-                             f"Wong 1996, Table 8; {kind})",
+    # (the sign is part of the key: -0.0 == 0.0 but prints as -0)
+    label, method = _rho0_text(name, rho0, math.copysign(1.0, rho0) < 0)
+    return TestResult(label, float(F), (float(df1), float(df2)), float(p), method=method,
                       reason=reason, extra={"df1": float(df1), "df2": float(df2),
                                             "rho0": float(rho0)})
 
 
-def _f_interval(ms, est, n, k, name, power):
-    """The exact interval of ``name`` at any level (what ICCForm.confidence_interval calls)."""
+@functools.lru_cache(maxsize=128)
+def _rho0_text(name, rho0, negative=False):
+    """Name and method text of the rho0 test of one form (six per icc call: cached)."""
+    kind = ("Satterthwaite df (approximate)" if name in ("ICC2", "ICC2k") else "exact")
+    return (f"{name} = {rho0:g}",
+            f"F test of H0: {name} = {rho0:g} against > {rho0:g} (McGraw & Wong 1996, "
+            f"Table 8; {kind})")
+
+
+def _f_interval(ms, est, n, k, name):
+    """The exact interval of ``name`` at any level (what ICCForm.confidence_interval calls);
+    ``ms``, ``est``: :func:`_anova.observed_mean_squares`, :func:`_anova.icc_from_observed`."""
     def interval(level):
-        cis, _ = _anova.f_intervals(ms, est, n, k, level)
+        cis, _ = _anova.f_intervals_scalar(ms["MSR"], ms["MSC"], ms["MSE"], ms["MSW"],
+                                           est["ICC2"], est["ICC2k"], n, k, level)
         lo, hi = cis[name]
         return lo, hi
     return interval
