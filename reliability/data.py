@@ -278,8 +278,18 @@ class Ratings:
             raise ReliabilityError("no rows: the input has a header but no units")
         if frame.shape[1] == 0:
             raise ReliabilityError("no rater columns: wide data need one column per rater")
+        matrix = _wide_matrix(frame)
+        fast = _code_float_wide(matrix, level, categories) if matrix.dtype == np.float64 \
+            else None
+        if fast is not None:
+            u, r, codes, cats, values, per_unit, per_rater = fast
+            return build_ratings(u, r, codes, cats, values, level,
+                                 pd.Index(normalise_ids(frame.index),
+                                          name=frame.index.name or "unit"),
+                                 pd.Index(normalise_ids(frame.columns), name="rater"), "wide",
+                                 min_ratings, per_unit=per_unit, per_rater=per_rater)
         # C order (a DataFrame's block comes out transposed): row-major masks are fast
-        matrix = np.ascontiguousarray(_wide_matrix(frame))
+        matrix = np.ascontiguousarray(matrix)
         observed = ~np.isnan(matrix) if matrix.dtype.kind == "f" else ~pd.isna(matrix)
         n, k = observed.shape
         # the (unit, rater) of each observed cell in row-major order, as np.nonzero gives
@@ -964,6 +974,126 @@ def _first_non_numeric(raw) -> int:
     converted = pd.to_numeric(pd.Series(raw).where(~is_bool), errors="coerce")
     bad = np.flatnonzero(converted.isna().to_numpy() | is_bool)
     return int(bad[0]) if len(bad) else 0
+
+
+_CHUNK = 1 << 16          # cells coded at once (the temporaries stay in cache)
+
+
+def _code_float_wide(matrix, level, categories):
+    """Wide float ratings of whole numbers in a short range, coded in one pass.
+
+    The fast path of :meth:`Ratings.from_wide` for the usual grades (1..4, NaN missing)
+    and up to 64 raters. The rows are coded a block at a time: each rater column of the
+    block is shifted to codes, checked to be whole numbers and packed with its rater
+    (``rater * 256 + code``, int32) into a small block that stays in cache; the observed
+    cells of the block are then compressed straight into the final ``unit`` / ``rater`` /
+    ``code`` arrays (sized from a first pass counting the missing cells), so no copy of
+    the matrix, no full-size mask and no full-size index array is ever made.
+
+    Returns ``(unit, rater, code, categories, values, per_unit, per_rater)`` exactly as the
+    general path gives them, or None when anything is unusual (a fraction, an infinite
+    value, a value outside the declared categories, categories that are not consecutive
+    whole numbers, a span of more than 127 values, a negative value at the ratio level, no
+    value at all, more than 64 raters): the general path then codes the data, and names
+    any bad value.
+    """
+    n, k = matrix.shape
+    if n == 0 or not 0 < k <= 64:
+        return None
+    lo = hi = np.nan
+    missing = np.empty(k, dtype=np.int64)
+    buf = np.empty(n, dtype=bool)
+    for j in range(k):                     # a loop over rater columns
+        col = matrix[:, j]
+        lo = np.fmin(lo, np.fmin.reduce(col))
+        hi = np.fmax(hi, np.fmax.reduce(col))
+        missing[j] = np.count_nonzero(np.isnan(col, out=buf))
+    del buf
+    lo, hi = float(lo), float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo.is_integer() and hi.is_integer()
+            and hi - lo < 127 and abs(lo) < 2.0 ** 31 and abs(hi) < 2.0 ** 31):
+        return None
+    if level == "ratio" and lo < 0:
+        return None
+    if categories is not None:
+        cats, values = category_values(categories, level)
+        if _maybe_numeric(cats) is None or len(values) > 127:
+            return None
+        base = float(values[0])
+        if not (base.is_integer() and np.array_equal(values, base + np.arange(len(values)))
+                and base <= lo and hi <= values[-1]):
+            return None
+    else:
+        base = lo
+    per_rater = n - missing
+    total = int(per_rater.sum())
+    udt = rating_dtypes(n, k, 1)[0]
+    unit = np.empty(total, dtype=udt)
+    rater = np.empty(total, dtype=np.int32)
+    code = np.empty(total, dtype=np.int8)
+    per_unit = np.empty(n, dtype=np.intp)
+    rows = min(n, max(1024, _CHUNK // k))
+    shifted, back = np.empty(rows), np.empty(rows)
+    cast = np.empty(rows, dtype=np.int8)
+    same = np.empty(rows, dtype=bool)
+    codes = np.empty((rows, k), dtype=np.int8)       # a block of units x raters, in cache
+    observed = np.empty((rows, k), dtype=bool)
+    count = np.empty(rows, dtype=np.uint8)
+    row_of = np.repeat(np.arange(rows, dtype=udt), k)
+    rater_of = np.tile(np.arange(k, dtype=np.int32), rows)
+    seen = np.zeros(k, dtype=np.int64)
+    pos = 0
+    with np.errstate(invalid="ignore"):    # NaN cells cast to a code that is never kept
+        for s in range(0, n, rows):        # a loop over blocks of units
+            m = min(rows, n - s)
+            f, g, c, eq, cnt = shifted[:m], back[:m], cast[:m], same[:m], count[:m]
+            cb, ob = codes[:m], observed[:m]
+            cnt[...] = 0
+            for j in range(k):             # a loop over rater columns
+                np.subtract(matrix[s:s + m, j], base, out=f)
+                np.copyto(c, f, casting="unsafe")
+                np.copyto(g, c)
+                np.equal(f, g, out=eq)     # False at NaN and at a fraction
+                seen[j] += np.count_nonzero(eq)
+                cb[:, j] = c
+                ob[:, j] = eq
+                np.add(cnt, eq.view(np.uint8), out=cnt)
+            per_unit[s:s + m] = cnt
+            got = int(np.count_nonzero(ob))
+            if pos + got > total:          # cannot happen: more kept than observed
+                return None
+            out = slice(pos, pos + got)
+            if got == m * k:               # every cell of the block observed
+                code[out] = cb.reshape(-1)
+                rater[out] = rater_of[:got]
+                unit[out] = row_of[:got]
+            else:
+                idx = np.flatnonzero(ob.reshape(-1))
+                np.take(cb.reshape(-1), idx, out=code[out], mode="clip")
+                np.take(rater_of, idx, out=rater[out], mode="clip")
+                np.take(row_of, idx, out=unit[out], mode="clip")
+            if s:
+                unit[out] += udt.type(s)
+            pos += got
+    if pos != total or not np.array_equal(seen, per_rater):
+        return None                        # a fraction somewhere: the general path decides
+    if total == 0:
+        return None
+    if categories is not None:
+        return unit, rater, code, cats, values, per_unit, per_rater
+    span = int(hi - lo) + 1
+    if span <= 12:
+        present = np.ones(span, dtype=bool)
+        for v in range(1, span - 1):       # a loop over the values inside lo..hi
+            present[v] = bool((code == v).any())
+    else:
+        present = np.bincount(code, minlength=span) > 0
+    uniq = (np.flatnonzero(present) + lo).astype(float)
+    cats = tuple(_tidy_number(x) for x in uniq)
+    if not present.all():
+        remap = (np.cumsum(present) - 1).astype(np.int8)
+        code = remap[code]
+    return unit, rater, code, cats, uniq, per_unit, per_rater
 
 
 def _row_col_counts(mask: np.ndarray):
