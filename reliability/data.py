@@ -20,6 +20,8 @@ Conventions
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import unicodedata
@@ -34,6 +36,11 @@ from reliability._errors import DataWarning, ReliabilityError, require_columns, 
 from reliability._io import open_text, read_csv, replace_missing
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+# Set (to a list) by :func:`wide_digits`: Ratings.from_wide then leaves in it the units x
+# raters block of ``code + 1`` its fast coder made, for the agreement statistics.
+_DIGITS: contextvars.ContextVar = contextvars.ContextVar("reliability_wide_digits",
+                                                         default=None)
 SHAPES = ("long", "wide", "table", "counts")
 
 
@@ -278,16 +285,21 @@ class Ratings:
             raise ReliabilityError("no rows: the input has a header but no units")
         if frame.shape[1] == 0:
             raise ReliabilityError("no rater columns: wide data need one column per rater")
+        k = frame.shape[1]
         matrix = _wide_matrix(frame)
-        fast = _code_float_wide(matrix, level, categories) if matrix.dtype == np.float64 \
-            else None
+        box = _DIGITS.get()
+        fast = _code_float_wide(matrix, level, categories, digits=box is not None) \
+            if matrix.dtype == np.float64 else None
         if fast is not None:
-            u, r, codes, cats, values, per_unit, per_rater = fast
-            return build_ratings(u, r, codes, cats, values, level,
-                                 pd.Index(normalise_ids(frame.index),
-                                          name=frame.index.name or "unit"),
-                                 pd.Index(normalise_ids(frame.columns), name="rater"), "wide",
-                                 min_ratings, per_unit=per_unit, per_rater=per_rater)
+            u, r, codes, cats, values, per_unit, per_rater, digits = fast
+            rt = build_ratings(u, r, codes, cats, values, level,
+                               pd.Index(normalise_ids(frame.index),
+                                        name=frame.index.name or "unit"),
+                               pd.Index(normalise_ids(frame.columns), name="rater"), "wide",
+                               min_ratings, per_unit=per_unit, per_rater=per_rater)
+            if digits is not None and rt.n_units == len(digits) and rt.n_raters == k:
+                box.append((rt, digits))       # no unit or rater dropped: still valid
+            return rt
         # C order (a DataFrame's block comes out transposed): row-major masks are fast
         matrix = np.ascontiguousarray(matrix)
         observed = ~np.isnan(matrix) if matrix.dtype.kind == "f" else ~pd.isna(matrix)
@@ -979,7 +991,22 @@ def _first_non_numeric(raw) -> int:
 _CHUNK = 1 << 16          # cells coded at once (the temporaries stay in cache)
 
 
-def _code_float_wide(matrix, level, categories):
+@contextlib.contextmanager
+def wide_digits():
+    """Within the block, :meth:`Ratings.from_wide` leaves in the list it yields a
+    ``(ratings, digits)`` pair when its fast coder ran and dropped no unit or rater:
+    ``digits`` is the units x raters block of ``code + 1`` (0 = not rated, int8), from which
+    the agreement statistics key each unit's pattern without scattering the long arrays
+    back into a block (:func:`reliability.agreement._stats.unit_stats`)."""
+    box: list = []
+    token = _DIGITS.set(box)
+    try:
+        yield box
+    finally:
+        _DIGITS.reset(token)
+
+
+def _code_float_wide(matrix, level, categories, *, digits=False):
     """Wide float ratings of whole numbers in a short range, coded in one pass.
 
     The fast path of :meth:`Ratings.from_wide` for the usual grades (1..4, NaN missing)
@@ -990,8 +1017,9 @@ def _code_float_wide(matrix, level, categories):
     ``code`` arrays (sized from a first pass counting the missing cells), so no copy of
     the matrix, no full-size mask and no full-size index array is ever made.
 
-    Returns ``(unit, rater, code, categories, values, per_unit, per_rater)`` exactly as the
-    general path gives them, or None when anything is unusual (a fraction, an infinite
+    Returns ``(unit, rater, code, categories, values, per_unit, per_rater, dense)``, the
+    first seven exactly as the general path gives them and ``dense`` (with ``digits``) the
+    units x raters block of ``code + 1``, 0 where not rated (int8; else None), or None when anything is unusual (a fraction, an infinite
     value, a value outside the declared categories, categories that are not consecutive
     whole numbers, a span of more than 127 values, a negative value at the ratio level, no
     value at all, more than 64 raters): the general path then codes the data, and names
@@ -1032,11 +1060,13 @@ def _code_float_wide(matrix, level, categories):
     rater = np.empty(total, dtype=np.int32)
     code = np.empty(total, dtype=np.int8)
     per_unit = np.empty(n, dtype=np.intp)
-    rows = min(n, max(1024, _CHUNK // k))
+    rows = min(n, max(1, _CHUNK // k))
     shifted, back = np.empty(rows), np.empty(rows)
     cast = np.empty(rows, dtype=np.int8)
     same = np.empty(rows, dtype=bool)
-    codes = np.empty((rows, k), dtype=np.int8)       # a block of units x raters, in cache
+    # a block of units x raters, in cache (or the rows of the dense block kept for digits)
+    dense = np.empty((n, k), dtype=np.int8) if digits else None
+    codes = np.empty((rows, k), dtype=np.int8) if dense is None else None
     observed = np.empty((rows, k), dtype=bool)
     count = np.empty(rows, dtype=np.uint8)
     row_of = np.repeat(np.arange(rows, dtype=udt), k)
@@ -1047,7 +1077,8 @@ def _code_float_wide(matrix, level, categories):
         for s in range(0, n, rows):        # a loop over blocks of units
             m = min(rows, n - s)
             f, g, c, eq, cnt = shifted[:m], back[:m], cast[:m], same[:m], count[:m]
-            cb, ob = codes[:m], observed[:m]
+            cb = codes[:m] if dense is None else dense[s:s + m]
+            ob = observed[:m]
             cnt[...] = 0
             for j in range(k):             # a loop over rater columns
                 np.subtract(matrix[s:s + m, j], base, out=f)
@@ -1074,13 +1105,18 @@ def _code_float_wide(matrix, level, categories):
                 np.take(row_of, idx, out=unit[out], mode="clip")
             if s:
                 unit[out] += udt.type(s)
+            if dense is not None:          # code + 1 where rated, 0 where not
+                cb += np.int8(1)
+                np.multiply(cb, ob, out=cb)
             pos += got
     if pos != total or not np.array_equal(seen, per_rater):
         return None                        # a fraction somewhere: the general path decides
     if total == 0:
         return None
     if categories is not None:
-        return unit, rater, code, cats, values, per_unit, per_rater
+        if dense is not None and len(values) + 1 >= 128:
+            dense = None
+        return unit, rater, code, cats, values, per_unit, per_rater, dense
     span = int(hi - lo) + 1
     if span <= 12:
         present = np.ones(span, dtype=bool)
@@ -1093,7 +1129,10 @@ def _code_float_wide(matrix, level, categories):
     if not present.all():
         remap = (np.cumsum(present) - 1).astype(np.int8)
         code = remap[code]
-    return unit, rater, code, cats, uniq, per_unit, per_rater
+        dense = None
+    if dense is not None and len(uniq) + 1 >= 128:
+        dense = None
+    return unit, rater, code, cats, uniq, per_unit, per_rater, dense
 
 
 def _row_col_counts(mask: np.ndarray):
