@@ -1064,20 +1064,22 @@ def _code_float_wide(matrix, level, categories, *, digits=False):
     shifted, back = np.empty(rows), np.empty(rows)
     cast = np.empty(rows, dtype=np.int8)
     same = np.empty(rows, dtype=bool)
-    # a block of units x raters, in cache (or the rows of the dense block kept for digits)
+    # A block of units x raters of digits (code + 1, 0 where not rated) in cache, or the
+    # rows of the dense block kept for the agreement statistics.
     dense = np.empty((n, k), dtype=np.int8) if digits else None
-    codes = np.empty((rows, k), dtype=np.int8) if dense is None else None
+    block = np.empty((rows, k), dtype=np.int8) if dense is None else None
     observed = np.empty((rows, k), dtype=bool)
     count = np.empty(rows, dtype=np.uint8)
     row_of = np.repeat(np.arange(rows, dtype=udt), k)
     rater_of = np.tile(np.arange(k, dtype=np.int32), rows)
+    shift = k.bit_length() - 1 if k & (k - 1) == 0 else None   # k a power of 2
     seen = np.zeros(k, dtype=np.int64)
     pos = 0
     with np.errstate(invalid="ignore"):    # NaN cells cast to a code that is never kept
         for s in range(0, n, rows):        # a loop over blocks of units
             m = min(rows, n - s)
             f, g, c, eq, cnt = shifted[:m], back[:m], cast[:m], same[:m], count[:m]
-            cb = codes[:m] if dense is None else dense[s:s + m]
+            cb = block[:m] if dense is None else dense[s:s + m]
             ob = observed[:m]
             cnt[...] = 0
             for j in range(k):             # a loop over rater columns
@@ -1086,10 +1088,11 @@ def _code_float_wide(matrix, level, categories, *, digits=False):
                 np.copyto(g, c)
                 np.equal(f, g, out=eq)     # False at NaN and at a fraction
                 seen[j] += np.count_nonzero(eq)
-                cb[:, j] = c
-                ob[:, j] = eq
+                c += np.int8(1)
+                np.multiply(c, eq, out=cb[:, j])
                 np.add(cnt, eq.view(np.uint8), out=cnt)
             per_unit[s:s + m] = cnt
+            np.not_equal(cb, 0, out=ob)
             got = int(np.count_nonzero(ob))
             if pos + got > total:          # cannot happen: more kept than observed
                 return None
@@ -1098,16 +1101,22 @@ def _code_float_wide(matrix, level, categories, *, digits=False):
                 code[out] = cb.reshape(-1)
                 rater[out] = rater_of[:got]
                 unit[out] = row_of[:got]
+                if s:
+                    unit[out] += udt.type(s)
             else:
                 idx = np.flatnonzero(ob.reshape(-1))
                 np.take(cb.reshape(-1), idx, out=code[out], mode="clip")
-                np.take(rater_of, idx, out=rater[out], mode="clip")
-                np.take(row_of, idx, out=unit[out], mode="clip")
-            if s:
-                unit[out] += udt.type(s)
-            if dense is not None:          # code + 1 where rated, 0 where not
-                cb += np.int8(1)
-                np.multiply(cb, ob, out=cb)
+                if shift is not None:      # rater and unit by bits of the cell index
+                    np.bitwise_and(idx, k - 1, out=rater[out], casting="unsafe")
+                    if s:
+                        idx += s * k
+                    np.right_shift(idx, shift, out=unit[out], casting="unsafe")
+                else:
+                    np.take(rater_of, idx, out=rater[out], mode="clip")
+                    np.take(row_of, idx, out=unit[out], mode="clip")
+                    if s:
+                        unit[out] += udt.type(s)
+            code[out] -= np.int8(1)
             pos += got
     if pos != total or not np.array_equal(seen, per_rater):
         return None                        # a fraction somewhere: the general path decides
