@@ -20,6 +20,8 @@ Conventions
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import unicodedata
@@ -34,6 +36,11 @@ from reliability._errors import DataWarning, ReliabilityError, require_columns, 
 from reliability._io import open_text, read_csv, replace_missing
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+# Set (to a list) by :func:`wide_digits`: Ratings.from_wide then leaves in it the units x
+# raters block of ``code + 1`` its fast coder made, for the agreement statistics.
+_DIGITS: contextvars.ContextVar = contextvars.ContextVar("reliability_wide_digits",
+                                                         default=None)
 SHAPES = ("long", "wide", "table", "counts")
 
 
@@ -278,8 +285,23 @@ class Ratings:
             raise ReliabilityError("no rows: the input has a header but no units")
         if frame.shape[1] == 0:
             raise ReliabilityError("no rater columns: wide data need one column per rater")
+        k = frame.shape[1]
+        matrix = _wide_matrix(frame)
+        box = _DIGITS.get()
+        fast = _code_float_wide(matrix, level, categories, digits=box is not None) \
+            if matrix.dtype == np.float64 else None
+        if fast is not None:
+            u, r, codes, cats, values, per_unit, per_rater, digits = fast
+            rt = build_ratings(u, r, codes, cats, values, level,
+                               pd.Index(normalise_ids(frame.index),
+                                        name=frame.index.name or "unit"),
+                               pd.Index(normalise_ids(frame.columns), name="rater"), "wide",
+                               min_ratings, per_unit=per_unit, per_rater=per_rater)
+            if digits is not None and rt.n_units == len(digits) and rt.n_raters == k:
+                box.append((rt, digits))       # no unit or rater dropped: still valid
+            return rt
         # C order (a DataFrame's block comes out transposed): row-major masks are fast
-        matrix = np.ascontiguousarray(_wide_matrix(frame))
+        matrix = np.ascontiguousarray(matrix)
         observed = ~np.isnan(matrix) if matrix.dtype.kind == "f" else ~pd.isna(matrix)
         n, k = observed.shape
         # the (unit, rater) of each observed cell in row-major order, as np.nonzero gives
@@ -976,6 +998,162 @@ def _first_non_numeric(raw) -> int:
     converted = pd.to_numeric(pd.Series(raw).where(~is_bool), errors="coerce")
     bad = np.flatnonzero(converted.isna().to_numpy() | is_bool)
     return int(bad[0]) if len(bad) else 0
+
+
+_CHUNK = 1 << 16          # cells coded at once (the temporaries stay in cache)
+
+
+@contextlib.contextmanager
+def wide_digits():
+    """Within the block, :meth:`Ratings.from_wide` leaves in the list it yields a
+    ``(ratings, digits)`` pair when its fast coder ran and dropped no unit or rater:
+    ``digits`` is the units x raters block of ``code + 1`` (0 = not rated, int8), from which
+    the agreement statistics key each unit's pattern without scattering the long arrays
+    back into a block (:func:`reliability.agreement._stats.unit_stats`)."""
+    box: list = []
+    token = _DIGITS.set(box)
+    try:
+        yield box
+    finally:
+        _DIGITS.reset(token)
+
+
+def _code_float_wide(matrix, level, categories, *, digits=False):
+    """Wide float ratings of whole numbers in a short range, coded in one pass.
+
+    The fast path of :meth:`Ratings.from_wide` for the usual grades (1..4, NaN missing)
+    and up to 64 raters. The rows are coded a block at a time: each rater column of the
+    block is shifted to codes, checked to be whole numbers and packed with its rater
+    (``rater * 256 + code``, int32) into a small block that stays in cache; the observed
+    cells of the block are then compressed straight into the final ``unit`` / ``rater`` /
+    ``code`` arrays (sized from a first pass counting the missing cells), so no copy of
+    the matrix, no full-size mask and no full-size index array is ever made.
+
+    Returns ``(unit, rater, code, categories, values, per_unit, per_rater, dense)``, the
+    first seven exactly as the general path gives them and ``dense`` (with ``digits``) the
+    units x raters block of ``code + 1``, 0 where not rated (int8; else None), or None when anything is unusual (a fraction, an infinite
+    value, a value outside the declared categories, categories that are not consecutive
+    whole numbers, a span of more than 127 values, a negative value at the ratio level, no
+    value at all, more than 64 raters): the general path then codes the data, and names
+    any bad value.
+    """
+    n, k = matrix.shape
+    if n == 0 or not 0 < k <= 64:
+        return None
+    lo = hi = np.nan
+    missing = np.empty(k, dtype=np.int64)
+    buf = np.empty(n, dtype=bool)
+    for j in range(k):                     # a loop over rater columns
+        col = matrix[:, j]
+        lo = np.fmin(lo, np.fmin.reduce(col))
+        hi = np.fmax(hi, np.fmax.reduce(col))
+        missing[j] = np.count_nonzero(np.isnan(col, out=buf))
+    del buf
+    lo, hi = float(lo), float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo.is_integer() and hi.is_integer()
+            and hi - lo < 127 and abs(lo) < 2.0 ** 31 and abs(hi) < 2.0 ** 31):
+        return None
+    if level == "ratio" and lo < 0:
+        return None
+    if categories is not None:
+        cats, values = category_values(categories, level)
+        if _maybe_numeric(cats) is None or len(values) > 127:
+            return None
+        base = float(values[0])
+        if not (base.is_integer() and np.array_equal(values, base + np.arange(len(values)))
+                and base <= lo and hi <= values[-1]):
+            return None
+    else:
+        base = lo
+    per_rater = n - missing
+    total = int(per_rater.sum())
+    udt = rating_dtypes(n, k, 1)[0]
+    unit = np.empty(total, dtype=udt)
+    rater = np.empty(total, dtype=np.int32)
+    code = np.empty(total, dtype=np.int8)
+    per_unit = np.empty(n, dtype=np.intp)
+    rows = min(n, max(1, _CHUNK // k))
+    shifted, back = np.empty(rows), np.empty(rows)
+    cast = np.empty(rows, dtype=np.int8)
+    same = np.empty(rows, dtype=bool)
+    # A block of units x raters of digits (code + 1, 0 where not rated) in cache, or the
+    # rows of the dense block kept for the agreement statistics.
+    dense = np.empty((n, k), dtype=np.int8) if digits else None
+    block = np.empty((rows, k), dtype=np.int8) if dense is None else None
+    observed = np.empty((rows, k), dtype=bool)
+    count = np.empty(rows, dtype=np.uint8)
+    row_of = np.repeat(np.arange(rows, dtype=udt), k)
+    rater_of = np.tile(np.arange(k, dtype=np.int32), rows)
+    shift = k.bit_length() - 1 if k & (k - 1) == 0 else None   # k a power of 2
+    seen = np.zeros(k, dtype=np.int64)
+    pos = 0
+    with np.errstate(invalid="ignore"):    # NaN cells cast to a code that is never kept
+        for s in range(0, n, rows):        # a loop over blocks of units
+            m = min(rows, n - s)
+            f, g, c, eq, cnt = shifted[:m], back[:m], cast[:m], same[:m], count[:m]
+            cb = block[:m] if dense is None else dense[s:s + m]
+            ob = observed[:m]
+            cnt[...] = 0
+            for j in range(k):             # a loop over rater columns
+                np.subtract(matrix[s:s + m, j], base, out=f)
+                np.copyto(c, f, casting="unsafe")
+                np.copyto(g, c)
+                np.equal(f, g, out=eq)     # False at NaN and at a fraction
+                seen[j] += np.count_nonzero(eq)
+                c += np.int8(1)
+                np.multiply(c, eq, out=cb[:, j])
+                np.add(cnt, eq.view(np.uint8), out=cnt)
+            per_unit[s:s + m] = cnt
+            np.not_equal(cb, 0, out=ob)
+            got = int(np.count_nonzero(ob))
+            if pos + got > total:          # cannot happen: more kept than observed
+                return None
+            out = slice(pos, pos + got)
+            if got == m * k:               # every cell of the block observed
+                code[out] = cb.reshape(-1)
+                rater[out] = rater_of[:got]
+                unit[out] = row_of[:got]
+                if s:
+                    unit[out] += udt.type(s)
+            else:
+                idx = np.flatnonzero(ob.reshape(-1))
+                np.take(cb.reshape(-1), idx, out=code[out], mode="clip")
+                if shift is not None:      # rater and unit by bits of the cell index
+                    np.bitwise_and(idx, k - 1, out=rater[out], casting="unsafe")
+                    if s:
+                        idx += s * k
+                    np.right_shift(idx, shift, out=unit[out], casting="unsafe")
+                else:
+                    np.take(rater_of, idx, out=rater[out], mode="clip")
+                    np.take(row_of, idx, out=unit[out], mode="clip")
+                    if s:
+                        unit[out] += udt.type(s)
+            code[out] -= np.int8(1)
+            pos += got
+    if pos != total or not np.array_equal(seen, per_rater):
+        return None                        # a fraction somewhere: the general path decides
+    if total == 0:
+        return None
+    if categories is not None:
+        if dense is not None and len(values) + 1 >= 128:
+            dense = None
+        return unit, rater, code, cats, values, per_unit, per_rater, dense
+    span = int(hi - lo) + 1
+    if span <= 12:
+        present = np.ones(span, dtype=bool)
+        for v in range(1, span - 1):       # a loop over the values inside lo..hi
+            present[v] = bool((code == v).any())
+    else:
+        present = np.bincount(code, minlength=span) > 0
+    uniq = (np.flatnonzero(present) + lo).astype(float)
+    cats = tuple(_tidy_number(x) for x in uniq)
+    if not present.all():
+        remap = (np.cumsum(present) - 1).astype(np.int8)
+        code = remap[code]
+        dense = None
+    if dense is not None and len(uniq) + 1 >= 128:
+        dense = None
+    return unit, rater, code, cats, uniq, per_unit, per_rater, dense
 
 
 def _row_col_counts(mask: np.ndarray):

@@ -10,7 +10,8 @@ from scipy import stats
 
 from reliability._errors import ReliabilityError
 from reliability._results import Estimate
-from reliability.data import Ratings, as_ratings
+from reliability.agreement._stats import offer_digits
+from reliability.data import Ratings, as_ratings, wide_digits
 from reliability.inference import bootstrap_units, check_confidence
 
 NAN = float("nan")
@@ -25,8 +26,14 @@ def resolve(ratings, *, level=None, categories=None, shape=None, unit=None, rate
         # agreement(as_ratings(path)) == agreement(path) (issue 15).
         ratings = ratings.with_min_ratings(1)
         return ratings.with_level(level) if level is not None else ratings
-    return as_ratings(ratings, shape=shape, level=level, categories=categories, unit=unit,
-                      rater=rater, rating=rating, encoding=encoding, min_ratings=1)
+    with wide_digits() as made:
+        rt = as_ratings(ratings, shape=shape, level=level, categories=categories, unit=unit,
+                        rater=rater, rating=rating, encoding=encoding, min_ratings=1)
+    if made and made[-1][0] is rt:
+        # wide grades were coded through a units x raters block: the unit patterns of the
+        # statistics start from it rather than scattering the long arrays back into one
+        offer_digits(rt, made[-1][1])
+    return rt
 
 
 def _is_number(x) -> bool:

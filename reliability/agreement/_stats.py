@@ -32,6 +32,16 @@ COMPRESS = True
 _KEY_BITS = 52
 _BLOCK = 1 << 20
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DIGITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def offer_digits(rt, digits) -> None:
+    """Keep (weakly by ``rt``) the units x raters block of ``code + 1`` (0 = not rated)
+    that wide input was coded through (:func:`reliability.data.wide_digits`): the first
+    :func:`unit_stats` of ``rt`` keys the unit patterns from it instead of scattering the
+    long arrays back into a block, and then lets it go."""
+    if _CACHE.get(rt) is None:
+        _DIGITS[rt] = digits
 
 
 def unit_stats(rt) -> UnitStats:
@@ -42,7 +52,7 @@ def unit_stats(rt) -> UnitStats:
         _CACHE[rt] = per
     st = per.get(COMPRESS)
     if st is None:
-        st = UnitStats(rt, compress=COMPRESS)
+        st = UnitStats(rt, compress=COMPRESS, digits=_DIGITS.pop(rt, None))
         per[COMPRESS] = st
     return st
 
@@ -66,7 +76,7 @@ class UnitStats:
         Long arrays of the patterns' ratings (``unit`` is the pattern index); raters only.
     """
 
-    def __init__(self, rt, *, compress: bool = True):
+    def __init__(self, rt, *, compress: bool = True, digits=None):
         # A weak reference: the cache maps each Ratings to its stats weakly, and a strong
         # one back would keep every Ratings ever analysed alive.
         self._rt = weakref.ref(rt)
@@ -76,7 +86,7 @@ class UnitStats:
         self.r = rt.n_raters if rt.has_raters else 0
         self._families: dict = {}
         self._pairs: dict = {}
-        self.group = self._patterns(rt) if compress else None
+        self.group = self._patterns(rt, digits) if compress else None
         if self.group is None:
             self.G = self.n
             self.freq = np.ones(self.n)
@@ -89,8 +99,11 @@ class UnitStats:
         return self._rt()
 
     # ------------------------------------------------------------------ patterns
-    def _patterns(self, rt):
-        """Pattern of each unit, or None when not worth it or not exactly keyable."""
+    def _patterns(self, rt, digits=None):
+        """Pattern of each unit, or None when not worth it or not exactly keyable.
+
+        ``digits``: the dense block of ``code + 1`` when the caller has it (see
+        :func:`unit_stats`)."""
         n, q = self.n, self.q
         if n < 2:
             return None
@@ -102,13 +115,17 @@ class UnitStats:
             # are scattered into a dense units x raters block of small integers (1 byte a
             # cell), then summed column by column in int64 (exact: below 2**52).
             r = self.r
-            dense = np.zeros(n * r, dtype=np.int8 if base < 128 else np.int32)
-            fdt = np.int32 if n * r < 2 ** 31 else np.int64
-            for s in range(0, len(rt.code), _BLOCK):       # a loop over blocks of ratings
-                flat = np.multiply(rt.unit[s:s + _BLOCK], fdt(r), dtype=fdt)
-                flat += rt.rater[s:s + _BLOCK]
-                digit = rt.code[s:s + _BLOCK] + dense.dtype.type(1)
-                dense[flat] = digit
+            if (digits is not None and base < 128 and digits.dtype == np.int8
+                    and digits.shape == (n, r)):
+                dense = digits
+            else:
+                dense = np.zeros(n * r, dtype=np.int8 if base < 128 else np.int32)
+                fdt = np.int32 if n * r < 2 ** 31 else np.int64
+                for s in range(0, len(rt.code), _BLOCK):   # a loop over blocks of ratings
+                    flat = np.multiply(rt.unit[s:s + _BLOCK], fdt(r), dtype=fdt)
+                    flat += rt.rater[s:s + _BLOCK]
+                    digit = rt.code[s:s + _BLOCK] + dense.dtype.type(1)
+                    dense[flat] = digit
             dense = dense.reshape(n, r)
             # by blocks of units: only the key (8 bytes a unit) and the digits are held,
             # not a column-sized int64 temporary per rater as well
