@@ -1031,11 +1031,11 @@ def _code_float_wide(matrix, level, categories, *, digits=False):
 
     Returns ``(unit, rater, code, categories, values, per_unit, per_rater, dense)``, the
     first seven exactly as the general path gives them and ``dense`` (with ``digits``) the
-    units x raters block of ``code + 1``, 0 where not rated (int8; else None), or None when anything is unusual (a fraction, an infinite
-    value, a value outside the declared categories, categories that are not consecutive
-    whole numbers, a span of more than 127 values, a negative value at the ratio level, no
-    value at all, more than 64 raters): the general path then codes the data, and names
-    any bad value.
+    units x raters block of ``code + 1``, 0 where not rated (int8; else None). Returns None
+    when anything is unusual (a fraction, an infinite value, a value outside the declared
+    categories, categories that are not consecutive whole numbers, a span of more than 127
+    values, a negative value at the ratio level, no value at all, more than 64 raters):
+    the general path then codes the data, and names any bad value.
     """
     n, k = matrix.shape
     if n == 0 or not 0 < k <= 64:
