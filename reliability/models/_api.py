@@ -178,31 +178,33 @@ def _fit_clm(y, design, K, link, nagq, formula, confidence, kind, categories):
 
 
 def _crossed_start(starts, best, n_fixed, m):
-    """Start (parameters and curvature) of a fit with ``m`` random terms from its reduced fits.
+    """Start (parameters, curvature and modes) of a fit with ``m`` random terms from its
+    reduced fits.
 
-    ``starts`` holds, per reduced fit, the terms it keeps, its estimates and its curvature (in
-    the optimiser's parameters). The fixed part and its curvature come from the best reduced
-    fit; each SD (and its rows of the curvature) from the reduced fit where it is largest.
-    Without the reduced fits' curvatures the curvature is None (BFGS starts from the
-    identity).
+    ``starts`` holds, per reduced fit, the terms it keeps, its estimates, its curvature (in
+    the optimiser's parameters) and its conditional modes (one array per term kept). The
+    fixed part and its curvature come from the best reduced fit; each SD (with its rows of
+    the curvature and its modes) from the reduced fit where it is largest. Without the
+    reduced fits' curvatures the curvature is None (BFGS starts from the identity).
     """
     sd0 = np.zeros(m)
     source = np.full(m, -1)
-    for s, (others, sub_par, _) in enumerate(starts):
+    for s, (others, sub_par, _, _) in enumerate(starts):
         for i, j in enumerate(others):
             if source[j] < 0 or sub_par[n_fixed + i] > sd0[j]:
                 sd0[j], source[j] = sub_par[n_fixed + i], s
     start = np.concatenate([starts[best][1][:n_fixed], np.maximum(sd0, 0.05)])
+    modes = [starts[source[j]][3][starts[source[j]][0].index(j)] for j in range(m)]
     if any(s[2] is None for s in starts):
-        return start, None
+        return start, None, modes
     H = np.zeros((n_fixed + m, n_fixed + m))
     H[:n_fixed, :n_fixed] = starts[best][2][:n_fixed, :n_fixed]
     for j in range(m):
-        others, _, Hs = starts[source[j]]
+        others, _, Hs, _ = starts[source[j]]
         i = n_fixed + others.index(j)
         H[n_fixed + j, n_fixed + j] = Hs[i, i]
         H[n_fixed + j, :n_fixed] = H[:n_fixed, n_fixed + j] = Hs[i, :n_fixed]
-    return start, H
+    return start, H, modes
 
 
 def _fit_clm_steps(y, design, K, link, nagq, formula, confidence, kind, categories, status):
@@ -250,22 +252,26 @@ def _fit_clm_steps(y, design, K, link, nagq, formula, confidence, kind, categori
                                    [sizes[j] for j in others], K, link=link)
             # the previous reduced fit's curvature (same parameters, the other term's SD) is
             # a better start for BFGS's inverse Hessian than the identity
-            previous = starts[-1][2] if starts else None
-            sub_par = sub.fit(np.concatenate([par0, np.full(m - 1, 0.3)]), information=False,
-                              curvature=previous)
+            sub_start = np.concatenate([par0, np.full(m - 1, 0.3)])
+            previous = starts[-1][2] if starts else (
+                sub.start_curvature(sub_start) if m == 2 else None)
+            sub_par = sub.fit(sub_start, information=False, curvature=previous)
             reduced.append((sub.loglik(sub_par), _reduced_label(design, k)))
             # a reduced fit with one random term is cheap to differentiate (its H is
             # diagonal): its curvature starts the full fit's BFGS (see _crossed_start)
-            starts.append((others, sub_par, sub.start_curvature(sub_par) if m == 2 else None))
+            sub_modes = sub.modes_by_factor(sub_par)
+            starts.append((others, sub_par, sub.start_curvature(sub_par) if m == 2 else None,
+                           sub_modes))
             status.step(f"{kind}_mixed: without {design.groups[k + 1]}" if k + 1 < m else
                         f"{kind}_mixed: full model")
             status.note(loglik=f"{reduced[-1][0]:.6g}")
+        model = MultiLaplaceGLMM(y, design.X, list(design.codes), sizes, K, link=link)
         if m == 1:
             start, curvature = np.concatenate([par0, [0.3]]), None
         else:
             best = int(np.argmax([r[0] for r in reduced]))
-            start, curvature = _crossed_start(starts, best, K - 1 + p, m)
-        model = MultiLaplaceGLMM(y, design.X, list(design.codes), sizes, K, link=link)
+            start, curvature, modes = _crossed_start(starts, best, K - 1 + p, m)
+            model.start_modes(modes)
         par = model.fit(start, curvature=curvature)
         status.step()
         theta, _, sds = model.unpack(par)

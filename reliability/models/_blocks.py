@@ -18,6 +18,8 @@ pattern is analysed once per data set and reused for every parameter value.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
@@ -26,6 +28,8 @@ from scipy.sparse.linalg import splu
 from reliability._reml import large_system_threads
 
 DENSE_MAX = 5000   # rest systems up to this size are factorised densely
+_DENSE_POOL = 4    # spare dense buffers kept per structure (a fit holds at most ~3 at once)
+_ZERO_ROWS = 256   # row blocks in which a reused buffer's lower triangle is cleared
 
 
 class RandomBlocks:
@@ -85,6 +89,14 @@ class RandomBlocks:
         # offset within the row: for each e1, 0..len-1
         within = np.arange(len(e1)) - np.repeat(np.cumsum(reps) - reps, reps)
         self.pair1, self.pair2 = e1, start + within
+        # the lower triangle of E'E (S without its diagonal part) on the dense rest system:
+        # its flat positions, and which of them each pair (e1 >= e2 by column) adds to
+        c1, c2 = self.ar_cols[self.pair1], self.ar_cols[self.pair2]
+        low = c1 >= c2
+        self.low_pairs = np.flatnonzero(low)
+        self.low_pos, self.low_inv = np.unique(c1[low].astype(np.int64) * self.qr + c2[low],
+                                               return_inverse=True)
+        self._free_dense = []           # dense rest-system buffers no factor holds (see _dense)
         # rest x rest off-diagonal pattern (three or more factors)
         if len(self.rest) > 1:
             ks = []
@@ -112,13 +124,28 @@ class RandomBlocks:
     def lam_full(self, lam):
         return np.asarray(lam, float)[self.full_factor]
 
+    def _dense(self, owner):
+        """A ``qr x qr`` buffer for ``owner`` (a factor or an inverse), handed back for reuse
+        when ``owner`` is collected. Each evaluation of a crossed fit factorises and inverts
+        one such system (128 MB at 4,000 inspectors); a fresh array each time faulted its
+        pages in again, which measured 0.08-0.2 s per array inside a fit against 0.02 s for
+        clearing a reused one."""
+        buf = self._free_dense.pop() if self._free_dense else np.empty((self.qr, self.qr))
+        weakref.finalize(owner, self._give_back, buf).atexit = False
+        return buf
+
+    def _give_back(self, buf):
+        if len(self._free_dense) < _DENSE_POOL:
+            self._free_dense.append(buf)
+
 
 class _LowerSymmetric:
     """A symmetric matrix held by its lower triangle (what LAPACK potri writes): element
     look-ups swap indices into the triangle, so the full matrix is never symmetrised."""
 
-    def __init__(self, low):
+    def __init__(self, low, owner=None):
         self.low = low
+        self._owner = owner         # the factor whose reused buffer ``low`` lives in
 
     def __getitem__(self, idx):
         i, j = (np.asarray(k) for k in idx)
@@ -144,38 +171,67 @@ class _Factor:
         wsum = np.bincount(B.ar_inv.ravel(), np.tile(w, len(B.rest)), B.ar_nnz)
         self.har = la * lam[B.ar_col_factor] * wsum          # H_ar entries (CSR data)
         self.Har = sp.csr_matrix((self.har, B.ar_cols, B.ar_indptr), shape=(B.Ga, B.qr))
-        E = sp.csr_matrix((self.har / np.sqrt(self.Da[B.ar_rows]), B.ar_cols, B.ar_indptr),
-                          shape=(B.Ga, B.qr))
-        S = sp.diags(diag_r) - (E.T @ E)
+        off = None
         if B.rr is not None:
             r1, r2, inv2, obs2, nnz2 = B.rr
             off = lam[B.rest_factor[r1]] * lam[B.rest_factor[r2]] * \
                 np.bincount(inv2, w[obs2], nnz2)
-            O = sp.csr_matrix((off, (r1, r2)), shape=(B.qr, B.qr))
-            S = S + O + O.T
         self.dense = B.qr <= DENSE_MAX
         if self.dense:
-            S = S.toarray()
-            # S is symmetric, so its C-ordered array read column-major (S.T, no copy) is S:
-            # LAPACK factorises it in place (upper factor of S.T = lower factor of S), where
-            # cho_factor on the C array first copies 8 q^2 bytes (measured 0.30 s against
-            # 0.20 s at q = 4,000).
-            with large_system_threads(B.qr):
-                factor, info = sla.lapack.dpotrf(S.T, lower=0, overwrite_a=1, clean=0)
-            if info != 0:
-                raise np.linalg.LinAlgError(f"the rest system is not positive definite "
-                                            f"(potrf info = {info})")
-            self.cho = (factor, False)
-            self.logdet += 2.0 * float(np.log(np.diag(factor)).sum())
+            self._factor_dense(diag_r, off)
         else:
+            E = sp.csr_matrix((self.har / np.sqrt(self.Da[B.ar_rows]), B.ar_cols, B.ar_indptr),
+                              shape=(B.Ga, B.qr))
+            S = sp.diags(diag_r) - (E.T @ E)
+            if off is not None:
+                O = sp.csr_matrix((off, (B.rr[0], B.rr[1])), shape=(B.qr, B.qr))
+                S = S + O + O.T
             self.lu = splu(sp.csc_matrix(S), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                            options={"SymmetricMode": True})
             self.logdet += float(np.log(np.abs(self.lu.U.diagonal())).sum())
 
+    def _factor_dense(self, diag_r, off):
+        """Cholesky of ``S = diag_r - E'E (+ the rest-rest block)`` in a reused buffer.
+
+        Only S's lower triangle is written (LAPACK reads one triangle): ``E'E`` from the
+        pairs of entries within each absorbed row, summed onto their flat positions by
+        ``np.bincount``, where forming the sparse product and densifying it took 4x longer.
+        """
+        B = self.B
+        pairs = B.low_pairs
+        e1, e2 = B.pair1[pairs], B.pair2[pairs]
+        vals = self.har[e1] * self.har[e2] / self.Da[B.ar_rows[e1]]
+        S = B._dense(self)
+        for i in range(0, B.qr, _ZERO_ROWS):            # the lower triangle, by row blocks
+            S[i:i + _ZERO_ROWS, :i + _ZERO_ROWS] = 0.0
+        flat = S.reshape(-1)
+        flat[B.low_pos] = -np.bincount(B.low_inv, vals, len(B.low_pos))
+        flat[::B.qr + 1] += diag_r
+        if off is not None:
+            S[B.rr[1], B.rr[0]] += off          # (r1 < r2): its mirror is in the lower part
+        # S's C-ordered lower triangle read column-major (S.T, no copy) is the upper
+        # triangle of S.T = S: LAPACK factorises it in place, where cho_factor on the C array
+        # first copies 8 q^2 bytes (measured 0.30 s against 0.20 s at q = 4,000).
+        with large_system_threads(B.qr):
+            factor, info = sla.lapack.dpotrf(S.T, lower=0, overwrite_a=1, clean=0)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"the rest system is not positive definite "
+                                        f"(potrf info = {info})")
+        self.cho = (factor, False)
+        self.inverse = None         # S^-1's lower triangle (C order), once rest_inverse ran
+        self.logdet += 2.0 * float(np.log(np.diag(factor)).sum())
+
     def _solve_rest(self, r):
-        if self.dense:
+        if not self.dense:
+            return self.lu.solve(r)
+        if self.inverse is None:
             return sla.cho_solve(self.cho, r, check_finite=False)
-        return self.lu.solve(r)
+        # after rest_inverse the buffer holds S^-1 (lower triangle, C order = upper of its
+        # column-major view): a symmetric product, as cheap as the two triangular solves
+        a = self.inverse.T
+        if r.ndim == 1:
+            return sla.blas.dsymv(1.0, a, r, lower=0)
+        return sla.blas.dsymm(1.0, a, np.asfortranarray(r), side=0, lower=0)
 
     def solve(self, g):
         """``H^-1 g`` for g in the full order (q or q x k)."""
@@ -194,14 +250,22 @@ class _Factor:
         """Dense ``S^-1`` (rest levels x rest levels).
 
         From the Cholesky factor by LAPACK ``potri`` (n^3 flops, a third of solving against
-        the identity); the sparse-LU path (large rest systems) solves against the identity.
+        the identity), in place: the factor's later solves (the chord steps of the next
+        evaluation) multiply by ``S^-1`` instead. The sparse-LU path (large rest systems)
+        solves against the identity. The result is valid while this factor lives (it holds
+        the factor, whose buffer is reused once both are gone).
         """
         if self.dense:
-            with large_system_threads(self.B.qr):
-                inv, info = sla.lapack.dpotri(self.cho[0], lower=0)
-            if info != 0:
-                raise np.linalg.LinAlgError(f"potri failed (info = {info})")
-            return _LowerSymmetric(inv.T)       # upper triangle, column-major = lower, C
+            if self.inverse is None:
+                # in place: the factor is not needed after (solves then use S^-1 itself), and
+                # a second buffer would be 8 q^2 more bytes to copy and to keep
+                with large_system_threads(self.B.qr):
+                    inv, info = sla.lapack.dpotri(self.cho[0], lower=0, overwrite_c=1)
+                if info != 0:
+                    raise np.linalg.LinAlgError(f"potri failed (info = {info})")
+                self.inverse = inv.T                # upper, column-major = lower, C
+                self.cho = None
+            return _LowerSymmetric(self.inverse, owner=self)
         return _LowerSymmetric(np.tril(self.lu.solve(np.eye(self.B.qr))))
 
     def selected_inverse(self):
