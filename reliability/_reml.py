@@ -82,6 +82,10 @@ _DENSE_MAX = 5000
 #: shared schools) fill in completely and stay dense (measured: 4,000 inspectors x 33,333
 #: schools, dense 30 s, sparse LU with finite-difference gradients 550 s).
 _SPARSE_MIN = 500
+#: Dense systems precompute the per-level outer products of Ca's rows (one sparse product then
+#: gives B'D^-1B on its pattern) while they have at most this many entries in all; beyond,
+#: each evaluation forms the sparse product Ca'D^-1Ca instead.
+_OUTER_MAX = 5e7
 
 #: Fits whose remaining system has more random levels than this start from the one-factor fits.
 _START_FROM_ONE_FACTOR = 200
@@ -293,8 +297,12 @@ class _Problem:
             # Per-level outer products of the rows of Ca, stacked as an (m*m x q_a) sparse
             # matrix: B' D^-1 B for any D is then one sparse matrix-vector product.
             nnz_row = np.diff(self.Ca.indptr)
-            if np.sum(nnz_row.astype(np.int64) ** 2) <= 5e7:
-                self.K = _outer_products(self.Ca, self.m)
+            if np.sum(nnz_row.astype(np.int64) ** 2) <= _OUTER_MAX:
+                K = _outer_products(self.Ca, self.m).tocsr()
+                # only the rows of the lower triangle's pattern (~1% of the m*m entries at
+                # 4,000 inspectors): a dense m*m result per product was 128 MB to write
+                self.K_flat = np.flatnonzero(np.diff(K.indptr))
+                self.K = K[self.K_flat].tocsc()
         self.n_eval = 0
         self._last = None
 
@@ -304,16 +312,21 @@ class _Problem:
         return s
 
     def _bdb(self, B, D, ta, ss, power=1):
-        """Lower triangle (zeros above) of ``B' D^-power B`` (dense m x m) for
-        ``B = Ca diag(ta s)``, ``ss = s s'``; ``D=None`` means ``D = 1``."""
+        """The lower triangle of ``B' D^-power B`` (m x m) for ``B = Ca diag(ta s)``,
+        ``ss = s s'``, as (column-major flat positions, values): its pattern is that of
+        ``Ca'Ca``, sparse, so the dense system is updated and traced on it alone.
+        ``D=None`` means ``D = 1``."""
         w = np.ones(self.Ca.shape[0]) if D is None else 1.0 / D ** power
         if self.K is not None:
-            out = (self.K @ w).reshape(self.m, self.m, order="F")
-            out *= ss
-            out *= ta * ta
-            return out
-        Cw = self.Ca.multiply(np.sqrt(w)[:, None]).tocsr()
-        return np.asfortranarray(np.tril((Cw.T @ Cw).toarray() * ss) * (ta * ta))
+            flat = self.K_flat
+            vals = self.K @ w
+        else:
+            Cw = self.Ca.multiply(np.sqrt(w)[:, None]).tocsr()
+            low = sp.tril(Cw.T @ Cw).tocoo()
+            flat = low.row.astype(np.int64) + low.col.astype(np.int64) * self.m
+            vals = low.data
+        vals = vals * ss.ravel(order="F")[flat] * (ta * ta)
+        return flat, vals
 
     # ------------------------------------------------------------------ core
     def _factor(self, S):
@@ -381,10 +394,11 @@ class _Problem:
         if self.dense:
             # only the lower triangle of S is formed correctly (all that potrf reads)
             ss = np.outer(s, s).T          # symmetric: the transpose is a Fortran view
-            S = self.E0 * ss
+            S = np.multiply(self.E0, ss, order="F")
             S[np.diag_indices(m)] += self.random_cols
             if B is not None:
-                S -= self._bdb(B, D, ta, ss)
+                flat, vals = self._bdb(B, D, ta, ss)
+                S.ravel(order="F")[flat] -= vals      # a view: S is Fortran-ordered
         else:
             sv = sp.diags(s)
             S = sv @ self.E0 @ sv + sp.diags(self.random_cols.astype(float))
@@ -418,9 +432,15 @@ class _Problem:
         k = m if self.reml else qr
         Sinv = _chol_inverse(cf[0][:k, :k], full=False)      # lower triangle valid
 
-        def tr_sym(F_low):
-            """tr(S^-1 F) for a symmetric F given by its lower triangle (zeros above)."""
-            return 2.0 * float(np.sum(Sinv * F_low)) - float(np.diag(Sinv) @ np.diag(F_low))
+        def tr_sym(low):
+            """tr(S^-1 F) for a symmetric F given by its lower triangle's (flat, values) in
+            the m x m system, restricted to the leading k x k block."""
+            flat, vals = low
+            i, j = flat % m, flat // m
+            keep = (i < k) & (j < k)
+            i, j, vals = i[keep], j[keep], vals[keep]
+            terms = Sinv.ravel(order="F")[i + j * k] * vals
+            return 2.0 * float(terms.sum()) - float(terms[i == j].sum())
 
         grad = np.zeros(self.nf)
         for j in range(self.nf):
@@ -429,7 +449,7 @@ class _Problem:
             if j == self.a:
                 tr = float(np.sum(1.0 / D))
                 if B is not None and k:
-                    tr += tr_sym(self._bdb(B, D, ta, ss, power=2)[:k, :k])
+                    tr += tr_sym(self._bdb(B, D, ta, ss, power=2))
             else:
                 i = self.rest.index(j)
                 lo, hi = self.offsets[i], self.offsets[i + 1]
@@ -439,7 +459,7 @@ class _Problem:
             elif j == self.a:
                 # the limit at gamma_a = 0: tr(Z_a' P Z_a) = N - tr(S^-1 C_a'C_a) (the
                 # absorbed block is then the identity)
-                grad[j] = self.N - (tr_sym(self._bdb(None, None, 1.0, ss)[:k, :k])
+                grad[j] = self.N - (tr_sym(self._bdb(None, None, 1.0, ss))
                                     if k else 0.0) - quad
             else:
                 grad[j] = np.nan  # a one-sided difference instead (see _gradient)

@@ -665,3 +665,25 @@ def test_finite_open_end_cuts_equal_the_infinite_limits(link):
     np.testing.assert_allclose(out["la"], fa / P, rtol=1e-13, atol=1e-250)
     np.testing.assert_allclose(out["lb"], -fb / P, rtol=1e-13, atol=1e-250)
     np.testing.assert_allclose(out["d1"], -(fa - fb) / P, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+@pytest.mark.parametrize("n_factors", [2, 3])
+def test_linear_engine_outer_products_equal_the_sparse_product(cdata, reml, n_factors,
+                                                               monkeypatch):
+    """The dense linear engine's two ways to B'D^-1B on its pattern (precomputed outer
+    products, or the sparse product each evaluation when they would be too many) give the
+    same fit."""
+    from reliability import _reml
+
+    terms = ["(1|insp)", "(1|school)", "(1|region)"][:n_factors]
+    des = build_design("score ~ x + z + " + " + ".join(terms), cdata)
+    X = np.column_stack([np.ones(len(cdata)), des.X])
+    y = cdata["score"].to_numpy()
+    a = fit_gaussian(y, X, list(des.codes), reml=reml)
+    monkeypatch.setattr(_reml, "_OUTER_MAX", -1)
+    b = fit_gaussian(y, X, list(des.codes), reml=reml)
+    assert b.loglik == pytest.approx(a.loglik, abs=1e-9)
+    np.testing.assert_allclose(b.beta, a.beta, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(b.vcov, a.vcov, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(b.sds, a.sds, rtol=1e-6, atol=1e-9)
