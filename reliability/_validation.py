@@ -203,13 +203,27 @@ def validate_params(constraints: dict):
             raise TypeError(f"{func.__qualname__} has no parameter(s) {missing}")
         _REGISTRY[f"{func.__module__.replace('._', '.')}.{func.__name__}"] = resolved
 
+        # Where each checked parameter can arrive: its position (None if keyword-only).
+        # Looking it up directly rather than through Signature.bind (7 us, paid by every
+        # call of every public function); a call that does not fit the signature still
+        # raises TypeError, from the function itself.
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        order = list(sig.parameters)
+        checked = {name: (order.index(name) if sig.parameters[name].kind in positional else None,
+                          constraint)
+                   for name, constraint in resolved.items()}
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            bound = sig.bind(*args, **kwargs)
-            for name, constraint in resolved.items():
-                if name in bound.arguments:
-                    check_option(name, bound.arguments[name], constraint,
-                                 where=f"{func.__name__}()")
+            for name, (position, constraint) in checked.items():
+                if name in kwargs:
+                    value = kwargs[name]
+                elif position is not None and position < len(args):
+                    value = args[position]
+                else:
+                    continue                      # the default: not the caller's choice
+                if not constraint.accepts(value):
+                    check_option(name, value, constraint, where=f"{func.__name__}()")
             return func(*args, **kwargs)
 
         wrapper.__signature__ = sig

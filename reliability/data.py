@@ -678,7 +678,8 @@ def complete_numeric_matrix(data, *, shape=None, with_sum=False):
     if arr.ndim != 2 or arr.size == 0:
         return none
     if with_sum:
-        total = arr.sum()
+        with np.errstate(over="ignore", invalid="ignore"):   # finite values whose sum
+            total = arr.sum()                                 # overflows: the caller rescales
         if not np.isfinite(total) and not np.isfinite(arr).all():
             return none
         return arr, total

@@ -421,10 +421,20 @@ def _icc_anova(scores, confidence, bootstrap, seed, bootstrap_method, notes, rho
     # spread^2 <= SQ <= n k spread^2 (up to rounding: hence the margins of 100 on 1e200), so
     # only data near the limits are looked at again.
     if not (n * k * 1e-198 < ms["SQ"] < 1e198):
-        spread = max(float(terms[0].max()), -float(terms[0].min())) if scores.size else 0.0
+        centred = terms[0]
+        spread = max(float(centred.max()), -float(centred.min()))
+        if not math.isfinite(spread):
+            # the sum (so the mean) or the centring overflowed (data beyond ~1e306; the
+            # values themselves are finite, checked on the way in): bring them below 1 first
+            power = math.frexp(max(float(scores.max()), -float(scores.min())))[1]
+            scores = np.ldexp(scores, -power)
+            centred = scores - scores.mean()
+            spread = max(float(centred.max()), -float(centred.min()))
         if spread > 0 and not (1e-100 < spread < 1e100):
-            power = int(np.round(np.log2(spread)))
-            scores = np.ldexp(scores - scores.mean(), -power)
+            step = int(np.round(np.log2(spread)))
+            scores = np.ldexp(centred, -step)
+            power += step
+        if power:
             terms = _anova.per_unit_terms(scores)
             ms = _anova.observed_mean_squares(terms, n, k)
     back = 2.0 ** (2 * power) if abs(2 * power) < 1000 else (np.inf if power > 0 else 0.0)

@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from reliability.icc import _anova, icc
 
@@ -22,31 +24,28 @@ def _same(a, b):
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
-@pytest.mark.parametrize("k", [2, 3, 4, 5, 6, 7, 8, 11])
-def test_row_terms_are_the_row_sums_and_sums_of_squares(k):
-    rng = np.random.default_rng(k)
-    x = _data(rng, 501, k)
-    X, rowsum, rowsq = _anova.per_unit_terms(x)
-    np.testing.assert_array_equal(X, x - x.mean())
-    seq = X[:, 0].copy()
-    for j in range(1, k):
-        seq += X[:, j]
-    if k < 8:
-        np.testing.assert_array_equal(rowsum, seq)     # left to right, as numpy below 8
-    np.testing.assert_allclose(rowsum, seq, rtol=1e-14, atol=1e-14)
-    np.testing.assert_allclose(rowsq, (X * X).sum(axis=1), rtol=1e-15, atol=0)
-
-
-@pytest.mark.parametrize("k", [2, 3, 4, 7, 8, 11])
-def test_row_terms_of_column_major_data_add_left_to_right(k):
-    """A DataFrame's values are column-major: there einsum (the old kernel) summed the
-    squares left to right, and so must the column-wise replacement (bit for bit)."""
-    rng = np.random.default_rng(10 + k)
-    x = np.asfortranarray(_data(rng, 777, k))
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 7, 8, 11])
+def test_row_terms_add_the_columns_left_to_right(k, layout):
+    """Row-major or column-major input, the centred data come back column-major and both
+    row quantities are the left-to-right sums, bit for bit: given the same mean, the two
+    layouts give the same terms."""
+    rng = np.random.default_rng(10 * k + (layout == "F"))
+    x = np.asarray(_data(rng, 777, k), order=layout)
     X, rowsum, rowsq = _anova.per_unit_terms(x)
     assert X.flags.f_contiguous
-    np.testing.assert_array_equal(rowsq, np.einsum("ij,ij->i", X, X))
-    np.testing.assert_array_equal(rowsum, X.sum(axis=1))
+    np.testing.assert_array_equal(X, x - x.mean())
+    seq, seqsq = X[:, 0].copy(), X[:, 0] * X[:, 0]
+    for j in range(1, k):
+        seq += X[:, j]
+        seqsq += X[:, j] * X[:, j]
+    np.testing.assert_array_equal(rowsum, seq)
+    np.testing.assert_array_equal(rowsq, seqsq)
+    total = x.sum()
+    mine = _anova.per_unit_terms(x, total)
+    other = _anova.per_unit_terms(np.asarray(x, order="F" if layout == "C" else "C"), total)
+    for a, b in zip(other, mine):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -103,22 +102,67 @@ def test_rescaling_decision_near_the_limits(scale):
     x = _unit_spread() * scale
     spread = np.abs(x - x.mean()).max()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # (F tests at 1e99 overflow in the df formula)
+        warnings.simplefilter("error")
         res = icc(x)
     rescaled = any("rescaled" in note for note in res.notes)
     assert rescaled == (not 1e-100 < spread < 1e100)
 
 
-@pytest.mark.parametrize("scale", [1e-250, 1e-160, 1e-120, 1e-30, 1e30, 1e120, 1e160, 1e250])
+@pytest.mark.parametrize("scale", [1e-300, 1e-250, 1e-160, 1e-120, 1e-99, 1e-77, 1e-30, 1e30,
+                                   1e77, 1e99, 1e120, 1e160, 1e250, 1e300, 1e307, 5e307])
 def test_icc_is_scale_free_without_warnings(scale):
+    """Estimates, intervals (at two levels) and the rho0 tests do not depend on the scale,
+    from 1e-300 to data whose sum overflows (5e307), with no warning. The mean squares'
+    squares in the Satterthwaite df overflowed at 1e77-1e100 (intervals of ICC2 were NaN)
+    and a sum beyond the float range gave NaN or an OverflowError."""
     base = _unit_spread()
+    x = base * scale
+    assert np.isfinite(x).all()
     with warnings.catch_warnings():
         warnings.simplefilter("error")      # no overflow warning from the sums of squares
-        res = icc(base * scale)
-    ref = icc(base)
+        res = icc(x, rho0=0.3)
+    ref = icc(base, rho0=0.3)
     for form in FORMS:
         assert res[form].estimate == pytest.approx(ref[form].estimate, rel=1e-12, abs=1e-12)
         assert tuple(res[form].ci) == pytest.approx(tuple(ref[form].ci), rel=1e-10, abs=1e-12)
+        assert tuple(res[form].confidence_interval(0.8)) == pytest.approx(
+            tuple(ref[form].confidence_interval(0.8)), rel=1e-10, abs=1e-12)
+        assert res[form].test.statistic == pytest.approx(ref[form].test.statistic, rel=1e-10)
+        assert res[form].test.df == pytest.approx(ref[form].test.df, rel=1e-10)
+        assert res[form].test.p_value == pytest.approx(ref[form].test.p_value, rel=1e-9)
+        assert res[form].p == pytest.approx(ref[form].p, rel=1e-9, abs=1e-300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(1e-150, 1e150), st.floats(1e-150, 1e150), st.floats(-0.9, 0.99),
+       st.integers(2, 10_000), st.integers(2, 50))
+def test_satterthwaite_rescaling_changes_no_ordinary_value(msc, mse, rho, n, k):
+    """The power-of-two shift of the mean squares is exact: wherever the plain formula
+    neither overflows nor underflows, the df is the same to the bit."""
+    a = k * rho / (n * (1 - rho))
+    b = 1 + k * rho * (n - 1) / (n * (1 - rho))
+    msc, mse = np.float64(msc), np.float64(mse)
+    with np.errstate(all="ignore"):
+        parts = ((a * msc + b * mse) ** 2, (a * msc) ** 2, (b * mse) ** 2)
+        plain = parts[0] / (parts[1] / (k - 1) + parts[2] / ((n - 1) * (k - 1)))
+    assume(all(1e-290 < abs(p) < 1e290 for p in parts if p != 0) and np.isfinite(plain))
+    assert _anova.satterthwaite_df(rho, msc, mse, n, k) == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(1e-300, 1e300), st.floats(1e-300, 1e300), st.floats(-0.9, 0.99),
+       st.integers(2, 10_000), st.integers(2, 50))
+def test_satterthwaite_df_equals_exact_arithmetic_at_any_scale(msc, mse, rho, n, k):
+    """Against the formula in exact rational arithmetic (Fractions of the same a, b and
+    mean squares), over the whole float range: within 1e-14 (a few roundings of an O(1)
+    ratio)."""
+    from fractions import Fraction
+
+    a = k * rho / (n * (1 - rho))
+    b = 1 + k * rho * (n - 1) / (n * (1 - rho))
+    A, B, C, E = (Fraction(float(v)) for v in (a, b, msc, mse))
+    exact = (A * C + B * E) ** 2 / ((A * C) ** 2 / (k - 1) + (B * E) ** 2 / ((n - 1) * (k - 1)))
+    assert _anova.satterthwaite_df(rho, msc, mse, n, k) == pytest.approx(float(exact), rel=1e-14)
 
 
 def test_scalar_type_check_keeps_arrays_on_the_scipy_path():
