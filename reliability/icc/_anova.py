@@ -318,7 +318,8 @@ def _satterthwaite(a, b, msc, mse, n, k):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         raters, residual = a * np.float64(msc), b * np.float64(mse)
         top = max(abs(raters), abs(residual))
-        if not 1e-150 < top < 1e150 and 0 < top < np.inf:     # (in range: nothing to do)
+        # in range, the squares divided by (n-1)(k-1) stay normal numbers: nothing to do
+        if not 1e-100 < top < 1e100 and 0 < top < np.inf:
             shift = -math.frexp(top)[1]
             raters, residual = np.ldexp(raters, shift), np.ldexp(residual, shift)
         return ((raters + residual) ** 2
