@@ -174,3 +174,23 @@ def test_scalar_type_check_keeps_arrays_on_the_scipy_path():
         stats.f.ppf(0.9, [3.0, 4.0], 5).tolist()
     assert _anova.f_sf(np.float32(2.0), np.int32(3), 5) == stats.f.sf(2.0, 3, 5)
     assert _anova.f_sf(2.0, True, 5) == stats.f.sf(2.0, 1, 5)
+
+
+@pytest.mark.parametrize("scale", [1e307, 2e307])
+def test_icc_of_data_whose_sum_overflows(scale):
+    """Finite grades whose sum is beyond the float range (the mean overflowed: before, NaN
+    without a word at 2e307 and an OverflowError at 1e307) give the ICCs of the same data
+    at a small scale, with a note and no warning."""
+    base = _unit_spread() + 5.0                 # a mean well away from 0: the sum overflows
+    x = base * scale
+    with np.errstate(over="ignore"):
+        assert np.isfinite(x).all() and not np.isfinite(x.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = icc(x, rho0=0.3)
+    ref = icc(base, rho0=0.3)
+    assert any("rescaled" in note for note in res.notes)
+    for form in FORMS:
+        assert res[form].estimate == pytest.approx(ref[form].estimate, rel=1e-12, abs=1e-12)
+        assert tuple(res[form].ci) == pytest.approx(tuple(ref[form].ci), rel=1e-10, abs=1e-12)
+        assert res[form].test.p_value == pytest.approx(ref[form].test.p_value, rel=1e-9)
